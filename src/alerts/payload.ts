@@ -1,0 +1,97 @@
+/**
+ * The body Alertmanager POSTs to a `webhook_config` receiver (payload version 4), validated with zod.
+ * Fields Alertmanager may add in later versions are dropped, not rejected, so an upgrade never turns
+ * deliveries into 4xx answers that Alertmanager would drop.
+ */
+import { z } from 'zod';
+
+// Go's zero time.Time: Alertmanager writes it as the endsAt of every alert that is still firing.
+const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+
+const TIMESTAMP = 'expected an RFC 3339 timestamp';
+
+// Milliseconds since the epoch; Alertmanager's nanoseconds are finer than any use we have for them.
+const timestamp = z.iso.datetime({ offset: true, error: TIMESTAMP }).transform((text) => Date.parse(text));
+
+const labelSet = z.record(z.string(), z.string());
+
+const alertSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: labelSet,
+  annotations: labelSet,
+  startsAt: timestamp.refine((ms) => ms > GO_ZERO_TIME_MS, 'expected a start time, got the zero time'),
+  endsAt: timestamp.transform((ms) => (ms <= GO_ZERO_TIME_MS ? null : ms)),
+  generatorURL: z.string(),
+  fingerprint: z.string().min(1, 'expected a non-empty fingerprint'),
+});
+
+export const alertmanagerPayloadSchema = z.object({
+  version: z.literal('4'),
+  groupKey: z.string(),
+  truncatedAlerts: z.int().min(0, 'expected a count, got a negative number').optional(),
+  status: z.enum(['firing', 'resolved']),
+  // Alertmanager passes the receiver name through regexp.QuoteMeta: `burnbook.hooks` arrives as `burnbook\.hooks`.
+  receiver: z.string(),
+  groupLabels: labelSet,
+  commonLabels: labelSet,
+  commonAnnotations: labelSet,
+  externalURL: z.string(),
+  alerts: z.array(alertSchema),
+});
+
+export type AlertmanagerPayload = z.output<typeof alertmanagerPayloadSchema>;
+export type AlertmanagerAlert = AlertmanagerPayload['alerts'][number];
+
+export type PayloadParseResult = { ok: true; payload: AlertmanagerPayload } | { ok: false; problems: string[] };
+
+// A hostile body can hold thousands of bad alerts; the first few problems are enough to fix the sender.
+const MAX_PROBLEMS = 20;
+
+/** Validates a webhook body; problems read `alerts[3].startsAt: expected an RFC 3339 timestamp`. */
+export function parseAlertmanagerPayload(body: unknown): PayloadParseResult {
+  const result = alertmanagerPayloadSchema.safeParse(body, { error: describeIssue });
+  if (result.success) return { ok: true, payload: result.data };
+  const problems = result.error.issues
+    .slice(0, MAX_PROBLEMS)
+    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const hidden = result.error.issues.length - MAX_PROBLEMS;
+  if (hidden > 0) problems.push(`… and ${hidden} more problems`);
+  return { ok: false, problems };
+}
+
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'required';
+    const expected = issue.expected === 'record' ? 'object of strings' : issue.expected;
+    return `expected ${article(expected)} ${expected}, got ${kindOf(issue.input)}`;
+  }
+  if (issue.code === 'invalid_value') {
+    return `expected ${issue.values.map((value) => JSON.stringify(value)).join(' or ')}, got ${kindOf(issue.input)}`;
+  }
+  return undefined;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${article(typeof value)} ${typeof value}`;
+}
+
+function article(noun: string): string {
+  return /^[aeiou]/.test(noun) ? 'an' : 'a';
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'body';
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && IDENTIFIER.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import { roundForPeople } from './number.ts';
+import type { Tier } from './tiers.ts';
+
+/**
+ * The burn-rate math, in one place. Everything else asks these functions.
+ * Objectives are percentages (99.5); budgets, thresholds and error ratios are ratios (0.005).
+ */
+
+/** Allowed error ratio: 99.5% → 0.005. Computed in percent to dodge 1 − 0.995 noise. */
+export function errorBudget(objectivePercent: number): number {
+  return roundForPeople((100 - objectivePercent) / 100);
+}
+
+/** How many times faster than "exactly on budget" a tier alerts: share × period ÷ long window. */
+export function burnFactor(tier: Tier, periodMs: number): number {
+  return roundForPeople(((tier.budgetPercent / 100) * periodMs) / tier.longMs);
+}
+
+/** The error ratio both windows must exceed for the tier to fire. */
+export function threshold(tier: Tier, periodMs: number, objectivePercent: number): number {
+  return roundForPeople(burnFactor(tier, periodMs) * errorBudget(objectivePercent));
+}
+
+/** The whole period's budget as time fully down: 99.5% over 30d → 216 minutes. */
+export function budgetTimeMs(periodMs: number, objectivePercent: number): number {
+  return periodMs * errorBudget(objectivePercent);
+}
+
+/** How long the budget lasts at a given burn factor: 30d at 14.4× → 50 hours. */
+export function timeToExhaustionMs(periodMs: number, factor: number): number {
+  return periodMs / factor;
+}
+
+/**
+ * How long an error ratio must last before the long window crosses the threshold
+ * (budget × long window × factor ÷ error ratio): a total outage trips the fast tier of a
+ * 99.9% SLO in 0.86 minutes; a 2% error ratio takes 43.2 minutes. Infinity when the
+ * error ratio never gets there.
+ */
+export function timeToDetectMs(tier: Tier, periodMs: number, objectivePercent: number, errorRatio: number) {
+  const t = threshold(tier, periodMs, objectivePercent);
+  if (errorRatio <= t) return Number.POSITIVE_INFINITY;
+  return (tier.longMs * t) / errorRatio;
+}
+
+/** Facts about one tier of one SLO, ready for rules, pages and terminals. */
+export interface TierFacts {
+  tier: Tier;
+  factor: number;
+  threshold: number;
+  timeToExhaustionMs: number;
+  totalOutageDetectMs: number;
+}
+
+export function tierFacts(tier: Tier, periodMs: number, objectivePercent: number): TierFacts {
+  const factor = burnFactor(tier, periodMs);
+  return {
+    tier,
+    factor,
+    threshold: threshold(tier, periodMs, objectivePercent),
+    timeToExhaustionMs: timeToExhaustionMs(periodMs, factor),
+    totalOutageDetectMs: timeToDetectMs(tier, periodMs, objectivePercent, 1),
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * A small client for Prometheus's HTTP API, also spoken by Thanos Query, Mimir and Cortex.
+ * Every call is bounded by a timeout and fails with a PrometheusError, never with a hang or a raw fetch error.
+ */
+import { z } from 'zod';
+import { kindForErrorType, kindForStatus, PrometheusError, type PrometheusErrorKind } from './errors.ts';
+import {
+  type Alert,
+  alertsDataSchema,
+  type BuildInfo,
+  buildInfoSchema,
+  envelopeSchema,
+  type QueryData,
+  type QueryRangeData,
+  queryDataSchema,
+  queryRangeDataSchema,
+  type RuleGroup,
+  rulesDataSchema,
+} from './schemas.ts';
+
+export { PrometheusError, type PrometheusErrorKind } from './errors.ts';
+export type {
+  Alert,
+  AlertingRule,
+  BuildInfo,
+  InstantSample,
+  Point,
+  RangeSeries,
+  RecordingRule,
+  RuleGroup,
+} from './schemas.ts';
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+export interface PrometheusClientOptions {
+  /** Base URL, with any path prefix: `http://prometheus:9090`, `https://host/prometheus`. */
+  url: string;
+  /** Upper bound for each call, connection to last byte. Default 5000. */
+  timeoutMs?: number;
+  bearerToken?: string;
+  /** Also taken from credentials in `url` (`http://user:pass@host`). */
+  basicAuth?: { username: string; password: string };
+  /** Sent with every request, e.g. `{ 'X-Scope-OrgID': 'tenant-a' }` for Mimir, Cortex or Thanos. */
+  headers?: Record<string, string>;
+}
+
+/** Query results carry Prometheus's warnings (e.g. Thanos partial responses) next to the data. */
+export type QueryResult = QueryData & { warnings: string[] };
+export type QueryRangeResult = QueryRangeData & { warnings: string[] };
+
+export interface PrometheusClient {
+  /** The base URL without credentials or trailing slash, for links to Prometheus's own pages. */
+  readonly url: string;
+  /** Instant query at `time` (default: Prometheus's now). */
+  query(expr: string, time?: Date): Promise<QueryResult>;
+  /** Range query from `start` to `end`, one point every `stepSeconds`. */
+  queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<QueryRangeResult>;
+  /** Loaded rule groups, with each rule's health and each alerting rule's active alerts. */
+  rules(): Promise<RuleGroup[]>;
+  /** Pending and firing alerts. */
+  alerts(): Promise<Alert[]>;
+  buildInfo(): Promise<BuildInfo>;
+}
+
+export function createPrometheusClient(options: PrometheusClientOptions): PrometheusClient {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+    throw new TypeError(`Prometheus timeout must be a positive number of milliseconds, got ${timeoutMs}`);
+  }
+  const { base, headers } = resolveTarget(options);
+  // Prometheus stops evaluating a query at its own timeout, so one we gave up on costs it nothing more.
+  const serverTimeout = `${Math.ceil(timeoutMs)}ms`;
+
+  async function call<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    form?: URLSearchParams,
+  ): Promise<{ data: z.output<S>; warnings: string[] }> {
+    const url = `${base}${path}`;
+    const signal = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    let body: string;
+    try {
+      response = await fetch(url, { method: form ? 'POST' : 'GET', headers, body: form, signal });
+      body = await response.text();
+    } catch (cause) {
+      if (signal.aborted) {
+        throw new PrometheusError('timeout', `Prometheus at ${url} did not answer within ${timeoutMs} ms`, {
+          url,
+          cause,
+        });
+      }
+      throw new PrometheusError(
+        'unavailable',
+        `Prometheus at ${url} is unreachable: ${networkReason(cause)}`,
+        {
+          url,
+          cause,
+        },
+      );
+    }
+    return parseResponse(url, response, body, schema);
+  }
+
+  return {
+    url: base,
+    async query(expr, time) {
+      const form = new URLSearchParams({ query: expr, timeout: serverTimeout });
+      if (time) form.set('time', apiTime(time));
+      const { data, warnings } = await call('/api/v1/query', queryDataSchema, form);
+      return { ...data, warnings };
+    },
+    async queryRange(expr, start, end, stepSeconds) {
+      const form = new URLSearchParams({
+        query: expr,
+        start: apiTime(start),
+        end: apiTime(end),
+        step: String(stepSeconds),
+        timeout: serverTimeout,
+      });
+      const { data, warnings } = await call('/api/v1/query_range', queryRangeDataSchema, form);
+      return { ...data, warnings };
+    },
+    async rules() {
+      return (await call('/api/v1/rules', rulesDataSchema)).data.groups;
+    },
+    async alerts() {
+      return (await call('/api/v1/alerts', alertsDataSchema)).data.alerts;
+    },
+    async buildInfo() {
+      return (await call('/api/v1/status/buildinfo', buildInfoSchema)).data;
+    },
+  };
+}
+
+function resolveTarget(options: PrometheusClientOptions): { base: string; headers: Record<string, string> } {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new TypeError(`Prometheus URL is not a valid URL: ${JSON.stringify(options.url)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`Prometheus URL must be http or https: ${options.url}`);
+  }
+  if (url.search) throw new TypeError(`Prometheus URL must not have a query string: ${options.url}`);
+  if (options.bearerToken !== undefined && options.basicAuth !== undefined) {
+    throw new TypeError('Prometheus client: give a bearer token or basic auth, not both');
+  }
+  // fetch refuses URLs with credentials, and they must not leak into error messages either.
+  const basicAuth =
+    options.basicAuth ??
+    (url.username
+      ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+      : undefined);
+  const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'User-Agent': 'burnbook',
+    ...options.headers,
+  };
+  if (options.bearerToken !== undefined) headers.Authorization = `Bearer ${options.bearerToken}`;
+  if (basicAuth) {
+    const pair = Buffer.from(`${basicAuth.username}:${basicAuth.password}`, 'utf8').toString('base64');
+    headers.Authorization = `Basic ${pair}`;
+  }
+  return { base, headers };
+}
+
+/** Unix seconds with millisecond precision: what the API takes, free of time-zone questions. */
+function apiTime(date: Date): string {
+  return (date.getTime() / 1000).toFixed(3);
+}
+
+function parseResponse<S extends z.ZodType>(
+  url: string,
+  response: Response,
+  body: string,
+  schema: S,
+): { data: z.output<S>; warnings: string[] } {
+  const status = response.status;
+  const fail = (
+    kind: PrometheusErrorKind,
+    what: string,
+    details: { errorType?: string; cause?: unknown } = {},
+  ) => new PrometheusError(kind, `Prometheus at ${url} ${what}`, { url, status, ...details });
+
+  const parsed = envelopeSchema.safeParse(parseJson(body));
+  const envelope = parsed.success ? parsed.data : undefined;
+  if (envelope?.status === 'error') {
+    const { errorType, error } = envelope;
+    throw fail(kindForErrorType(errorType), `answered ${errorType}: ${error}`, { errorType });
+  }
+  if (!response.ok) {
+    throw fail(kindForStatus(status), `answered HTTP ${status}${statusHint(status)}: ${excerpt(body)}`);
+  }
+  if (!envelope) throw fail('http', `sent something other than an API response: ${excerpt(body)}`);
+  const data = schema.safeParse(envelope.data);
+  if (!data.success) {
+    throw fail('http', `sent an unexpected response: ${z.prettifyError(data.error)}`, { cause: data.error });
+  }
+  return { data: data.data, warnings: envelope.warnings ?? [] };
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function statusHint(status: number): string {
+  if (status === 401 || status === 403) return ' (check the bearer token or basic auth)';
+  if (status === 404) return ' (is the path prefix in the URL right?)';
+  return '';
+}
+
+function excerpt(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  if (!text) return '(empty body)';
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** undici hides the socket error (ECONNREFUSED, ENOTFOUND, a TLS failure) in `cause`. */
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  // Happy-eyeballs tries every address of a name and reports all failures together.
+  if (cause instanceof AggregateError && cause.errors.length > 0) {
+    return cause.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ');
+  }
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { latency } from './latency.ts';
+import { query } from './query.ts';
+import { ratio } from './ratio.ts';
+import type { SliKind, SliProblem, TestSeries } from './kind.ts';
+
+/** Every SLI kind burnbook knows. A spec's `sli:` holds exactly one of these keys. */
+export const SLI_KINDS = { ratio, latency, query } as const;
+
+type Kinds = typeof SLI_KINDS;
+export type SliKindName = keyof Kinds;
+type SpecOf<K extends SliKindName> = Kinds[K] extends SliKind<infer S> ? S : never;
+
+/** The SLI of the model: which kind, and that kind's spec. */
+export type Sli = { [K in SliKindName]: { kind: K; spec: SpecOf<K> } }[SliKindName];
+
+const names = Object.keys(SLI_KINDS) as SliKindName[];
+
+export const sliSchema = z
+  .object({
+    ratio: ratio.schema.optional(),
+    latency: latency.schema.optional(),
+    query: query.schema.optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const given = names.filter((k) => value[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: given.length
+          ? `expected exactly one of ${names.join(' | ')}, got ${given.join(' and ')}`
+          : `expected one of ${names.join(' | ')}`,
+      });
+    }
+  })
+  .transform((value): Sli => {
+    const kind = names.find((k) => value[k] !== undefined) as SliKindName;
+    return { kind, spec: value[kind] } as Sli;
+  });
+
+function kindOf(sli: Sli): SliKind<unknown> {
+  return SLI_KINDS[sli.kind] as SliKind<unknown>;
+}
+
+/**
+ * Rate of bad events. An errors selector that matches nothing yet (client libraries create
+ * the `code="500"` series on the first 500) still yields 0 for every group that has traffic.
+ */
+export function errorRate(sli: Sli, window: string, by: readonly string[]): string {
+  const kind = kindOf(sli);
+  return `${kind.errors(sli.spec, window, by)} or 0 * ${kind.total(sli.spec, window, by)}`;
+}
+
+export function totalRate(sli: Sli, window: string, by: readonly string[]): string {
+  return kindOf(sli).total(sli.spec, window, by);
+}
+
+/** Error ratio straight from the raw SLI: for first-look queries and Prometheus without burnbook's rules. */
+export function errorRatio(sli: Sli, window: string, by: readonly string[]): string {
+  return `(${errorRate(sli, window, by)}) / ${totalRate(sli, window, by)}`;
+}
+
+export function checkSli(sli: Sli): SliProblem[] {
+  return kindOf(sli)
+    .check(sli.spec)
+    .map((p) => ({ ...p, path: [sli.kind, ...p.path] }));
+}
+
+export function sliTestSeries(sli: Sli): TestSeries[] | undefined {
+  return kindOf(sli).testSeries(sli.spec);
+}

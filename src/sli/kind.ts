@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+
+/** A problem in an SLI's spec, relative to the SLI object: `offset` is a column within the string at `path`. */
+export interface SliProblem {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+  offset?: number;
+}
+
+/** What a synthetic series counts in a promtool test: good events, bad events, or all of them. */
+export type Counts = 'good' | 'bad' | 'all';
+
+export interface TestSeries {
+  selector: string;
+  counts: Counts;
+}
+
+/**
+ * One kind of SLI. Everything burnbook does with an SLI goes through these functions, so a
+ * new kind is one new file plus one line in `index.ts`.
+ */
+export interface SliKind<Spec> {
+  schema: z.ZodType<Spec>;
+  /** PromQL for the rate of bad events over `window`, summed by `by`. */
+  errors(spec: Spec, window: string, by: readonly string[]): string;
+  /** PromQL for the rate of all events over `window`, summed by `by`. */
+  total(spec: Spec, window: string, by: readonly string[]): string;
+  /** Problems zod cannot see: PromQL that does not parse, selectors that cannot work. */
+  check(spec: Spec): SliProblem[];
+  /**
+   * Raw series that make this SLI see good and bad events, for generated promtool tests,
+   * or undefined when burnbook cannot know what the SLI reads (arbitrary queries).
+   */
+  testSeries(spec: Spec): TestSeries[] | undefined;
+}

@@ -1,0 +1,213 @@
+import { formatDuration, parseDuration } from '../policy/duration.ts';
+import { errorBudget, threshold } from '../policy/burn.ts';
+import { formatNumber } from '../policy/number.ts';
+import { DEFAULT_TIERS, DEFAULT_TIER_NAMES, type Tier } from '../policy/tiers.ts';
+import { checkSli, type Sli } from '../sli/index.ts';
+import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
+
+/** One SLO, validated and resolved: what every generator and the server read. */
+export interface Slo {
+  service: string;
+  name: string;
+  description: string;
+  /** Percent, e.g. 99.5. */
+  objective: number;
+  periodMs: number;
+  /** Labels from the spec file, on every rule and alert. */
+  labels: Record<string, string>;
+  sli: Sli;
+  groupBy: string[];
+  breakdown: string[];
+  minEvents?: number;
+  alerting: {
+    name: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    /** Fastest first. */
+    tiers: Tier[];
+  };
+  runbook?: string;
+  scrapeIntervalMs: number;
+  /** Where the SLO is defined, for errors and pages that point back at the spec. */
+  source: { file: string; line: number };
+}
+
+/** A semantic problem in a spec file, at a path the loader turns into file:line:col. */
+export interface ModelProblem {
+  path: PropertyKey[];
+  message: string;
+  hint?: string;
+  offset?: number;
+}
+
+/** Label names burnbook sets itself; a spec that sets them would break alert routing and linking. */
+export const RESERVED_LABELS = ['alertname', 'slo_service', 'slo', 'slo_tier', 'severity'];
+
+// The 5m rate recordings are the base every longer window is computed from.
+export const BASE_WINDOW_MS = 5 * 60_000;
+
+function resolveTier(ref: TierRef, problems: ModelProblem[], path: PropertyKey[]): Tier | undefined {
+  const name = typeof ref === 'string' ? ref : ref.name;
+  const base = DEFAULT_TIERS.find((t) => t.name === name);
+  if (typeof ref === 'string' && !base) {
+    problems.push({
+      path,
+      message: `unknown tier "${ref}"`,
+      hint: `default tiers are ${DEFAULT_TIER_NAMES.join(', ')}; or write a tier object with name, budgetPercent, long, short`,
+    });
+    return undefined;
+  }
+  const merged = { severity: 'page', for: '0s', ...base, ...(typeof ref === 'string' ? {} : ref) };
+  const missing = (['budgetPercent', 'long', 'short'] as const).filter((k) => merged[k] === undefined);
+  if (missing.length) {
+    problems.push({
+      path,
+      message: `tier "${name}" is not a default tier, so it needs ${missing.join(', ')}`,
+      hint: 'e.g. {name: fast, budgetPercent: 2, long: 1h, short: 5m, for: 2m, severity: page}',
+    });
+    return undefined;
+  }
+  return {
+    name,
+    severity: merged.severity,
+    budgetPercent: merged.budgetPercent as number,
+    longMs: parseDuration(merged.long as string) as number,
+    shortMs: parseDuration(merged.short as string) as number,
+    forMs: parseDuration(merged.for) ?? 0,
+  };
+}
+
+function checkTier(tier: Tier, slo: SloSpec, periodMs: number, scrapeMs: number, path: PropertyKey[]): ModelProblem[] {
+  const problems: ModelProblem[] = [];
+  const long = formatDuration(tier.longMs);
+  const short = formatDuration(tier.shortMs);
+  if (tier.shortMs >= tier.longMs) {
+    problems.push({ path, message: `tier "${tier.name}": short window ${short} must be shorter than long window ${long}` });
+  }
+  if (tier.longMs > periodMs) {
+    problems.push({
+      path,
+      message: `tier "${tier.name}": long window ${long} is longer than the period ${formatDuration(periodMs)}`,
+      hint: 'no tier fits a period shorter than its long window; pick a longer period or shorter tiers',
+    });
+  }
+  for (const [which, ms] of [['short', tier.shortMs], ['long', tier.longMs]] as const) {
+    if (ms < BASE_WINDOW_MS) {
+      problems.push({
+        path,
+        message: `tier "${tier.name}": ${which} window ${formatDuration(ms)} is shorter than 5m, the shortest window burnbook measures`,
+      });
+    } else if (ms < 2 * scrapeMs) {
+      problems.push({
+        path,
+        message: `tier "${tier.name}": ${which} window ${formatDuration(ms)} holds fewer than two scrapes at scrapeInterval ${formatDuration(scrapeMs)}`,
+        hint: 'rate() needs two samples in a window; use windows of at least twice the scrape interval',
+      });
+    }
+  }
+  const t = threshold(tier, periodMs, slo.objective);
+  // An objective written as a ratio is reported once, not again as every tier's threshold.
+  if (t >= 1 && slo.objective > 1) {
+    problems.push({
+      path,
+      message: `tier "${tier.name}" would fire above an error ratio of ${formatNumber(t)}, which can never happen`,
+      hint: `at objective ${slo.objective}% the budget is ${formatNumber(errorBudget(slo.objective))}; lower budgetPercent or raise the objective`,
+    });
+  }
+  return problems;
+}
+
+function reservedLabelProblems(labels: Record<string, string> | string[], path: PropertyKey[]): ModelProblem[] {
+  const names = Array.isArray(labels) ? labels : Object.keys(labels);
+  return names
+    .filter((n) => RESERVED_LABELS.includes(n))
+    .map((n) => ({ path, message: `label "${n}" is set by burnbook and cannot be used here` }));
+}
+
+/**
+ * Turns one file's schema-valid SLOs (with their index in the file) into the model,
+ * collecting every semantic problem on the way.
+ */
+export function buildSlos(
+  file: SpecHeader,
+  specs: Array<[number, SloSpec]>,
+  sourceFile: string,
+  lineOf: (path: PropertyKey[]) => number,
+): { slos: Slo[]; problems: ModelProblem[] } {
+  const problems: ModelProblem[] = [...reservedLabelProblems(file.labels, ['labels'])];
+  const scrapeMs = parseDuration(file.scrapeInterval) as number;
+  if (2 * scrapeMs > BASE_WINDOW_MS) {
+    problems.push({
+      path: ['scrapeInterval'],
+      message: `scrapeInterval ${file.scrapeInterval} leaves fewer than two samples in burnbook's 5m rate window`,
+      hint: 'scrape SLI targets at least every 2m30s',
+    });
+  }
+  const slos: Slo[] = [];
+  const seenNames = new Map<string, number>();
+  const seenAlerts = new Map<string, number>();
+  for (const [i, slo] of specs) {
+    const at = (...rest: PropertyKey[]) => ['slos', i, ...rest];
+    const before = problems.length;
+    if (seenNames.has(slo.name)) {
+      problems.push({ path: at('name'), message: `duplicate SLO name "${slo.name}" (also slos[${seenNames.get(slo.name)}])` });
+    }
+    seenNames.set(slo.name, i);
+    if (slo.objective <= 1) {
+      problems.push({
+        path: at('objective'),
+        message: `objective: ${slo.objective} looks like a ratio`,
+        hint: `objectives are percentages; write ${formatNumber(slo.objective * 100)}`,
+      });
+    }
+    const periodMs = parseDuration(slo.period) as number;
+    problems.push(...checkSli(slo.sli).map((p) => ({ ...p, path: at('sli', ...p.path) })));
+    problems.push(...reservedLabelProblems(slo.groupBy, at('groupBy')));
+    problems.push(...reservedLabelProblems(slo.alerting.labels, at('alerting', 'labels')));
+
+    const tiers: Tier[] = [];
+    slo.alerting.tiers.forEach((ref, t) => {
+      const tier = resolveTier(ref, problems, at('alerting', 'tiers', t));
+      if (!tier) return;
+      if (tiers.some((x) => x.name === tier.name)) {
+        problems.push({ path: at('alerting', 'tiers', t), message: `tier "${tier.name}" is listed twice` });
+      }
+      problems.push(...checkTier(tier, slo, periodMs, scrapeMs, at('alerting', 'tiers', t)));
+      tiers.push(tier);
+    });
+
+    const alertName = slo.alerting.name ?? slo.name;
+    if (seenAlerts.has(alertName)) {
+      problems.push({
+        path: at('alerting', 'name'),
+        message: `alert name "${alertName}" is also used by slos[${seenAlerts.get(alertName)}], so their alerts would collide`,
+        hint: 'set alerting.name to tell them apart',
+      });
+    }
+    seenAlerts.set(alertName, i);
+    if (problems.length > before) continue;
+
+    slos.push({
+      service: file.service,
+      name: slo.name,
+      description: slo.description ?? `${slo.name} of ${file.service}`,
+      objective: slo.objective,
+      periodMs,
+      labels: file.labels,
+      sli: slo.sli,
+      groupBy: slo.groupBy,
+      breakdown: slo.breakdown,
+      ...(slo.minEvents === undefined ? {} : { minEvents: slo.minEvents }),
+      alerting: {
+        name: alertName,
+        labels: slo.alerting.labels,
+        annotations: slo.alerting.annotations,
+        tiers: [...tiers].sort((a, b) => a.longMs - b.longMs),
+      },
+      ...(slo.runbook === undefined ? {} : { runbook: slo.runbook }),
+      scrapeIntervalMs: scrapeMs,
+      source: { file: sourceFile, line: lineOf(at('name')) },
+    });
+  }
+  return { slos, problems };
+}
