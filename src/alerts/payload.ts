@@ -13,28 +13,35 @@ const TIMESTAMP = 'expected an RFC 3339 timestamp';
 // Milliseconds since the epoch; Alertmanager's nanoseconds are finer than any use we have for them.
 const timestamp = z.iso.datetime({ offset: true, error: TIMESTAMP }).transform((text) => Date.parse(text));
 
-const labelSet = z.record(z.string(), z.string());
+export const labelSetSchema = z.record(z.string(), z.string());
+export const alertStatusSchema = z.enum(['firing', 'resolved']);
 
-const alertSchema = z.object({
-  status: z.enum(['firing', 'resolved']),
-  labels: labelSet,
-  annotations: labelSet,
-  startsAt: timestamp.refine((ms) => ms > GO_ZERO_TIME_MS, 'expected a start time, got the zero time'),
-  endsAt: timestamp.transform((ms) => (ms <= GO_ZERO_TIME_MS ? null : ms)),
-  generatorURL: z.string(),
-  fingerprint: z.string().min(1, 'expected a non-empty fingerprint'),
-});
+const alertSchema = z
+  .object({
+    status: alertStatusSchema,
+    labels: labelSetSchema,
+    annotations: labelSetSchema,
+    startsAt: timestamp.refine((ms) => ms > GO_ZERO_TIME_MS, 'expected a start time, got the zero time'),
+    endsAt: timestamp.transform((ms) => (ms <= GO_ZERO_TIME_MS ? null : ms)),
+    generatorURL: z.string(),
+    fingerprint: z.string().min(1, 'expected a non-empty fingerprint'),
+  })
+  // Pruning goes by end time, so a resolved alert without one would be kept forever.
+  .refine((alert) => alert.status === 'firing' || alert.endsAt !== null, {
+    path: ['endsAt'],
+    message: 'expected the end time of a resolved alert, got the zero time',
+  });
 
 export const alertmanagerPayloadSchema = z.object({
   version: z.literal('4'),
   groupKey: z.string(),
   truncatedAlerts: z.int().min(0, 'expected a count, got a negative number').optional(),
-  status: z.enum(['firing', 'resolved']),
+  status: alertStatusSchema,
   // Alertmanager passes the receiver name through regexp.QuoteMeta: `burnbook.hooks` arrives as `burnbook\.hooks`.
   receiver: z.string(),
-  groupLabels: labelSet,
-  commonLabels: labelSet,
-  commonAnnotations: labelSet,
+  groupLabels: labelSetSchema,
+  commonLabels: labelSetSchema,
+  commonAnnotations: labelSetSchema,
   externalURL: z.string(),
   alerts: z.array(alertSchema),
 });
@@ -42,7 +49,9 @@ export const alertmanagerPayloadSchema = z.object({
 export type AlertmanagerPayload = z.output<typeof alertmanagerPayloadSchema>;
 export type AlertmanagerAlert = AlertmanagerPayload['alerts'][number];
 
-export type PayloadParseResult = { ok: true; payload: AlertmanagerPayload } | { ok: false; problems: string[] };
+export type PayloadParseResult =
+  | { ok: true; payload: AlertmanagerPayload }
+  | { ok: false; problems: string[] };
 
 // A hostile body can hold thousands of bad alerts; the first few problems are enough to fix the sender.
 const MAX_PROBLEMS = 20;
@@ -59,10 +68,12 @@ export function parseAlertmanagerPayload(body: unknown): PayloadParseResult {
   return { ok: false, problems };
 }
 
+const EXPECTED_NAMES: Record<string, string> = { record: 'object of strings', int: 'integer' };
+
 function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type') {
     if (issue.input === undefined) return 'required';
-    const expected = issue.expected === 'record' ? 'object of strings' : issue.expected;
+    const expected = EXPECTED_NAMES[issue.expected] ?? issue.expected;
     return `expected ${article(expected)} ${expected}, got ${kindOf(issue.input)}`;
   }
   if (issue.code === 'invalid_value') {

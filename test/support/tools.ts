@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 // Where each binary the tests run comes from, so the failure says what to install.
@@ -17,7 +17,10 @@ const DEBIAN_PACKAGES: Record<string, string> = {
 export function requireTool(name: string): string {
   const candidates = isAbsolute(name)
     ? [name]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
   const found = candidates.find(isExecutable);
   if (found) return found;
   const tool = name.split('/').pop() ?? name;
@@ -32,7 +35,7 @@ export function requireTool(name: string): string {
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
-    return true;
+    return statSync(path).isFile();
   } catch {
     return false;
   }

@@ -1,0 +1,73 @@
+/**
+ * The alert store's schema, as migrations applied in order. `PRAGMA user_version` holds how many have
+ * been applied. A migration that has shipped is never edited: a change is a new one appended at the end.
+ */
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  // 1: alerts, one row per occurrence (fingerprint, startsAt); their status transitions and evidence.
+  `
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+    labels TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    generator_url TEXT NOT NULL,
+    -- Derived from labels by SQLite itself, so they can never disagree with the labels they filter by.
+    alertname TEXT GENERATED ALWAYS AS (labels ->> '$.alertname') STORED,
+    severity TEXT GENERATED ALWAYS AS (labels ->> '$.severity') STORED,
+    slo_service TEXT GENERATED ALWAYS AS (labels ->> '$.slo_service') STORED,
+    slo TEXT GENERATED ALWAYS AS (labels ->> '$.slo') STORED,
+    slo_tier TEXT GENERATED ALWAYS AS (labels ->> '$.slo_tier') STORED,
+    first_received_at INTEGER NOT NULL,
+    last_received_at INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL,
+    UNIQUE (fingerprint, starts_at)
+  ) STRICT;
+
+  -- Only what list() filters and orders by: every list is per status, newest start first.
+  CREATE INDEX alerts_by_status ON alerts (status, starts_at);
+  CREATE INDEX alerts_by_slo ON alerts (slo_service, slo, status, starts_at);
+  CREATE INDEX alerts_by_alertname ON alerts (alertname, status, starts_at);
+
+  CREATE TABLE alert_events (
+    id INTEGER PRIMARY KEY,
+    alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('fired', 'resolved', 'refired')),
+    at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX alert_events_by_alert ON alert_events (alert_id);
+
+  CREATE TABLE alert_evidence (
+    id INTEGER PRIMARY KEY,
+    alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    query_name TEXT NOT NULL,
+    expr TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    captured_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX alert_evidence_by_alert ON alert_evidence (alert_id);
+  `,
+];
+
+/** Brings the database up to the newest schema in one transaction; a no-op when it is already there. */
+export function migrate(db: Database): void {
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening a fresh
+  // database at once cannot both apply the same migration.
+  db.transaction(() => {
+    const applied = db.pragma('user_version', { simple: true });
+    if (typeof applied !== 'number') throw new Error(`unexpected PRAGMA user_version: ${String(applied)}`);
+    if (applied > MIGRATIONS.length) {
+      throw new Error(
+        `alert store schema version ${applied} is newer than this burnbook knows (${MIGRATIONS.length}); upgrade burnbook`,
+      );
+    }
+    if (applied === MIGRATIONS.length) return;
+    for (const sql of MIGRATIONS.slice(applied)) db.exec(sql);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

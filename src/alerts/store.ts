@@ -1,0 +1,276 @@
+/**
+ * Durable alert history in SQLite: one row per alert occurrence (fingerprint, startsAt), the status
+ * transitions it went through and the evidence captured when it fired. Synchronous, like better-sqlite3
+ * itself; each method is one short transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { migrate } from './migrations.ts';
+import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from './payload.ts';
+
+const labelsJson = z
+  .string()
+  .transform((text): unknown => JSON.parse(text))
+  .pipe(labelSetSchema);
+
+const ALERT_COLUMNS = `id, fingerprint, status, starts_at AS startsAt, ends_at AS endsAt, labels, annotations,
+  generator_url AS generatorURL, alertname, severity, slo_service AS sloService, slo, slo_tier AS sloTier,
+  first_received_at AS firstReceivedAt, last_received_at AS lastReceivedAt, receive_count AS receiveCount`;
+
+const alertRowSchema = z.object({
+  id: z.number(),
+  fingerprint: z.string(),
+  status: alertStatusSchema,
+  startsAt: z.number(),
+  endsAt: z.number().nullable(),
+  labels: labelsJson,
+  annotations: labelsJson,
+  generatorURL: z.string(),
+  alertname: z.string().nullable(),
+  severity: z.string().nullable(),
+  sloService: z.string().nullable(),
+  slo: z.string().nullable(),
+  sloTier: z.string().nullable(),
+  firstReceivedAt: z.number(),
+  lastReceivedAt: z.number(),
+  receiveCount: z.number(),
+});
+
+const eventKindSchema = z.enum(['fired', 'resolved', 'refired']);
+
+const alertEventSchema = z.object({ kind: eventKindSchema, at: z.number() });
+
+const alertEvidenceSchema = z.object({
+  id: z.number(),
+  queryName: z.string(),
+  expr: z.string(),
+  result: z
+    .string()
+    .nullable()
+    .transform((text): unknown => (text === null ? null : JSON.parse(text))),
+  error: z.string().nullable(),
+  capturedAt: z.number(),
+});
+
+const severityCountSchema = z.object({ severity: z.string(), count: z.number() });
+
+/** Alert times are milliseconds since the epoch; `endsAt` is null while Alertmanager gave no end. */
+export type AlertRow = z.output<typeof alertRowSchema>;
+export type AlertEvent = z.output<typeof alertEventSchema>;
+export type AlertEvidence = z.output<typeof alertEvidenceSchema>;
+export type EvidenceInput = Omit<AlertEvidence, 'id'> & { alertId: number };
+/** Where the previous page ended: its last row. */
+export type AlertCursor = Pick<AlertRow, 'id' | 'status' | 'startsAt'>;
+export type AlertListQuery = {
+  status?: AlertRow['status'];
+  service?: string;
+  slo?: string;
+  severity?: string;
+  alertname?: string;
+  limit?: number;
+  before?: AlertCursor;
+};
+export type AlertStore = ReturnType<typeof openAlertStore>;
+
+const FILTER_COLUMNS = {
+  service: 'slo_service',
+  slo: 'slo',
+  severity: 'severity',
+  alertname: 'alertname',
+} as const;
+type Filter = keyof typeof FILTER_COLUMNS;
+const FILTERS = Object.keys(FILTER_COLUMNS) as Filter[];
+
+const DEFAULT_LIST_LIMIT = 100;
+
+/** Opens (creating and migrating as needed) `<dataDir>/burnbook.sqlite`. */
+export function openAlertStore(dataDir: string) {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'burnbook.sqlite'));
+  try {
+    configure(db);
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  // The common delivery repeats what is stored: one indexed UPDATE that only bumps the counters.
+  const touch = db.prepare(`
+    UPDATE alerts SET last_received_at = max(last_received_at, @receivedAt), receive_count = receive_count + 1
+    WHERE fingerprint = @fingerprint AND starts_at = @startsAt AND status = @status AND ends_at IS @endsAt
+      AND labels = @labels AND annotations = @annotations AND generator_url = @generatorURL`);
+  const insert = db.prepare(`
+    INSERT INTO alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
+      first_received_at, last_received_at, receive_count)
+    VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL,
+      @receivedAt, @receivedAt, 1)
+    ON CONFLICT (fingerprint, starts_at) DO NOTHING
+    RETURNING ${ALERT_COLUMNS}`);
+  const previousStatus = db
+    .prepare('SELECT status FROM alerts WHERE fingerprint = @fingerprint AND starts_at = @startsAt')
+    .pluck();
+  const update = db.prepare(`
+    UPDATE alerts SET status = @status, ends_at = @endsAt, labels = @labels, annotations = @annotations,
+      generator_url = @generatorURL, last_received_at = max(last_received_at, @receivedAt),
+      receive_count = receive_count + 1
+    WHERE fingerprint = @fingerprint AND starts_at = @startsAt
+    RETURNING ${ALERT_COLUMNS}`);
+  const addEvent = db.prepare('INSERT INTO alert_events (alert_id, kind, at) VALUES (?, ?, ?)');
+  const getAlert = db.prepare(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`);
+  const eventsOf = db.prepare('SELECT kind, at FROM alert_events WHERE alert_id = ? ORDER BY at, id');
+  const evidenceOf = db.prepare(`
+    SELECT id, query_name AS queryName, expr, result, error, captured_at AS capturedAt
+    FROM alert_evidence WHERE alert_id = ? ORDER BY id`);
+  const insertEvidence = db.prepare(`
+    INSERT INTO alert_evidence (alert_id, query_name, expr, result, error, captured_at)
+    VALUES (@alertId, @queryName, @expr, @result, @error, @capturedAt)`);
+  const prune = db.prepare(`
+    DELETE FROM alerts WHERE status = 'resolved' AND starts_at < @cutoff AND ends_at < @cutoff`);
+  const firingBySeverity = db.prepare(`
+    SELECT coalesce(severity, '') AS severity, count(*) AS count FROM alerts
+    WHERE status = 'firing' GROUP BY 1`);
+  const total = db.prepare('SELECT count(*) FROM alerts').pluck();
+
+  // list() has a statement per combination of filters it is given, each prepared on first use.
+  const listStatements = new Map<string, Database.Statement>();
+  function listStatement(filters: Filter[], afterCursor: boolean): Database.Statement {
+    const key = `${filters.join()}|${afterCursor}`;
+    let statement = listStatements.get(key);
+    if (!statement) {
+      const where = [
+        'status = @status',
+        ...filters.map((filter) => `${FILTER_COLUMNS[filter]} = @${filter}`),
+      ];
+      if (afterCursor) where.push('(starts_at, id) < (@cursorStartsAt, @cursorId)');
+      statement = db.prepare(
+        `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(' AND ')}
+         ORDER BY starts_at DESC, id DESC LIMIT @limit`,
+      );
+      listStatements.set(key, statement);
+    }
+    return statement;
+  }
+
+  const ingest = db.transaction((payload: AlertmanagerPayload, receivedAt: number) => {
+    let stored = 0;
+    let updated = 0;
+    let unchanged = 0;
+    const newlyFiring: AlertRow[] = [];
+    for (const alert of payload.alerts) {
+      const params = {
+        fingerprint: alert.fingerprint,
+        startsAt: alert.startsAt,
+        endsAt: alert.endsAt,
+        status: alert.status,
+        labels: JSON.stringify(alert.labels),
+        annotations: JSON.stringify(alert.annotations),
+        generatorURL: alert.generatorURL,
+        receivedAt,
+      };
+      if (touch.run(params).changes > 0) {
+        unchanged++;
+        continue;
+      }
+      const inserted = insert.get(params);
+      if (inserted !== undefined) {
+        stored++;
+        const row = alertRowSchema.parse(inserted);
+        addEvent.run(row.id, row.status === 'firing' ? 'fired' : 'resolved', receivedAt);
+        if (row.status === 'firing') newlyFiring.push(row);
+        continue;
+      }
+      updated++;
+      const before = alertStatusSchema.parse(previousStatus.get(params));
+      const row = alertRowSchema.parse(update.get(params));
+      if (row.status === before) continue;
+      addEvent.run(row.id, row.status === 'firing' ? 'refired' : 'resolved', receivedAt);
+      if (row.status === 'firing') newlyFiring.push(row);
+    }
+    return { stored, updated, unchanged, newlyFiring };
+  });
+
+  const get = db.transaction((id: number) => {
+    const alert = getAlert.get(id);
+    if (alert === undefined) return undefined;
+    return {
+      ...alertRowSchema.parse(alert),
+      events: eventsOf.all(id).map((event) => alertEventSchema.parse(event)),
+      evidence: evidenceOf.all(id).map((evidence) => alertEvidenceSchema.parse(evidence)),
+    };
+  });
+
+  return {
+    /**
+     * Stores every alert of a webhook body in one transaction, which has committed when this returns.
+     * `newlyFiring` holds the alerts that started firing with this body: new ones and re-fires.
+     */
+    ingest: (payload: AlertmanagerPayload, receivedAt: number) => ingest.immediate(payload, receivedAt),
+
+    /** Firing alerts first, then resolved ones; newest start first within each. */
+    list(query: AlertListQuery = {}): AlertRow[] {
+      const limit = Math.max(0, query.limit ?? DEFAULT_LIST_LIMIT);
+      const filters = FILTERS.filter((filter) => query[filter] !== undefined);
+      const { before } = query;
+      const rows: AlertRow[] = [];
+      for (const status of query.status ? [query.status] : alertStatusSchema.options) {
+        // Statuses listed before the cursor's were all on earlier pages.
+        if (before && status === 'firing' && before.status === 'resolved') continue;
+        if (rows.length >= limit) break;
+        const afterCursor = before?.status === status;
+        const params: Record<string, string | number> = { status, limit: limit - rows.length };
+        for (const filter of filters) params[filter] = query[filter] as string;
+        if (afterCursor) Object.assign(params, { cursorStartsAt: before.startsAt, cursorId: before.id });
+        for (const row of listStatement(filters, afterCursor).all(params))
+          rows.push(alertRowSchema.parse(row));
+      }
+      return rows;
+    },
+
+    /** One alert with its status transitions and captured evidence, oldest first. */
+    get: (id: number) => get(id),
+
+    /** Stores the result (any JSON) or error of one first-look query; returns the evidence id. */
+    addEvidence(evidence: EvidenceInput): number {
+      const { lastInsertRowid } = insertEvidence.run({
+        ...evidence,
+        result: evidence.result === null ? null : JSON.stringify(evidence.result),
+      });
+      return Number(lastInsertRowid);
+    },
+
+    /** Deletes resolved alerts (with their events and evidence) that ended before `now - olderThanMs`. */
+    prune(olderThanMs: number, now: number): number {
+      return prune.run({ cutoff: now - olderThanMs }).changes;
+    },
+
+    /** Firing alerts by `severity` label ('' when absent) and all stored alerts, for /metrics. */
+    counts() {
+      const firing: Record<string, number> = {};
+      for (const row of firingBySeverity.all()) {
+        const { severity, count } = severityCountSchema.parse(row);
+        firing[severity] = count;
+      }
+      return { firingBySeverity: firing, total: z.number().parse(total.get()) };
+    },
+
+    close(): void {
+      db.close();
+    },
+  };
+}
+
+function configure(db: Database.Database): void {
+  if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
+    throw new Error(`SQLite refused WAL mode for ${db.name}`);
+  }
+  // The receiver answers 2xx only after a commit, and Alertmanager then forgets the notification.
+  // In WAL mode synchronous=NORMAL survives a killed process but can lose the last commits on power
+  // loss or an OS crash; FULL fsyncs the WAL at every commit, so an acknowledged alert is on disk.
+  db.pragma(process.env.SYNC ?? 'synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // A prune of many rows grows the WAL; this shrinks it back after the next checkpoint.
+  db.pragma('journal_size_limit = 67108864');
+}

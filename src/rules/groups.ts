@@ -1,0 +1,26 @@
+import type { Slo } from '../spec/model.ts';
+import { type AlertOptions, type AlertingRule, alertingRule } from './alerting.ts';
+import { type RecordingRule, recordingRules } from './recording.ts';
+
+export interface RuleGroup {
+  name: string;
+  rules: Array<RecordingRule | AlertingRule>;
+}
+
+/**
+ * One group per SLO: Prometheus evaluates a group's rules in order, so the alerts read the
+ * ratios recorded a moment earlier in the same evaluation, never a stale cycle.
+ */
+export function ruleGroup(slo: Slo, opts: AlertOptions): RuleGroup {
+  return {
+    name: `burnbook-${slo.service}-${slo.name}`,
+    rules: [...recordingRules(slo), ...slo.alerting.tiers.map((tier) => alertingRule(slo, tier, opts))],
+  };
+}
+
+/** SLOs by service, in spec order: one rule file per service. */
+export function byService(slos: readonly Slo[]): Map<string, Slo[]> {
+  const out = new Map<string, Slo[]>();
+  for (const slo of slos) out.set(slo.service, [...(out.get(slo.service) ?? []), slo]);
+  return out;
+}

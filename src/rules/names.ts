@@ -1,0 +1,45 @@
+import { formatDuration } from '../policy/duration.ts';
+import type { Tier } from '../policy/tiers.ts';
+import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+
+/**
+ * Names other tools and people depend on: recording rules (`level:metric:operations`, as
+ * the Prometheus docs name them), alert names and the labels that identify an SLO.
+ */
+export const RECORDS = {
+  errors: 'slo:sli_errors:rate5m',
+  total: 'slo:sli_total:rate5m',
+  objective: 'slo:objective:ratio',
+  errorBudget: 'slo:error_budget:ratio',
+  budgetRemaining: 'slo:period_error_budget_remaining:ratio',
+  currentBurnRate: 'slo:current_burn_rate:ratio',
+  periodBurnRate: 'slo:period_burn_rate:ratio',
+} as const;
+
+export function errorRatioRecord(windowMs: number): string {
+  return `slo:sli_error:ratio_rate${formatDuration(windowMs)}`;
+}
+
+/** The labels that pick out one SLO's series: unique because (service, name) is. */
+export function sloIdentity(slo: Slo): Record<string, string> {
+  return { slo_service: slo.service, slo: slo.name };
+}
+
+/** Labels on every series and alert of an SLO (groupBy labels come from the data). */
+export function sloLabels(slo: Slo): Record<string, string> {
+  return { ...slo.labels, ...sloIdentity(slo) };
+}
+
+export function alertName(slo: Slo, tier: Tier): string {
+  return `${slo.alerting.name}-${tier.name}-burn`;
+}
+
+/** Every window the SLO measures, shortest first: the 5m base, each tier's pair, the period. */
+export function windowsOf(slo: Slo): number[] {
+  const all = [BASE_WINDOW_MS, slo.periodMs, ...slo.alerting.tiers.flatMap((t) => [t.shortMs, t.longMs])];
+  return [...new Set(all)].sort((a, b) => a - b);
+}
+
+export function ruleFileName(service: string): string {
+  return `${service}.yaml`;
+}

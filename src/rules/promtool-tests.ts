@@ -1,0 +1,169 @@
+import { tierFacts } from '../policy/burn.ts';
+import { formatDuration } from '../policy/duration.ts';
+import { formatNumber } from '../policy/number.ts';
+import type { Tier } from '../policy/tiers.ts';
+import type { Counts } from '../sli/kind.ts';
+import { sliTestSeries } from '../sli/index.ts';
+import type { Slo } from '../spec/model.ts';
+import { type AlertOptions, alertAnnotations, alertLabels } from './alerting.ts';
+import { goPrintfG3 } from './go-format.ts';
+import { alertName } from './names.ts';
+
+/**
+ * A `promtool test rules` file per SLO that proves the math: for every tier, healthy traffic
+ * for one long window, then a burn at twice the tier's threshold. The tier must be quiet at
+ * 80% of the time the math says it needs to detect, and firing once the long window is all
+ * burn. A burn at 90% of the threshold must never fire it. groupBy SLOs burn one group of two.
+ */
+
+const MINUTE = 60_000;
+
+interface Phase {
+  minutes: number;
+  /** Events per minute. */
+  good: number;
+  bad: number;
+}
+
+interface ExpectedAlert {
+  exp_labels: Record<string, string>;
+  exp_annotations: Record<string, string>;
+}
+
+interface AlertCheck {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: ExpectedAlert[];
+}
+
+export interface PromtoolTestCase {
+  name: string;
+  interval: string;
+  input_series: Array<{ series: string; values: string }>;
+  alert_rule_test: AlertCheck[];
+}
+
+export interface PromtoolTestFile {
+  rule_files: string[];
+  evaluation_interval: string;
+  tests: PromtoolTestCase[];
+}
+
+/** promtool's expanding notation for a counter through phases: `0+10x59 600+20x29`. */
+function counterValues(phases: Phase[], counts: Counts): string {
+  const per = (p: Phase) => (counts === 'good' ? p.good : counts === 'bad' ? p.bad : p.good + p.bad);
+  let value = 0;
+  return phases
+    .map((p, i) => {
+      const step = per(p);
+      if (i > 0) value += step;
+      const segment = `${formatNumber(value)}+${formatNumber(step)}x${p.minutes - 1}`;
+      value += step * (p.minutes - 1);
+      return segment;
+    })
+    .join(' ');
+}
+
+function withLabel(selector: string, name: string, value: string): string {
+  const label = `${name}=${JSON.stringify(value)}`;
+  return selector.includes('{') ? selector.replace(/\}$/, `, ${label}}`) : `${selector}{${label}}`;
+}
+
+/** Group label values for a groupBy SLO: the first group burns, the second stays healthy. */
+function groups(slo: Slo): Array<Record<string, string>> {
+  if (!slo.groupBy.length) return [{}];
+  return ['burning', 'healthy'].map((g) => Object.fromEntries(slo.groupBy.map((l) => [l, g])));
+}
+
+function roundUp(ms: number, step: number): number {
+  return Math.ceil(ms / step) * step;
+}
+
+function roundDown(ms: number, step: number): number {
+  return Math.floor(ms / step) * step;
+}
+
+export interface TestPlan {
+  slo: Slo;
+  ruleFile: string;
+  options: AlertOptions;
+}
+
+export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTestFile | undefined {
+  const series = sliTestSeries(slo.sli);
+  if (!series) return undefined;
+  const longest = Math.max(...slo.alerting.tiers.map((t) => t.longMs));
+  // promtool loads at most 10,000 samples per query: coarser evaluation keeps multi-day
+  // windows (and the period window reading all of them) under that.
+  const evalMs = longest > 86_400_000 ? 10 * MINUTE : MINUTE;
+  const fastestLongMin = Math.min(...slo.alerting.tiers.map((t) => t.longMs)) / MINUTE;
+  // Enough traffic that minEvents never masks the burn under test.
+  const rate = Math.max(1000, Math.ceil((4 * (slo.minEvents ?? 0)) / fastestLongMin));
+  const groupValues = groups(slo);
+
+  const inputs = (burning: Phase[], healthy: Phase[]) =>
+    groupValues.flatMap((group, g) =>
+      series.map((s) => ({
+        series: Object.entries(group).reduce((sel, [k, v]) => withLabel(sel, k, v), s.selector),
+        values: counterValues(g === 0 ? burning : healthy, s.counts),
+      })),
+    );
+
+  const expected = (tier: Tier, value: number): ExpectedAlert => ({
+    exp_labels: { ...alertLabels(slo, tier), ...groupValues[0] },
+    exp_annotations: alertAnnotations(slo, tier, options, {
+      value: goPrintfG3(value),
+      label: (name) => groupValues[0]?.[name] ?? '',
+    }),
+  });
+
+  const tests: PromtoolTestCase[] = slo.alerting.tiers.flatMap((tier) => {
+    const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
+    const name = alertName(slo, tier);
+    const healthyMs = tier.longMs;
+    const burn = Math.min(2 * threshold, (threshold + 1) / 2);
+    const detectMs = (tier.longMs * threshold) / burn;
+    const fireAt = roundUp(healthyMs + tier.longMs + tier.forMs + 2 * evalMs + 5 * MINUTE, evalMs);
+    const quietAt = roundDown(healthyMs + 0.8 * detectMs, evalMs);
+    const totalMin = fireAt / MINUTE + 10;
+    const phases = (ratio: number): Phase[] => [
+      { minutes: healthyMs / MINUTE, good: rate, bad: 0 },
+      { minutes: totalMin - healthyMs / MINUTE, good: rate * (1 - ratio), bad: rate * ratio },
+    ];
+    const steady: Phase[] = [{ minutes: totalMin, good: rate, bad: 0 }];
+    const at = (ms: number) => formatDuration(ms);
+    const cases: PromtoolTestCase[] = [
+      {
+        name: `${name}: quiet until the math says, then fires at 2x the ${formatNumber(threshold)} threshold`,
+        interval: '1m',
+        input_series: inputs(phases(burn), steady),
+        alert_rule_test: [
+          { eval_time: at(quietAt), alertname: name, exp_alerts: [] },
+          { eval_time: at(fireAt), alertname: name, exp_alerts: [expected(tier, burn)] },
+        ],
+      },
+      {
+        name: `${name}: never fires at 0.9x the threshold`,
+        interval: '1m',
+        input_series: inputs(phases(0.9 * threshold), steady),
+        alert_rule_test: [
+          { eval_time: at(roundDown(healthyMs + detectMs * 2, evalMs)), alertname: name, exp_alerts: [] },
+          { eval_time: at(fireAt), alertname: name, exp_alerts: [] },
+        ],
+      },
+    ];
+    if (slo.minEvents !== undefined) {
+      // Half of minEvents per long window, every one of them an error: still no alert.
+      const trickle = slo.minEvents / 2 / (tier.longMs / MINUTE);
+      cases.push({
+        name: `${name}: quiet below minEvents (${slo.minEvents}) even at 100% errors`,
+        interval: '1m',
+        input_series: inputs([{ minutes: totalMin, good: 0, bad: trickle }], steady),
+        alert_rule_test: [{ eval_time: at(fireAt), alertname: name, exp_alerts: [] }],
+      });
+    }
+    return cases;
+  });
+
+  return { rule_files: [ruleFile], evaluation_interval: formatDuration(evalMs), tests };
+}

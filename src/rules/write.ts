@@ -1,0 +1,85 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { GENERATED_MARKER } from './output.ts';
+
+export interface WriteReport {
+  written: string[];
+  unchanged: string[];
+  removed: string[];
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function writeDurably(path: string, content: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function generatedFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...generatedFilesUnder(full));
+    else if (/\.ya?ml$/.test(e.name) && readOrUndefined(full)?.startsWith(GENERATED_MARKER)) out.push(full);
+  }
+  return out;
+}
+
+/**
+ * Writes every file or none: all contents go to temporary files first (and `verify` may
+ * inspect them, e.g. with promtool) before any is renamed into place. Files burnbook wrote
+ * earlier under `pruneDir` that this run no longer produces are removed, so a deleted SLO
+ * leaves no rules behind. Files whose content is unchanged are left untouched.
+ */
+export function writeAtomically(
+  files: ReadonlyMap<string, string>,
+  opts: { pruneDir?: string; verify?: (staged: Map<string, string>) => void } = {},
+): WriteReport {
+  const report: WriteReport = { written: [], unchanged: [], removed: [] };
+  const staged = new Map<string, string>();
+  try {
+    for (const [path, content] of files) {
+      if (readOrUndefined(path) === content) {
+        report.unchanged.push(path);
+        continue;
+      }
+      mkdirSync(dirname(path), { recursive: true });
+      const temp = join(dirname(path), `.${relative(dirname(path), path)}.${process.pid}.tmp`);
+      writeDurably(temp, content);
+      staged.set(path, temp);
+    }
+    opts.verify?.(staged);
+  } catch (error) {
+    for (const temp of staged.values()) rmSync(temp, { force: true });
+    throw error;
+  }
+  for (const [path, temp] of staged) {
+    renameSync(temp, path);
+    report.written.push(path);
+  }
+  if (opts.pruneDir) {
+    for (const stale of generatedFilesUnder(opts.pruneDir)) {
+      if (files.has(stale)) continue;
+      rmSync(stale);
+      report.removed.push(stale);
+    }
+  }
+  return report;
+}
