@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { generateCommand } from './commands/generate.ts';
+import { serveCommand } from './commands/serve.ts';
 import { EXIT } from './commands/terminal.ts';
 import { testCommand } from './commands/test.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -42,5 +43,18 @@ program
   .description('promtool check rules and promtool test rules on generated output')
   .addOption(option('--rules <dir>', 'directory with generated rules', 'rules/'))
   .action((opts) => testCommand(opts));
+
+program
+  .command('serve')
+  .description('serve runbooks, SLO pages, the Alertmanager webhook and the API')
+  .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
+  .addOption(option('--port <port>', 'port to listen on', '8080'))
+  .addOption(option('--host <host>', 'address to listen on', '127.0.0.1'))
+  .addOption(option('--data-dir <dir>', 'where the alert store lives', 'data/'))
+  .addOption(option('--external-url <url>', 'base URL people reach burnbook at (default: http://<host>:<port>)'))
+  .addOption(option('--prometheus-url <url>', 'Prometheus to evaluate SLOs and run first-look queries against'))
+  .addOption(option('--alertmanager-url <url>', 'Alertmanager the evaluator sends its alerts to'))
+  .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
+  .action((paths: string[], opts) => serveCommand(paths, opts));
 
 await program.parseAsync();

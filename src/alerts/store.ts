@@ -73,6 +73,9 @@ export type AlertListQuery = {
   before?: AlertCursor;
 };
 export type AlertStore = ReturnType<typeof openAlertStore>;
+export type IngestResult = ReturnType<AlertStore['ingest']>;
+/** One webhook body and when it arrived (milliseconds since the epoch). */
+export type Delivery = { payload: AlertmanagerPayload; receivedAt: number };
 
 const FILTER_COLUMNS = {
   service: 'slo_service',
@@ -154,7 +157,7 @@ export function openAlertStore(dataDir: string) {
     return statement;
   }
 
-  const ingest = db.transaction((payload: AlertmanagerPayload, receivedAt: number) => {
+  function ingestPayload(payload: AlertmanagerPayload, receivedAt: number) {
     let stored = 0;
     let updated = 0;
     let unchanged = 0;
@@ -190,7 +193,11 @@ export function openAlertStore(dataDir: string) {
       if (row.status === 'firing') newlyFiring.push(row);
     }
     return { stored, updated, unchanged, newlyFiring };
-  });
+  }
+  const ingest = db.transaction(ingestPayload);
+  const ingestMany = db.transaction((deliveries: readonly Delivery[]) =>
+    deliveries.map(({ payload, receivedAt }) => ingestPayload(payload, receivedAt)),
+  );
 
   const get = db.transaction((id: number) => {
     const alert = getAlert.get(id);
@@ -208,6 +215,13 @@ export function openAlertStore(dataDir: string) {
      * `newlyFiring` holds the alerts that started firing with this body: new ones and re-fires.
      */
     ingest: (payload: AlertmanagerPayload, receivedAt: number) => ingest.immediate(payload, receivedAt),
+
+    /**
+     * Several bodies in one transaction, with one result each: one fsync instead of one per body, so a
+     * receiver can answer all the requests that arrived during the previous commit together. Atomic: when
+     * it throws, none of them is stored.
+     */
+    ingestMany: (deliveries: readonly Delivery[]) => ingestMany.immediate(deliveries),
 
     /** Firing alerts first, then resolved ones; newest start first within each. */
     list(query: AlertListQuery = {}): AlertRow[] {

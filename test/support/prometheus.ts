@@ -34,6 +34,8 @@ export interface RunningPrometheus {
 
 // Backfilled history is as old as the test wants; shorter retention would delete it on startup.
 const RETENTION = '90d';
+// 30 days (a Go duration: no `d` unit). Blocks align to multiples of it, so a month of history fits in two or three.
+const BACKFILL_BLOCK = '720h';
 
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<RunningPrometheus> {
   const prometheus = requireTool('/usr/bin/prometheus');
@@ -115,7 +117,16 @@ async function backfill(openMetrics: string, dir: string, dataDir: string): Prom
   try {
     await promisify(execFile)(
       promtool,
-      ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', input, dataDir],
+      // The default 2h blocks make promtool re-read the input once per block: minutes for 30 days of history.
+      [
+        'tsdb',
+        'create-blocks-from',
+        'openmetrics',
+        '--quiet',
+        `--max-block-duration=${BACKFILL_BLOCK}`,
+        input,
+        dataDir,
+      ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (error) {

@@ -1,0 +1,34 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Slo } from '../spec/model.ts';
+import { type Metrics, createMetrics, metricsPlugin } from './metrics.ts';
+
+/** What every route may read. The server only reads the model, the store and Prometheus. */
+export interface ServerOptions {
+  slos: Slo[];
+  /** Base URL people reach burnbook at; used in links and runbook_url. */
+  externalUrl: string;
+  /** Directory of runbook templates and hand-written markdown pages. */
+  runbooksDir: string;
+  dataDir: string;
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+}
+
+export interface AppContext extends ServerOptions {
+  metrics: Metrics;
+}
+
+// Alertmanager batches at most a few hundred alerts per webhook; 1 MiB leaves ample room.
+const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The fastify app. Each concern is a plugin that receives the context explicitly, so a
+ * route never reaches for globals and tests can build an app with exactly what they need.
+ */
+export async function buildApp(options: ServerOptions): Promise<{ app: FastifyInstance; context: AppContext }> {
+  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: false, connectionTimeout: 30_000, requestTimeout: 30_000 });
+  const context: AppContext = { ...options, metrics: createMetrics() };
+  metricsPlugin(app, context.metrics);
+  app.get('/healthz', async () => ({ status: 'ok', slos: context.slos.length }));
+  return { app, context };
+}
