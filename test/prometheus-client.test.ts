@@ -4,7 +4,13 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrometheusClient, type PrometheusClient, PrometheusError } from '../src/prometheus/client.ts';
+import {
+  createPrometheusClient,
+  type InstantSample,
+  type PrometheusClient,
+  PrometheusError,
+  type QueryResult,
+} from '../src/prometheus/client.ts';
 import { type CounterSeries, countersToOpenMetrics } from './support/openmetrics.ts';
 import { type RunningPrometheus, startPrometheus } from './support/prometheus.ts';
 
@@ -78,9 +84,7 @@ describe('against a real Prometheus', () => {
     for (let t = START + STEP_SECONDS * 1000; t <= END; t += STEP_SECONDS * 1000)
       total += errors.increment(t);
 
-    expect(result.resultType).toBe('vector');
-    if (result.resultType !== 'vector') return;
-    expect(result.result).toEqual([
+    expect(vectorOf(result)).toEqual([
       {
         metric: { __name__: 'http_requests_total', job: 'checkout', code: '500' },
         timestampMs: END,
@@ -101,9 +105,9 @@ describe('against a real Prometheus', () => {
     const errorRate = expectedRate(errors, at, HOUR);
     const expected = errorRate / (errorRate + expectedRate(successes, at, HOUR));
 
-    if (result.resultType !== 'vector') throw new Error(`expected a vector, got ${result.resultType}`);
-    expect(result.result).toHaveLength(1);
-    expect(result.result[0]?.value).toBeCloseTo(expected, 12);
+    const [sample, ...others] = vectorOf(result);
+    expect(others).toEqual([]);
+    expect(sample?.value).toBeCloseTo(expected, 12);
   });
 
   it('returns one point per step from query_range', async () => {
@@ -123,9 +127,7 @@ describe('against a real Prometheus', () => {
     const scalar = await client.query('1/0');
     expect(scalar).toMatchObject({ resultType: 'scalar', result: { value: Number.POSITIVE_INFINITY } });
     expect(await client.query('-1/0')).toMatchObject({ result: { value: Number.NEGATIVE_INFINITY } });
-    const nan = await client.query('vector(0/0)');
-    if (nan.resultType !== 'vector') throw new Error(`expected a vector, got ${nan.resultType}`);
-    expect(nan.result[0]?.value).toBeNaN();
+    expect(vectorOf(await client.query('vector(0/0)'))[0]?.value).toBeNaN();
   });
 
   it("turns bad PromQL into a bad_data error carrying Prometheus's message", async () => {
@@ -298,6 +300,11 @@ describe('requests', () => {
     ).toThrow(/not both/);
   });
 });
+
+function vectorOf(result: QueryResult): InstantSample[] {
+  if (result.resultType !== 'vector') throw new Error(`expected a vector, got a ${result.resultType}`);
+  return result.result;
+}
 
 interface CapturedRequest {
   method: string;

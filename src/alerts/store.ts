@@ -17,7 +17,8 @@ const labelsJson = z
 
 const ALERT_COLUMNS = `id, fingerprint, status, starts_at AS startsAt, ends_at AS endsAt, labels, annotations,
   generator_url AS generatorURL, alertname, severity, slo_service AS sloService, slo, slo_tier AS sloTier,
-  first_received_at AS firstReceivedAt, last_received_at AS lastReceivedAt, receive_count AS receiveCount`;
+  first_received_at AS firstReceivedAt, last_received_at AS lastReceivedAt, receive_count AS receiveCount
+  FROM alerts JOIN alert_receipts ON alert_id = id`;
 
 const alertRowSchema = z.object({
   id: z.number(),
@@ -38,9 +39,9 @@ const alertRowSchema = z.object({
   receiveCount: z.number(),
 });
 
-const eventKindSchema = z.enum(['fired', 'resolved', 'refired']);
+const alertEventSchema = z.object({ kind: z.enum(['fired', 'resolved', 'refired']), at: z.number() });
 
-const alertEventSchema = z.object({ kind: eventKindSchema, at: z.number() });
+const previousSchema = alertRowSchema.pick({ id: true, status: true });
 
 const alertEvidenceSchema = z.object({
   id: z.number(),
@@ -100,29 +101,35 @@ export function openAlertStore(dataDir: string) {
     throw error;
   }
 
-  // The common delivery repeats what is stored: one indexed UPDATE that only bumps the counters.
+  // The common delivery repeats what is stored: one statement that reads the alert and bumps its receipt.
   const touch = db.prepare(`
-    UPDATE alerts SET last_received_at = max(last_received_at, @receivedAt), receive_count = receive_count + 1
-    WHERE fingerprint = @fingerprint AND starts_at = @startsAt AND status = @status AND ends_at IS @endsAt
-      AND labels = @labels AND annotations = @annotations AND generator_url = @generatorURL`);
+    UPDATE alert_receipts
+    SET last_received_at = max(last_received_at, @receivedAt), receive_count = receive_count + 1
+    WHERE alert_id = (
+      SELECT id FROM alerts
+      WHERE fingerprint = @fingerprint AND starts_at = @startsAt AND status = @status AND ends_at IS @endsAt
+        AND labels = @labels AND annotations = @annotations AND generator_url = @generatorURL)`);
   const insert = db.prepare(`
     INSERT INTO alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-      first_received_at, last_received_at, receive_count)
-    VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL,
-      @receivedAt, @receivedAt, 1)
-    ON CONFLICT (fingerprint, starts_at) DO NOTHING
-    RETURNING ${ALERT_COLUMNS}`);
-  const previousStatus = db
-    .prepare('SELECT status FROM alerts WHERE fingerprint = @fingerprint AND starts_at = @startsAt')
-    .pluck();
+      first_received_at)
+    VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL, @receivedAt)
+    ON CONFLICT (fingerprint, starts_at) DO NOTHING`);
+  const insertReceipt = db.prepare(
+    'INSERT INTO alert_receipts (alert_id, last_received_at, receive_count) VALUES (?, ?, 1)',
+  );
+  const previousOf = db.prepare(
+    'SELECT id, status FROM alerts WHERE fingerprint = @fingerprint AND starts_at = @startsAt',
+  );
   const update = db.prepare(`
     UPDATE alerts SET status = @status, ends_at = @endsAt, labels = @labels, annotations = @annotations,
-      generator_url = @generatorURL, last_received_at = max(last_received_at, @receivedAt),
-      receive_count = receive_count + 1
-    WHERE fingerprint = @fingerprint AND starts_at = @startsAt
-    RETURNING ${ALERT_COLUMNS}`);
+      generator_url = @generatorURL
+    WHERE id = @id`);
+  const bumpReceipt = db.prepare(`
+    UPDATE alert_receipts
+    SET last_received_at = max(last_received_at, @receivedAt), receive_count = receive_count + 1
+    WHERE alert_id = @id`);
   const addEvent = db.prepare('INSERT INTO alert_events (alert_id, kind, at) VALUES (?, ?, ?)');
-  const getAlert = db.prepare(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`);
+  const getAlert = db.prepare(`SELECT ${ALERT_COLUMNS} WHERE id = ?`);
   const eventsOf = db.prepare('SELECT kind, at FROM alert_events WHERE alert_id = ? ORDER BY at, id');
   const evidenceOf = db.prepare(`
     SELECT id, query_name AS queryName, expr, result, error, captured_at AS capturedAt
@@ -135,7 +142,7 @@ export function openAlertStore(dataDir: string) {
   const firingBySeverity = db.prepare(`
     SELECT coalesce(severity, '') AS severity, count(*) AS count FROM alerts
     WHERE status = 'firing' GROUP BY 1`);
-  const total = db.prepare('SELECT count(*) FROM alerts').pluck();
+  const total = db.prepare('SELECT stored FROM alert_totals').pluck();
 
   // list() has a statement per combination of filters it is given, each prepared on first use.
   const listStatements = new Map<string, Database.Statement>();
@@ -149,7 +156,7 @@ export function openAlertStore(dataDir: string) {
       ];
       if (afterCursor) where.push('(starts_at, id) < (@cursorStartsAt, @cursorId)');
       statement = db.prepare(
-        `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(' AND ')}
+        `SELECT ${ALERT_COLUMNS} WHERE ${where.join(' AND ')}
          ORDER BY starts_at DESC, id DESC LIMIT @limit`,
       );
       listStatements.set(key, statement);
@@ -177,20 +184,25 @@ export function openAlertStore(dataDir: string) {
         unchanged++;
         continue;
       }
-      const inserted = insert.get(params);
-      if (inserted !== undefined) {
+      let id: number;
+      let event: AlertEvent['kind'];
+      const inserted = insert.run(params);
+      if (inserted.changes > 0) {
         stored++;
-        const row = alertRowSchema.parse(inserted);
-        addEvent.run(row.id, row.status === 'firing' ? 'fired' : 'resolved', receivedAt);
-        if (row.status === 'firing') newlyFiring.push(row);
-        continue;
+        id = Number(inserted.lastInsertRowid);
+        insertReceipt.run(id, receivedAt);
+        event = alert.status === 'firing' ? 'fired' : 'resolved';
+      } else {
+        updated++;
+        const previous = previousSchema.parse(previousOf.get(params));
+        id = previous.id;
+        update.run({ ...params, id });
+        bumpReceipt.run({ id, receivedAt });
+        if (previous.status === alert.status) continue;
+        event = alert.status === 'firing' ? 'refired' : 'resolved';
       }
-      updated++;
-      const before = alertStatusSchema.parse(previousStatus.get(params));
-      const row = alertRowSchema.parse(update.get(params));
-      if (row.status === before) continue;
-      addEvent.run(row.id, row.status === 'firing' ? 'refired' : 'resolved', receivedAt);
-      if (row.status === 'firing') newlyFiring.push(row);
+      addEvent.run(id, event, receivedAt);
+      if (alert.status === 'firing') newlyFiring.push(alertRowSchema.parse(getAlert.get(id)));
     }
     return { stored, updated, unchanged, newlyFiring };
   }

@@ -18,7 +18,8 @@ export function burnFactor(tier: Tier, periodMs: number): number {
 
 /** The error ratio both windows must exceed for the tier to fire. */
 export function threshold(tier: Tier, periodMs: number, objectivePercent: number): number {
-  return roundForPeople(burnFactor(tier, periodMs) * errorBudget(objectivePercent));
+  const exactFactor = ((tier.budgetPercent / 100) * periodMs) / tier.longMs;
+  return roundForPeople(exactFactor * errorBudget(objectivePercent));
 }
 
 /** The whole period's budget as time fully down: 99.5% over 30d → 216 minutes. */

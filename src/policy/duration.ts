@@ -41,7 +41,7 @@ export function formatDuration(ms: number): string {
 export function humanDuration(ms: number): string {
   const minutes = ms / UNIT_MS.m;
   if (minutes < 1) return `${round1(ms / UNIT_MS.s)}s`;
-  if (minutes < 120) return `${round1(minutes)} min`;
+  if (minutes < 600) return `${round1(minutes)} min`;
   const hours = ms / UNIT_MS.h;
   if (hours < 72) return `${round1(hours)} h`;
   return `${round1(ms / UNIT_MS.d)} days`;

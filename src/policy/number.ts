@@ -1,14 +1,18 @@
 /**
- * Numbers as people (and rule files) should read them: `0.072`, not
- * `0.07200000000000001`. Twelve significant digits hide binary floating-point noise
- * while keeping every digit a spec author could have meant.
+ * Numbers as people (and rule files) should read them: `0.072`, not `0.07200000000000001`.
+ * The math keeps twelve significant digits, which hides binary floating-point noise.
  */
 export function roundForPeople(x: number): number {
   return Number(x.toPrecision(12));
 }
 
-export function formatNumber(x: number): string {
-  const r = roundForPeople(x);
+/**
+ * Six significant digits in print: thresholds and factors from repeating decimals
+ * (28d / 3d) read `0.933333`, not `0.933333333333`. Pass more digits for numbers a spec
+ * author wrote out in full, such as an objective of 99.99999%.
+ */
+export function formatNumber(x: number, significant = 6): string {
+  const r = Number(x.toPrecision(significant));
   // Plain decimals in PromQL and text: `0.0000144`, never `1.44e-5`.
   if (r !== 0 && Math.abs(r) < 1e-6) return r.toFixed(20).replace(/0+$/, '');
   return String(r);

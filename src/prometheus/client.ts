@@ -84,20 +84,10 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       response = await fetch(url, { method: form ? 'POST' : 'GET', headers, body: form, signal });
       body = await response.text();
     } catch (cause) {
-      if (signal.aborted) {
-        throw new PrometheusError('timeout', `Prometheus at ${url} did not answer within ${timeoutMs} ms`, {
-          url,
-          cause,
-        });
-      }
-      throw new PrometheusError(
-        'unavailable',
-        `Prometheus at ${url} is unreachable: ${networkReason(cause)}`,
-        {
-          url,
-          cause,
-        },
-      );
+      const [kind, what] = signal.aborted
+        ? (['timeout', `did not answer within ${timeoutMs} ms`] as const)
+        : (['unavailable', `is unreachable: ${networkReason(cause)}`] as const);
+      throw new PrometheusError(kind, `Prometheus at ${url} ${what}`, { url, cause });
     }
     return parseResponse(url, response, body, schema);
   }

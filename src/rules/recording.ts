@@ -45,11 +45,11 @@ export function errorRatio(slo: Slo, windowMs: number): RecordingRule {
 }
 
 export function objective(slo: Slo): RecordingRule {
-  return rule(slo, RECORDS.objective, `vector(${formatNumber(slo.objective / 100)})`);
+  return rule(slo, RECORDS.objective, `vector(${formatNumber(slo.objective / 100, 12)})`);
 }
 
 export function budget(slo: Slo): RecordingRule {
-  return rule(slo, RECORDS.errorBudget, `vector(${formatNumber(errorBudget(slo.objective))})`);
+  return rule(slo, RECORDS.errorBudget, `vector(${formatNumber(errorBudget(slo.objective), 12)})`);
 }
 
 export function budgetRemaining(slo: Slo): RecordingRule {

@@ -75,6 +75,7 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
     }
     const raw = doc.toJS();
     if (raw === null || raw === undefined) continue;
+    const errorsBefore = errors.length;
     const header = specHeaderSchema.safeParse(raw);
     if (!header.success) {
       errors.push(...problemsFromZod(header.error, specHeaderSchema, raw).map((p) => toError(file, positions, p)));
@@ -91,7 +92,8 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
     });
     const built = buildSlos(headerData, specs, file, (path) => positions.find(path).line);
     errors.push(...built.problems.map((p) => toError(file, positions, p)));
-    if (header.success) slos.push(...built.slos);
+    // A file with any error contributes no SLOs: nothing is generated from half a file.
+    if (header.success && errors.length === errorsBefore) slos.push(...built.slos);
   }
   return { slos, errors };
 }

@@ -149,7 +149,8 @@ export function buildSlos(
   for (const [i, slo] of specs) {
     const at = (...rest: PropertyKey[]) => ['slos', i, ...rest];
     const before = problems.length;
-    if (seenNames.has(slo.name)) {
+    const duplicate = seenNames.has(slo.name);
+    if (duplicate) {
       problems.push({ path: at('name'), message: `duplicate SLO name "${slo.name}" (also slos[${seenNames.get(slo.name)}])` });
     }
     seenNames.set(slo.name, i);
@@ -177,7 +178,7 @@ export function buildSlos(
     });
 
     const alertName = slo.alerting.name ?? slo.name;
-    if (seenAlerts.has(alertName)) {
+    if (seenAlerts.has(alertName) && !duplicate) {
       problems.push({
         path: at('alerting', 'name'),
         message: `alert name "${alertName}" is also used by slos[${seenAlerts.get(alertName)}], so their alerts would collide`,

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
@@ -37,9 +38,21 @@ const STOP_GRACE_MS = 10_000;
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-// An 'exit' listener may only do synchronous work; kill() is a synchronous syscall, which is all we need.
-function track(child: ChildProcess): void {
+/**
+ * Makes sure a server dies with this process. The 'exit' hook covers a normal exit (it may only do
+ * synchronous work, and kill() is a synchronous syscall). Test runners usually end a worker with a signal
+ * or by terminating its thread, where no JavaScript runs: for those, a watchdog shell holds the read end
+ * of a pipe only this process writes to, and kills the server when the pipe closes.
+ */
+function guard(child: ChildProcess, pid: number): void {
   running.add(child);
+  const watchdog = spawn('/bin/sh', ['-c', 'read _; kill -KILL "$0" 2>/dev/null', String(pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
+  // Once the server is gone its PID may be reused; the watchdog must not outlive it.
+  child.once('exit', () => watchdog.kill('SIGKILL'));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
@@ -68,7 +81,7 @@ async function launch(options: ServerOptions, port: number): Promise<RunningServ
   // The log file, not a pipe: nothing has to drain it, and it is there to read when startup fails.
   const child = spawn(binary, options.args(port), { cwd: dir, stdio: ['ignore', log, log] });
   closeSync(log);
-  track(child);
+  if (child.pid !== undefined) guard(child, child.pid);
 
   let ended: string | undefined;
   const exited = new Promise<void>((resolve) => {
@@ -85,13 +98,16 @@ async function launch(options: ServerOptions, port: number): Promise<RunningServ
   });
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  while (ended === undefined && Date.now() < deadline && !(await answers(`${url}${options.readyPath}`))) {
-    await sleep(50);
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const deadline = Date.now() + readyTimeoutMs;
+  let ready = false;
+  while (!ready && ended === undefined && Date.now() < deadline) {
+    ready = await answers(`${url}${options.readyPath}`);
+    if (!ready) await sleep(50);
   }
 
-  if (ended !== undefined || Date.now() >= deadline) {
-    const problem = ended ?? `was not ready within ${options.readyTimeoutMs ?? 30_000} ms`;
+  if (!ready || ended !== undefined) {
+    const problem = ended ?? `was not ready within ${readyTimeoutMs} ms`;
     if (ended === undefined) {
       child.kill('SIGKILL');
       await exited;

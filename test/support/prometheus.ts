@@ -3,8 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { z } from 'zod';
 import { startServer } from './process.ts';
 import { requireTool } from './tools.ts';
 
@@ -13,7 +15,9 @@ export interface PrometheusOptions {
   ruleFiles?: string[];
   /** `host:port` targets, scraped as job `test`. Their own `job` and `instance` labels are kept. */
   scrapeTargets?: string[];
+  /** Default `1s`. */
   scrapeInterval?: string;
+  /** Default `1s`, so rules and alerts react within a test's patience. */
   evaluationInterval?: string;
   /** Where firing alerts go, e.g. the url of startAlertmanager(). */
   alertmanagerUrl?: string;
@@ -32,11 +36,20 @@ export interface RunningPrometheus {
   reloadRules(): Promise<void>;
 }
 
-// Backfilled history is as old as the test wants; shorter retention would delete it on startup.
-const RETENTION = '90d';
+// Prometheus refuses a repeated flag, so these give way to the same flag in extraArgs.
+const DEFAULT_FLAGS: Record<string, string> = {
+  // Backfilled history is as old as the test wants; shorter retention would delete it on startup.
+  '--storage.tsdb.retention.time': '90d',
+  // The default (1m) holds back an alert that fired before Alertmanager was discovered for a whole minute.
+  '--rules.alert.resend-delay': '1s',
+};
 // 30 days (a Go duration: no `d` unit). Blocks align to multiples of it, so a month of history fits in two or three.
 const BACKFILL_BLOCK = '720h';
 
+/**
+ * Starts Prometheus and returns once it is ready and, when given scrape targets or an Alertmanager, has
+ * picked them up. Call stop() in afterAll; a forgotten one is killed when the test process ends.
+ */
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<RunningPrometheus> {
   const prometheus = requireTool('/usr/bin/prometheus');
   const dir = await mkdtemp(join(tmpdir(), 'burnbook-prometheus-'));
@@ -45,6 +58,10 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   await writeFile(configPath, stringify(prometheusConfig(options)));
   if (options.backfillOpenMetrics !== undefined) await backfill(options.backfillOpenMetrics, dir, dataDir);
 
+  const extraArgs = options.extraArgs ?? [];
+  const defaults = Object.entries(DEFAULT_FLAGS)
+    .filter(([flag]) => !extraArgs.some((arg) => arg === flag || arg.startsWith(`${flag}=`)))
+    .map(([flag, value]) => `${flag}=${value}`);
   const server = await startServer({
     name: 'Prometheus',
     binary: prometheus,
@@ -53,12 +70,18 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     args: (port) => [
       `--config.file=${configPath}`,
       `--storage.tsdb.path=${dataDir}`,
-      `--storage.tsdb.retention.time=${RETENTION}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
-      ...(options.extraArgs ?? []),
+      ...defaults,
+      ...extraArgs,
     ],
   });
+  try {
+    await waitForDiscovery(server.url, options);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 
   return {
     url: server.url,
@@ -108,6 +131,44 @@ function prometheusConfig(options: PrometheusOptions): Record<string, unknown> {
     };
   }
   return config;
+}
+
+const DISCOVERY_TIMEOUT_MS = 20_000;
+const targetsResponse = z.object({ data: z.object({ activeTargets: z.array(z.unknown()) }) });
+const alertmanagersResponse = z.object({ data: z.object({ activeAlertmanagers: z.array(z.unknown()) }) });
+
+/**
+ * Prometheus passes discovered targets and Alertmanagers on at a fixed 5 s interval, so right after
+ * /-/ready nothing is scraped and alerts go nowhere. Waiting here spares every test its own wait.
+ */
+async function waitForDiscovery(url: string, options: PrometheusOptions): Promise<void> {
+  const targets = options.scrapeTargets?.length ?? 0;
+  const alertmanagers = options.alertmanagerUrl === undefined ? 0 : 1;
+  const deadline = Date.now() + DISCOVERY_TIMEOUT_MS;
+  for (;;) {
+    const [activeTargets, activeAlertmanagers] = await Promise.all([
+      targets ? getJson(`${url}/api/v1/targets?state=active`, targetsResponse) : undefined,
+      alertmanagers ? getJson(`${url}/api/v1/alertmanagers`, alertmanagersResponse) : undefined,
+    ]);
+    if (
+      (activeTargets?.data.activeTargets.length ?? 0) >= targets &&
+      (activeAlertmanagers?.data.activeAlertmanagers.length ?? 0) >= alertmanagers
+    ) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Prometheus at ${url} did not pick up ${targets} scrape target(s) and ${alertmanagers} ` +
+          `Alertmanager(s) within ${DISCOVERY_TIMEOUT_MS} ms`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+async function getJson<S extends z.ZodType>(url: string, schema: S): Promise<z.output<S>> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  return schema.parse(await response.json());
 }
 
 async function backfill(openMetrics: string, dir: string, dataDir: string): Promise<void> {

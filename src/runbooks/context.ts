@@ -1,0 +1,201 @@
+import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
+import { formatDuration, humanDuration } from '../policy/duration.ts';
+import { formatNumber, formatPercent } from '../policy/number.ts';
+import type { Tier } from '../policy/tiers.ts';
+import { alertName } from '../rules/names.ts';
+import { runbookUrl } from '../rules/alerting.ts';
+import { errorRate, errorRatio, totalRate } from '../sli/index.ts';
+import type { Slo } from '../spec/model.ts';
+
+/**
+ * What a runbook page says about one tier of one SLO, as text ready for a template: every
+ * number comes from policy/, every query from the SLI. Pure, so pages, the static export
+ * and tests all see the same facts.
+ */
+
+export interface FirstLookQuery {
+  step: 'confirm' | 'scope' | 'trend';
+  title: string;
+  expr: string;
+  /** One line on what the value means. */
+  meaning: string;
+}
+
+export interface TierSummary {
+  name: string;
+  severity: string;
+  alertname: string;
+  /** Site path of the tier's runbook page. */
+  path: string;
+  factor: string;
+  threshold: string;
+  budgetShare: string;
+  longWindow: string;
+  shortWindow: string;
+  forDuration: string;
+  timeToExhaustion: string;
+  totalOutageDetect: string;
+}
+
+export interface SloSummary {
+  service: string;
+  slo: string;
+  description: string;
+  /** Site path of the SLO page. */
+  path: string;
+  objective: string;
+  period: string;
+  errorBudget: string;
+  errorBudgetPercent: string;
+  /** The whole period's budget as minutes of full outage: 216 for 99.5% over 30d. */
+  budgetMinutes: string;
+  budgetTime: string;
+  sliKind: string;
+  groupBy: string[];
+  breakdown: string[];
+  minEvents?: number;
+  runbookFile?: string;
+  source: string;
+  tiers: TierSummary[];
+}
+
+export interface Ask {
+  /** What the alert asks of the reader, in a few words: "Act now". */
+  headline: string;
+  detail: string;
+}
+
+export interface TierContext extends TierSummary {
+  slo: SloSummary;
+  /** The numeric threshold, for comparing live values against. */
+  thresholdValue: number;
+  thresholdPercent: string;
+  /** The threshold as "one request in N fails". */
+  oneIn: string;
+  ask: Ask;
+  queries: FirstLookQuery[];
+  otherTiers: TierSummary[];
+}
+
+export function sloPath(slo: Slo): string {
+  return `/slos/${slo.service}/${slo.name}`;
+}
+
+export function tierPath(slo: Slo, tier: Tier): string {
+  return runbookUrl(slo, tier, '');
+}
+
+function tierSummary(slo: Slo, tier: Tier): TierSummary {
+  const facts = tierFacts(tier, slo.periodMs, slo.objective);
+  return {
+    name: tier.name,
+    severity: tier.severity,
+    alertname: alertName(slo, tier),
+    path: tierPath(slo, tier),
+    factor: formatNumber(facts.factor),
+    threshold: formatNumber(facts.threshold),
+    budgetShare: `${formatNumber(tier.budgetPercent)}%`,
+    longWindow: formatDuration(tier.longMs),
+    shortWindow: formatDuration(tier.shortMs),
+    forDuration: formatDuration(tier.forMs),
+    timeToExhaustion: humanDuration(facts.timeToExhaustionMs),
+    totalOutageDetect: humanDuration(facts.totalOutageDetectMs),
+  };
+}
+
+export function sloSummary(slo: Slo): SloSummary {
+  const budget = errorBudget(slo.objective);
+  const budgetMs = budgetTimeMs(slo.periodMs, slo.objective);
+  return {
+    service: slo.service,
+    slo: slo.name,
+    description: slo.description,
+    path: sloPath(slo),
+    objective: `${formatNumber(slo.objective)}%`,
+    period: formatDuration(slo.periodMs),
+    errorBudget: formatNumber(budget),
+    errorBudgetPercent: formatPercent(budget),
+    budgetMinutes: formatNumber(budgetMs / 60_000),
+    budgetTime: humanDuration(budgetMs),
+    sliKind: slo.sli.kind,
+    groupBy: slo.groupBy,
+    breakdown: slo.breakdown,
+    ...(slo.minEvents === undefined ? {} : { minEvents: slo.minEvents }),
+    ...(slo.runbook === undefined ? {} : { runbookFile: slo.runbook }),
+    source: `${slo.source.file}:${slo.source.line}`,
+    tiers: slo.alerting.tiers.map((t) => tierSummary(slo, t)),
+  };
+}
+
+function ask(severity: string, slo: SloSummary, tier: TierSummary): Ask {
+  const burn = `At this burn the ${slo.period} error budget is gone in ${tier.timeToExhaustion}.`;
+  if (severity === 'page') {
+    return { headline: 'Act now', detail: `This alert pages the on-call. ${burn} Start with the first-look queries below.` };
+  }
+  if (severity === 'ticket') {
+    return {
+      headline: 'Next working day',
+      detail: `This alert opens a ticket, not a page: the budget is burning slowly but steadily. ${burn}`,
+    };
+  }
+  return { headline: `Severity ${severity}`, detail: `Follow your team's routing for ${severity} alerts. ${burn}` };
+}
+
+/**
+ * The queries to run first, in order: is it still burning, where, and which way it is going.
+ * Scope queries show each label value's share of the error ratio rather than its own ratio:
+ * the shares add up to the confirm value, and a label the SLI's errors already select on
+ * (code=~"5..") would otherwise read 1 for every value.
+ */
+export function firstLookQueries(slo: Slo, tier: Tier): FirstLookQuery[] {
+  const { threshold, factor } = tierFacts(tier, slo.periodMs, slo.objective);
+  const t = formatNumber(threshold);
+  const short = formatDuration(tier.shortMs);
+  const long = formatDuration(tier.longMs);
+  const per = slo.groupBy.length ? ` per ${slo.groupBy.join(', ')}` : '';
+  const confirm: FirstLookQuery = {
+    step: 'confirm',
+    title: `Confirm: error ratio over ${short}`,
+    expr: errorRatio(slo.sli, short, slo.groupBy),
+    meaning:
+      `The error ratio over the last ${short}${per}. Above ${t} the burn is still going on; ` +
+      `below it the burn has eased, and the alert resolves once the ${long} window drops under ${t} too.`,
+  };
+  const scopes = slo.breakdown.map(
+    (label): FirstLookQuery => ({
+      step: 'scope',
+      title: `Scope: share of errors by ${label}`,
+      expr:
+        `(${errorRate(slo.sli, short, [...slo.groupBy, label])})\n` +
+        `/ ignoring(${label}) group_left\n${totalRate(slo.sli, short, slo.groupBy)}`,
+      meaning:
+        `Each ${label}'s share of the ${short} error ratio${per}; the shares add up to the confirm value, ` +
+        `so the largest is where the budget goes.`,
+    }),
+  );
+  const trend: FirstLookQuery = {
+    step: 'trend',
+    title: `Trend: error ratio over ${long}`,
+    expr: errorRatio(slo.sli, long, slo.groupBy),
+    meaning:
+      `The ${long} window that tripped the alert${per}. Graph it: rising means the burn is getting worse; ` +
+      `at ${t} the budget burns ${formatNumber(factor)}× too fast.`,
+  };
+  return [confirm, ...scopes, trend];
+}
+
+export function tierContext(slo: Slo, tier: Tier): TierContext {
+  const summary = sloSummary(slo);
+  const self = tierSummary(slo, tier);
+  const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
+  return {
+    ...self,
+    slo: summary,
+    thresholdValue: threshold,
+    thresholdPercent: formatPercent(threshold),
+    oneIn: formatNumber(Math.round(1 / threshold)),
+    ask: ask(tier.severity, summary, self),
+    queries: firstLookQueries(slo, tier),
+    otherTiers: summary.tiers.filter((t) => t.name !== tier.name),
+  };
+}

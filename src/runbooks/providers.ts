@@ -1,0 +1,47 @@
+import type { Slo } from '../spec/model.ts';
+
+/**
+ * Hooks other parts of burnbook plug into the runbook pages. Each is optional: without it
+ * the page says what is missing instead of showing nothing. They are read on every request,
+ * so a plugin may set them on the server context after `buildApp`.
+ */
+
+/** One series of an instant query: its labels and its value. */
+export interface LiveSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * Runs one first-look query against Prometheus now. Reject (or honour `signal`) to show
+ * an error on the page; the page gives up after its own timeout either way.
+ */
+export type LiveValues = (expr: string, signal: AbortSignal) => Promise<LiveSample[]>;
+
+/** One alert as the runbook page shows it: enough to see what fired, where and when. */
+export interface AlertSummary {
+  status: 'firing' | 'resolved';
+  /** ISO 8601. */
+  startsAt: string;
+  /** ISO 8601; absent while firing. */
+  endsAt?: string;
+  labels: Record<string, string>;
+  summary?: string;
+  /** Site path of the alert's own page, e.g. `/alerts/42`. */
+  path?: string;
+}
+
+/**
+ * Alerts linked to the runbook page at `runbookPath` (`/runbooks/checkout/availability-fast-burn`:
+ * the path of the alert's `runbook_url`), firing first, then most recent.
+ */
+export type AlertsFor = (runbookPath: string) => AlertSummary[] | Promise<AlertSummary[]>;
+
+/** The SLO's dashboard, when one is known (e.g. a Grafana URL). */
+export type DashboardUrl = (slo: Slo) => string | undefined;
+
+export interface RunbookProviders {
+  liveValues?: LiveValues;
+  alertsFor?: AlertsFor;
+  dashboardUrl?: DashboardUrl;
+}

@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = resolve('bin/burnbook.js');
+
+function burnbook(args: string[], env: Record<string, string> = {}, cwd = process.cwd()) {
+  const run = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, all: `${run.stdout}${run.stderr}` };
+}
+
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'burnbook-cli-'));
+  cpSync('slos', join(dir, 'slos'), { recursive: true });
+  cpSync('runbooks', join(dir, 'runbooks'), { recursive: true });
+  return dir;
+}
+
+describe('burnbook CLI', () => {
+  it('validate: exit 0 and a count for the examples', () => {
+    const run = burnbook(['validate', 'slos/']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/5 SLOs in 3 files are valid/);
+  });
+
+  it('validate: exit 1 with file:line:col, a caret and a hint', () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'slos/bad.yaml'), 'apiVersion: burnbook/v1\nservice: bad\nslos:\n  - name: x\n    objective: 0.999\n    sli: {ratio: {errors: \'a{code="500"}\', total: a}}\n');
+    const run = burnbook(['validate', 'slos/'], {}, dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('slos/bad.yaml:5:16  slos[0].objective: objective: 0.999 looks like a ratio');
+    expect(run.stderr).toContain('hint: objectives are percentages; write 99.9');
+    expect(run.stderr).toMatch(/\n\s+\^\n/);
+  });
+
+  it('generate: nothing is written when any spec is invalid', () => {
+    const dir = scratch();
+    expect(burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir).code).toBe(0);
+    const snapshot = () =>
+      readdirSync(join(dir, 'out'), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
+    const before = snapshot();
+    // A valid change to one file and an invalid second file: neither may land.
+    writeFileSync(join(dir, 'slos/checkout.yaml'), readFileSync(join(dir, 'slos/checkout.yaml'), 'utf8').replace('99.5', '99.7'));
+    writeFileSync(join(dir, 'slos/zzz.yaml'), 'apiVersion: burnbook/v1\nservice: zzz\nslos: []\n');
+    const run = burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/nothing written/);
+    expect(snapshot()).toEqual(before);
+    expect(readFileSync(join(dir, 'out/checkout.yaml'), 'utf8')).toContain('> 0.072');
+  });
+
+  it('generate: removes rule files of deleted services but never files it did not write', () => {
+    const dir = scratch();
+    burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
+    writeFileSync(join(dir, 'out/hand-written.yaml'), 'groups: []\n');
+    spawnSync('rm', [join(dir, 'slos/ledger.yaml')]);
+    const run = burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/removed .*ledger\.yaml/);
+    expect(existsSync(join(dir, 'out/ledger.yaml'))).toBe(false);
+    expect(existsSync(join(dir, 'out/tests/ledger-settlement-freshness.test.yaml'))).toBe(false);
+    expect(existsSync(join(dir, 'out/hand-written.yaml'))).toBe(true);
+  });
+
+  it('generate reads BURNBOOK_EXTERNAL_URL, and test runs promtool check + every generated test', () => {
+    const dir = scratch();
+    const gen = burnbook(['generate', 'slos/', '--out', 'out/', '--alertmanager', 'out/alertmanager.yaml'], {
+      BURNBOOK_EXTERNAL_URL: 'https://burnbook.example.com',
+    }, dir);
+    expect(gen.code).toBe(0);
+    expect(readFileSync(join(dir, 'out/checkout.yaml'), 'utf8')).toContain(
+      'runbook_url: https://burnbook.example.com/runbooks/checkout/availability-fast-burn',
+    );
+    expect(readFileSync(join(dir, 'out/alertmanager.yaml'), 'utf8')).toContain('https://burnbook.example.com/hooks/alertmanager');
+    const test = burnbook(['test', '--rules', 'out/'], {}, dir);
+    expect(test.all).toMatch(/3 rule files checked; 4 of 4 promtool tests passed/);
+    expect(test.code).toBe(0);
+  });
+
+  it('test: exit 1 when a generated test no longer holds', () => {
+    const dir = scratch();
+    burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
+    const rules = join(dir, 'out/checkout.yaml');
+    writeFileSync(rules, readFileSync(rules, 'utf8').replaceAll('> 0.072', '> 0.5'));
+    const run = burnbook(['test', '--rules', 'out/'], {}, dir);
+    expect(run.code).toBe(1);
+    expect(run.all).toMatch(/FAIL\s+out\/tests\/checkout-availability\.test\.yaml/);
+  });
+
+  it('--help is complete for every command, with the environment variables', () => {
+    for (const command of ['validate', 'generate', 'test', 'serve']) {
+      const run = burnbook([command, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/Usage: burnbook/);
+    }
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    expect(flat(burnbook(['serve', '--help']).stdout)).toContain('env: BURNBOOK_PROMETHEUS_URL');
+    expect(flat(burnbook(['generate', '--help']).stdout)).toContain('env: BURNBOOK_EXTERNAL_URL');
+  });
+
+  it('a usage error exits 2 and says what is wrong', () => {
+    const run = burnbook(['generat']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown command 'generat'/);
+  });
+});
