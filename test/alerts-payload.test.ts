@@ -88,10 +88,22 @@ describe('parseAlertmanagerPayload', () => {
     ['another version', (b) => (b.version = '3'), 'version: expected "4", got "3"'],
     ['a numeric version', (b) => (b.version = 4), 'version: expected "4", got a number'],
     ['no groupKey', (b) => delete b.groupKey, 'groupKey: required'],
-    ['an unknown group status', (b) => (b.status = 'ok'), 'status: expected "firing" or "resolved", got "ok"'],
-    ['a negative truncatedAlerts', (b) => (b.truncatedAlerts = -1), 'truncatedAlerts: expected a count, got a negative number'],
+    [
+      'an unknown group status',
+      (b) => (b.status = 'ok'),
+      'status: expected "firing" or "resolved", got "ok"',
+    ],
+    [
+      'a negative truncatedAlerts',
+      (b) => (b.truncatedAlerts = -1),
+      'truncatedAlerts: expected a count, got a negative number',
+    ],
     ['alerts that are no list', (b) => (b.alerts = {}), 'alerts: expected an array, got an object'],
-    ['commonLabels as a list', (b) => (b.commonLabels = []), 'commonLabels: expected an object of strings, got an array'],
+    [
+      'commonLabels as a list',
+      (b) => (b.commonLabels = []),
+      'commonLabels: expected an object of strings, got an array',
+    ],
     [
       'a start that is no timestamp',
       (b) => ((alertsOf(b)[1] as RawAlert).startsAt = 'yesterday'),
@@ -132,7 +144,11 @@ describe('parseAlertmanagerPayload', () => {
       (b) => (((alertsOf(b)[1] as RawAlert).annotations as RawAlert)['two words'] = null),
       'alerts[1].annotations["two words"]: expected a string, got null',
     ],
-    ['no fingerprint', (b) => delete (alertsOf(b)[0] as RawAlert).fingerprint, 'alerts[0].fingerprint: required'],
+    [
+      'no fingerprint',
+      (b) => delete (alertsOf(b)[0] as RawAlert).fingerprint,
+      'alerts[0].fingerprint: required',
+    ],
     [
       'an empty fingerprint',
       (b) => ((alertsOf(b)[0] as RawAlert).fingerprint = ''),

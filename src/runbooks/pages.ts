@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import type { Tier } from '../policy/tiers.ts';
+import { alertName } from '../rules/names.ts';
+import type { Slo } from '../spec/model.ts';
+import { tierPath } from './context.ts';
+import { markdownTitle } from './sections.ts';
+
+/**
+ * Every runbook page: one per alert of every SLO, and one per markdown file under the
+ * runbooks directory (for alerts that are not SLO burns), except the SLOs' own runbook
+ * files, whose sections already appear on their tier pages, and the templates.
+ */
+
+export type RunbookPage =
+  | { kind: 'tier'; path: string; title: string; slo: Slo; tier: Tier }
+  | { kind: 'markdown'; path: string; title: string; file: string; markdown: string };
+
+export interface MarkdownFile {
+  /** Relative to the runbooks directory, with `/` separators. */
+  file: string;
+  text: string;
+}
+
+export interface Catalogue {
+  pages: RunbookPage[];
+  /** Things a runbook author should fix, shown on the runbook list. */
+  problems: string[];
+}
+
+export function markdownPagePath(file: string): string {
+  return `/runbooks/${file.replace(/\.md$/i, '')}`;
+}
+
+export function catalogue(slos: readonly Slo[], files: readonly MarkdownFile[]): Catalogue {
+  const problems: string[] = [];
+  const pages: RunbookPage[] = slos.flatMap((slo) =>
+    slo.alerting.tiers.map(
+      (tier): RunbookPage => ({
+        kind: 'tier',
+        path: tierPath(slo, tier),
+        title: alertName(slo, tier),
+        slo,
+        tier,
+      }),
+    ),
+  );
+  const generated = new Set(pages.map((p) => p.path));
+  for (const { file, text } of files) {
+    const path = markdownPagePath(file);
+    if (generated.has(path)) {
+      problems.push(`${file} is not shown: ${path} is the generated page of an alert. Rename the file.`);
+      continue;
+    }
+    pages.push({ kind: 'markdown', path, title: markdownTitle(text, file.replace(/\.md$/i, '')), file, markdown: text });
+  }
+  pages.sort((a, b) => a.path.localeCompare(b.path));
+  return { pages, problems };
+}
+
+// Directories that hold no runbook pages.
+const SKIPPED_DIRS = new Set(['templates', 'node_modules']);
+
+/** Markdown pages under `runbooksDir`, without the files SLOs name as their `runbook`. */
+export function readMarkdownFiles(runbooksDir: string, slos: readonly Slo[]): MarkdownFile[] {
+  const sloFiles = new Set(slos.flatMap((s) => (s.runbook === undefined ? [] : [resolve(s.runbook)])));
+  const root = resolve(runbooksDir);
+  const out: MarkdownFile[] = [];
+  const walk = (dir: string, top: boolean) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.name.startsWith('.')) continue;
+      if (entry.isDirectory()) {
+        if (!(top && SKIPPED_DIRS.has(entry.name))) walk(full, false);
+      } else if (entry.isFile() && /\.md$/i.test(entry.name) && !sloFiles.has(full)) {
+        out.push({ file: relative(root, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
+      }
+    }
+  };
+  walk(root, true);
+  return out;
+}

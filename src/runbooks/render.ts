@@ -1,0 +1,176 @@
+import { posix } from 'node:path';
+import Mustache from 'mustache';
+import type { TierContext } from './context.ts';
+import { codeFence, escapeMarkdown, markdownToHtml } from './markdown.ts';
+import type { AlertSummary, LiveSample } from './providers.ts';
+import { type RunbookSections, SECTION_HEADINGS, SECTION_KEYS, type SectionKey, parseSections } from './sections.ts';
+import { type Templates, requireTemplate } from './templates.ts';
+
+/**
+ * A tier page from its facts, the SLO's runbook file and the templates: one view, rendered
+ * as HTML for the browser and as markdown for teams that keep runbooks in a wiki or repo.
+ */
+
+export type LinkTo = (path: string) => string | undefined;
+
+/** What the page knows about current values where a first-look query's value would go. */
+export type LiveState =
+  | { kind: 'no-prometheus' }
+  /** Prometheus is configured but this output cannot ask it (static export, no provider). */
+  | { kind: 'link-only' }
+  | { kind: 'values'; samples: LiveSample[] }
+  | { kind: 'error'; message: string };
+
+export type AlertsState =
+  | { kind: 'unavailable'; note: string }
+  | { kind: 'alerts'; alerts: AlertSummary[] }
+  | { kind: 'error'; message: string };
+
+export interface RunbookFile {
+  /** As written in the spec, for messages. */
+  file: string;
+  /** Undefined when the file could not be read. */
+  text?: string;
+  /** Site directory its relative links resolve from, e.g. `/runbooks/checkout/`. */
+  sourceDir: string;
+}
+
+export interface TierPageInput {
+  context: TierContext;
+  runbook?: RunbookFile;
+  templates: Templates;
+  linkTo: LinkTo;
+  prometheusUrl?: string;
+  dashboardUrl?: string;
+  /** One per query, in order. */
+  live: LiveState[];
+  alerts: AlertsState;
+}
+
+export const NO_PROMETHEUS = 'No Prometheus configured — start with --prometheus-url to see current values.';
+
+export function formatLabels(labels: Record<string, string>): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return `{${pairs.join(', ')}}`;
+}
+
+export function prometheusGraphUrl(prometheusUrl: string, expr: string): string {
+  return `${prometheusUrl.replace(/\/+$/, '')}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0`;
+}
+
+function liveView(state: LiveState | undefined, threshold: number, step: string) {
+  switch (state?.kind) {
+    case 'values':
+      return {
+        samples: state.samples.map((s) => ({
+          labels: formatLabels(s.labels),
+          value: Number.isFinite(s.value) ? String(Number(s.value.toPrecision(4))) : String(s.value),
+          above: step !== 'scope' && s.value > threshold,
+        })),
+        empty: state.samples.length === 0,
+      };
+    case 'error':
+      return { error: state.message };
+    case 'no-prometheus':
+      return { note: NO_PROMETHEUS };
+    default:
+      return { note: 'Open it in Prometheus to see the current value.' };
+  }
+}
+
+function alertsView(state: AlertsState, linkTo: LinkTo) {
+  if (state.kind !== 'alerts') return { note: state.kind === 'error' ? state.message : state.note };
+  const view = (a: AlertSummary) => ({
+    ...a,
+    labels: formatLabels(a.labels),
+    href: a.path === undefined ? undefined : linkTo(a.path),
+  });
+  const firing = state.alerts.filter((a) => a.status === 'firing').map(view);
+  const resolved = state.alerts.filter((a) => a.status !== 'firing').map(view);
+  return { firing, resolved, none: state.alerts.length === 0 };
+}
+
+interface SectionView {
+  key: SectionKey;
+  title: string;
+  markdown: string;
+  html: string;
+  isDefault: boolean;
+}
+
+function sectionViews(input: TierPageInput, own: RunbookSections, defaults: RunbookSections, pageDir: string) {
+  const toHtml = (markdown: string, sourceDir: string) => markdownToHtml(markdown, { sourceDir, to: input.linkTo });
+  const ownDir = input.runbook?.sourceDir ?? pageDir;
+  const section = {} as Record<SectionKey, SectionView>;
+  for (const key of SECTION_KEYS) {
+    const mine = own.known[key];
+    const markdown = mine ?? defaults.known[key] ?? '';
+    section[key] = {
+      key,
+      title: SECTION_HEADINGS[key].title,
+      markdown,
+      html: toHtml(markdown, mine === undefined ? pageDir : ownDir),
+      isDefault: mine === undefined,
+    };
+  }
+  return {
+    section,
+    intro: own.intro ? { markdown: own.intro, html: toHtml(own.intro, ownDir) } : undefined,
+    extraSections: own.extra.map((s) => ({ ...s, html: toHtml(s.markdown, ownDir) })),
+  };
+}
+
+function runbookNote(input: TierPageInput): string {
+  const { runbook, context } = input;
+  if (!runbook) {
+    return (
+      `Sections marked "default" are burnbook's generic advice. Add runbook: runbooks/${context.slo.service}/` +
+      `${context.slo.slo}.md to the SLO (${context.slo.source}) to write your team's own.`
+    );
+  }
+  if (runbook.text === undefined) {
+    return `The SLO's runbook file ${runbook.file} could not be read, so every section shows burnbook's defaults.`;
+  }
+  return `Sections marked "default" are not in ${runbook.file} yet; add them there under the same heading.`;
+}
+
+/** The view both templates render: the facts plus links, live values, sections and alerts. */
+export function tierPageView(input: TierPageInput) {
+  const { context, linkTo } = input;
+  const pageDir = posix.dirname(context.path);
+  const base = {
+    ...context,
+    tierIs: { [context.name]: true },
+    severityIs: { [context.severity]: true },
+    hrefs: { slo: linkTo(context.slo.path), runbooks: linkTo('/runbooks') },
+    dashboardUrl: input.dashboardUrl,
+    otherTiers: context.otherTiers.map((t) => ({ ...t, href: linkTo(t.path) })),
+    queries: context.queries.map((q, i) => ({
+      ...q,
+      id: `query-${i + 1}`,
+      number: i + 1,
+      fence: codeFence(q.expr),
+      prometheusHref: input.prometheusUrl ? prometheusGraphUrl(input.prometheusUrl, q.expr) : undefined,
+      live: liveView(input.live[i], context.thresholdValue, q.step),
+    })),
+    alerts: alertsView(input.alerts, linkTo),
+    runbookNote: runbookNote(input),
+  };
+  const defaultsMarkdown = Mustache.render(requireTemplate(input.templates, 'defaults.md'), base, input.templates, {
+    escape: escapeMarkdown,
+  });
+  const own = parseSections(input.runbook?.text ?? '');
+  return { ...base, ...sectionViews(input, own, parseSections(defaultsMarkdown), `${pageDir}/`) };
+}
+
+/**
+ * The page's body as HTML, or the whole page as markdown. Each format gets its own `linkTo`:
+ * a markdown export links to the other runbooks' markdown files.
+ */
+export function renderTierPage(input: TierPageInput, format: 'html' | 'md'): string {
+  const view = tierPageView(input);
+  const template = requireTemplate(input.templates, `tier.${format}`);
+  return format === 'html'
+    ? Mustache.render(template, view, input.templates)
+    : Mustache.render(template, view, input.templates, { escape: escapeMarkdown });
+}
