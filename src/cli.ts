@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
+import { backtestCommand } from './commands/backtest.ts';
 import { generateCommand } from './commands/generate.ts';
+import { runbooksBuildCommand } from './commands/runbooks.ts';
 import { serveCommand } from './commands/serve.ts';
+import { statusCommand } from './commands/status.ts';
 import { EXIT } from './commands/terminal.ts';
 import { testCommand } from './commands/test.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -31,11 +34,13 @@ program
 
 program
   .command('generate')
-  .description('write Prometheus rule files, promtool tests and (optionally) an Alertmanager snippet')
+  .description('write rule files, promtool tests and, optionally, Alertmanager and Grafana files')
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
   .addOption(option('--out <dir>', 'where rule files go (tests in <dir>/tests)', 'rules/'))
   .addOption(option('--external-url <url>', 'where burnbook serves runbooks; used in runbook_url', DEFAULT_EXTERNAL_URL))
   .addOption(option('--alertmanager <file>', 'also write an Alertmanager snippet (receiver + inhibit rules)'))
+  .addOption(option('--grafana <dir>', 'also write Grafana dashboards and provisioning files into <dir>'))
+  .addOption(option('--grafana-url <url>', 'Grafana that serves them: adds dashboard_url to every alert'))
   .action((paths: string[], opts) => generateCommand(paths, opts));
 
 program
@@ -44,7 +49,7 @@ program
   .addOption(option('--rules <dir>', 'directory with generated rules', 'rules/'))
   .action((opts) => testCommand(opts));
 
-program
+const serve = program
   .command('serve')
   .description('serve runbooks, SLO pages, the Alertmanager webhook and the API')
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
@@ -52,9 +57,53 @@ program
   .addOption(option('--host <host>', 'address to listen on', '127.0.0.1'))
   .addOption(option('--data-dir <dir>', 'where the alert store lives', 'data/'))
   .addOption(option('--external-url <url>', 'base URL people reach burnbook at (default: http://<host>:<port>)'))
-  .addOption(option('--prometheus-url <url>', 'Prometheus to evaluate SLOs and run first-look queries against'))
   .addOption(option('--alertmanager-url <url>', 'Alertmanager the evaluator sends its alerts to'))
   .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
-  .action((paths: string[], opts) => serveCommand(paths, opts));
+  .addOption(option('--evaluation-interval <duration>', 'how often the evaluator asks Prometheus', '30s'));
+
+withPrometheus(serve, '10s').action((paths: string[], opts) => serveCommand(paths, opts));
+
+/** Flags for reaching Prometheus, the same on every command that asks it. */
+function withPrometheus(command: Command, defaultTimeout: string): Command {
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  return command
+    .addOption(option('--prometheus-url <url>', 'Prometheus (or Thanos Query, Mimir, Cortex) to ask; user:pass@ in the URL for basic auth'))
+    .addOption(option('--prometheus-timeout <duration>', 'give up on each query after this long', defaultTimeout))
+    .addOption(option('--prometheus-bearer-token <token>', 'sent as Authorization: Bearer <token>'))
+    .addOption(
+      option('--prometheus-header <header>', "extra request header, repeatable: 'X-Scope-OrgID: tenant-a'").argParser(collect),
+    );
+}
+
+withPrometheus(
+  program
+    .command('status')
+    .description('evaluate every SLO against Prometheus now: budget left, burn rate by window, tiers burning')
+    .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
+    .addOption(option('--json', 'print JSON instead of a table')),
+  '30s',
+).action((paths: string[], opts) => statusCommand(paths, opts));
+
+withPrometheus(
+  program
+    .command('backtest')
+    .description('replay every tier over history: how often it would have fired, for how long, how late')
+    .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
+    .addOption(option('--days <days>', 'how many days back to replay', '30'))
+    .addOption(option('--step <duration>', 'replay resolution (default: 1m up to 14 days, 5m beyond)'))
+    .addOption(option('--json', 'print JSON instead of a table')),
+  '2m',
+).action((paths: string[], opts) => backtestCommand(paths, opts));
+
+const runbooks = program.command('runbooks').description('runbook pages without a server');
+
+runbooks
+  .command('build')
+  .description('write the runbook and SLO pages as files: HTML, and markdown for runbooks')
+  .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
+  .addOption(option('--out <dir>', 'where the pages go', 'runbooks-site/'))
+  .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
+  .addOption(option('--prometheus-url <url>', 'Prometheus the "open in Prometheus" links point at'))
+  .action((paths: string[], opts) => runbooksBuildCommand(paths, opts));
 
 await program.parseAsync();

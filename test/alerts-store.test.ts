@@ -362,11 +362,17 @@ describe('opening', () => {
 
   it('refuses a database from a newer burnbook', () => {
     store.close();
-    const db = new Database(join(dir, 'burnbook.sqlite'));
-    db.pragma('user_version = 999');
-    db.close();
+    const setVersion = (version: number) => {
+      const db = new Database(join(dir, 'burnbook.sqlite'));
+      const applied = db.pragma('user_version', { simple: true });
+      db.pragma(`user_version = ${version}`);
+      db.close();
+      return applied as number;
+    };
+    const applied = setVersion(999);
     expect(() => openAlertStore(dir)).toThrow(/schema version 999 is newer/);
-    store = openAlertStore(mkdtempSync(join(tmpdir(), 'burnbook-store-')));
+    setVersion(applied);
+    store = openAlertStore(dir);
   });
 });
 
@@ -411,8 +417,8 @@ describe('durability', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       const batches = new Map<number, { firing: number; resolved: number }>();
       const rows = db
-        .prepare("SELECT fingerprint, status FROM alerts WHERE fingerprint LIKE 'r' || ? || '-%'")
-        .all(round) as { fingerprint: string; status: 'firing' | 'resolved' }[];
+        .prepare('SELECT fingerprint, status FROM alerts WHERE fingerprint LIKE ?')
+        .all(`r${round}-%`) as { fingerprint: string; status: 'firing' | 'resolved' }[];
       db.close();
       for (const { fingerprint, status } of rows) {
         const n = Number(/-b(\d+)-/.exec(fingerprint)?.[1]);

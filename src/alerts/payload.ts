@@ -68,6 +68,8 @@ export function parseAlertmanagerPayload(body: unknown): PayloadParseResult {
   return { ok: false, problems };
 }
 
+// zod's own messages name zod's types (`expected record, received array`); these name what the sender
+// wrote in JSON, which is what whoever reads the 4xx body has in front of them.
 const EXPECTED_NAMES: Record<string, string> = { record: 'object of strings', int: 'integer' };
 
 function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {

@@ -15,7 +15,7 @@ const labelsJson = z
   .transform((text): unknown => JSON.parse(text))
   .pipe(labelSetSchema);
 
-const ALERT_COLUMNS = `id, fingerprint, status, starts_at AS startsAt, ends_at AS endsAt, labels, annotations,
+const SELECT_ALERTS = `SELECT id, fingerprint, status, starts_at AS startsAt, ends_at AS endsAt, labels, annotations,
   generator_url AS generatorURL, alertname, severity, slo_service AS sloService, slo, slo_tier AS sloTier,
   first_received_at AS firstReceivedAt, last_received_at AS lastReceivedAt, receive_count AS receiveCount
   FROM alerts JOIN alert_receipts ON alert_id = id`;
@@ -129,7 +129,7 @@ export function openAlertStore(dataDir: string) {
     SET last_received_at = max(last_received_at, @receivedAt), receive_count = receive_count + 1
     WHERE alert_id = @id`);
   const addEvent = db.prepare('INSERT INTO alert_events (alert_id, kind, at) VALUES (?, ?, ?)');
-  const getAlert = db.prepare(`SELECT ${ALERT_COLUMNS} WHERE id = ?`);
+  const getAlert = db.prepare(`${SELECT_ALERTS} WHERE id = ?`);
   const eventsOf = db.prepare('SELECT kind, at FROM alert_events WHERE alert_id = ? ORDER BY at, id');
   const evidenceOf = db.prepare(`
     SELECT id, query_name AS queryName, expr, result, error, captured_at AS capturedAt
@@ -156,7 +156,7 @@ export function openAlertStore(dataDir: string) {
       ];
       if (afterCursor) where.push('(starts_at, id) < (@cursorStartsAt, @cursorId)');
       statement = db.prepare(
-        `SELECT ${ALERT_COLUMNS} WHERE ${where.join(' AND ')}
+        `${SELECT_ALERTS} WHERE ${where.join(' AND ')}
          ORDER BY starts_at DESC, id DESC LIMIT @limit`,
       );
       listStatements.set(key, statement);
@@ -249,8 +249,8 @@ export function openAlertStore(dataDir: string) {
         const params: Record<string, string | number> = { status, limit: limit - rows.length };
         for (const filter of filters) params[filter] = query[filter] as string;
         if (afterCursor) Object.assign(params, { cursorStartsAt: before.startsAt, cursorId: before.id });
-        for (const row of listStatement(filters, afterCursor).all(params))
-          rows.push(alertRowSchema.parse(row));
+        const page = listStatement(filters, afterCursor).all(params);
+        rows.push(...page.map((row) => alertRowSchema.parse(row)));
       }
       return rows;
     },
@@ -295,7 +295,7 @@ function configure(db: Database.Database): void {
   // The receiver answers 2xx only after a commit, and Alertmanager then forgets the notification.
   // In WAL mode synchronous=NORMAL survives a killed process but can lose the last commits on power
   // loss or an OS crash; FULL fsyncs the WAL at every commit, so an acknowledged alert is on disk.
-  db.pragma(process.env.SYNC ?? 'synchronous = FULL');
+  db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   // A prune of many rows grows the WAL; this shrinks it back after the next checkpoint.
   db.pragma('journal_size_limit = 67108864');

@@ -1,10 +1,10 @@
-import { labelSelector } from '../promql/build.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
+import { labelSelector } from '../promql/build.ts';
 import type { Slo } from '../spec/model.ts';
-import { RECORDS, alertName, errorRatioRecord, sloIdentity, sloLabels } from './names.ts';
+import { alertName, errorRatioRecord, RECORDS, sloIdentity, sloLabels } from './names.ts';
 
 export interface AlertingRule {
   alert: string;
@@ -17,8 +17,8 @@ export interface AlertingRule {
 export interface AlertOptions {
   /** Where burnbook serves runbooks, e.g. http://burnbook.example.com */
   externalUrl: string;
-  /** Link for the `dashboard_url` annotation, when Grafana is in use. */
-  dashboardUrl?: (slo: Slo) => string;
+  /** Link for the `dashboard_url` annotation, when Grafana is in use; `values` fill in the alert's group. */
+  dashboardUrl?: (slo: Slo, values: AnnotationValues) => string;
 }
 
 /**
@@ -63,7 +63,7 @@ export function alertAnnotations(
       `(${humanDuration(budgetTimeMs(slo.periodMs, slo.objective))} of full outage) is gone in ` +
       `${humanDuration(f.timeToExhaustionMs)}; ${formatNumber(tier.budgetPercent)}% of it is spent within ${long}.`,
     runbook_url: runbookUrl(slo, tier, opts.externalUrl),
-    ...(opts.dashboardUrl ? { dashboard_url: opts.dashboardUrl(slo) } : {}),
+    ...(opts.dashboardUrl ? { dashboard_url: opts.dashboardUrl(slo, values) } : {}),
     ...slo.alerting.annotations,
   };
 }

@@ -1,6 +1,16 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { GENERATED_MARKER } from './output.ts';
+import { isGenerated } from './output.ts';
 
 export interface WriteReport {
   written: string[];
@@ -37,7 +47,7 @@ function generatedFilesUnder(dir: string): string[] {
   for (const e of entries) {
     const full = join(dir, e.name);
     if (e.isDirectory()) out.push(...generatedFilesUnder(full));
-    else if (/\.ya?ml$/.test(e.name) && readOrUndefined(full)?.startsWith(GENERATED_MARKER)) out.push(full);
+    else if (isGenerated(e.name, () => readOrUndefined(full))) out.push(full);
   }
   return out;
 }
@@ -45,12 +55,12 @@ function generatedFilesUnder(dir: string): string[] {
 /**
  * Writes every file or none: all contents go to temporary files first (and `verify` may
  * inspect them, e.g. with promtool) before any is renamed into place. Files burnbook wrote
- * earlier under `pruneDir` that this run no longer produces are removed, so a deleted SLO
- * leaves no rules behind. Files whose content is unchanged are left untouched.
+ * earlier under `pruneDirs` that this run no longer produces are removed, so a deleted SLO
+ * leaves no rules or dashboards behind. Files whose content is unchanged are left untouched.
  */
 export function writeAtomically(
   files: ReadonlyMap<string, string>,
-  opts: { pruneDir?: string; verify?: (staged: Map<string, string>) => void } = {},
+  opts: { pruneDirs?: string[]; verify?: (staged: Map<string, string>) => void } = {},
 ): WriteReport {
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
   const staged = new Map<string, string>();
@@ -74,12 +84,10 @@ export function writeAtomically(
     renameSync(temp, path);
     report.written.push(path);
   }
-  if (opts.pruneDir) {
-    for (const stale of generatedFilesUnder(opts.pruneDir)) {
-      if (files.has(stale)) continue;
-      rmSync(stale);
-      report.removed.push(stale);
-    }
+  for (const stale of new Set((opts.pruneDirs ?? []).flatMap(generatedFilesUnder))) {
+    if (files.has(stale)) continue;
+    rmSync(stale);
+    report.removed.push(stale);
   }
   return report;
 }

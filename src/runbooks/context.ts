@@ -2,8 +2,8 @@ import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { alertName } from '../rules/names.ts';
 import { runbookUrl } from '../rules/alerting.ts';
+import { alertName } from '../rules/names.ts';
 import { errorRate, errorRatio, totalRate } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
 
@@ -32,7 +32,8 @@ export interface TierSummary {
   budgetShare: string;
   longWindow: string;
   shortWindow: string;
-  forDuration: string;
+  /** Absent when the tier fires at once. */
+  forDuration?: string;
   timeToExhaustion: string;
   totalOutageDetect: string;
 }
@@ -49,10 +50,12 @@ export interface SloSummary {
   errorBudgetPercent: string;
   /** The whole period's budget as minutes of full outage: 216 for 99.5% over 30d. */
   budgetMinutes: string;
-  budgetTime: string;
   sliKind: string;
   groupBy: string[];
+  /** The groupBy labels as prose ("tenant"), empty when the SLO has one state. */
+  groupByText: string;
   breakdown: string[];
+  breakdownText: string;
   minEvents?: number;
   runbookFile?: string;
   source: string;
@@ -97,7 +100,7 @@ function tierSummary(slo: Slo, tier: Tier): TierSummary {
     budgetShare: `${formatNumber(tier.budgetPercent)}%`,
     longWindow: formatDuration(tier.longMs),
     shortWindow: formatDuration(tier.shortMs),
-    forDuration: formatDuration(tier.forMs),
+    ...(tier.forMs ? { forDuration: formatDuration(tier.forMs) } : {}),
     timeToExhaustion: humanDuration(facts.timeToExhaustionMs),
     totalOutageDetect: humanDuration(facts.totalOutageDetectMs),
   };
@@ -111,15 +114,17 @@ export function sloSummary(slo: Slo): SloSummary {
     slo: slo.name,
     description: slo.description,
     path: sloPath(slo),
-    objective: `${formatNumber(slo.objective)}%`,
+    // Every digit the spec author wrote: 99.99999% must not print as 100%.
+    objective: `${formatNumber(slo.objective, 12)}%`,
     period: formatDuration(slo.periodMs),
     errorBudget: formatNumber(budget),
     errorBudgetPercent: formatPercent(budget),
     budgetMinutes: formatNumber(budgetMs / 60_000),
-    budgetTime: humanDuration(budgetMs),
     sliKind: slo.sli.kind,
     groupBy: slo.groupBy,
+    groupByText: slo.groupBy.join(', '),
     breakdown: slo.breakdown,
+    breakdownText: slo.breakdown.join(', '),
     ...(slo.minEvents === undefined ? {} : { minEvents: slo.minEvents }),
     ...(slo.runbook === undefined ? {} : { runbookFile: slo.runbook }),
     source: `${slo.source.file}:${slo.source.line}`,
@@ -130,7 +135,10 @@ export function sloSummary(slo: Slo): SloSummary {
 function ask(severity: string, slo: SloSummary, tier: TierSummary): Ask {
   const burn = `At this burn the ${slo.period} error budget is gone in ${tier.timeToExhaustion}.`;
   if (severity === 'page') {
-    return { headline: 'Act now', detail: `This alert pages the on-call. ${burn} Start with the first-look queries below.` };
+    return {
+      headline: 'Act now',
+      detail: `This alert pages the on-call. ${burn} Start with the first-look queries below.`,
+    };
   }
   if (severity === 'ticket') {
     return {
@@ -138,7 +146,10 @@ function ask(severity: string, slo: SloSummary, tier: TierSummary): Ask {
       detail: `This alert opens a ticket, not a page: the budget is burning slowly but steadily. ${burn}`,
     };
   }
-  return { headline: `Severity ${severity}`, detail: `Follow your team's routing for ${severity} alerts. ${burn}` };
+  return {
+    headline: `Severity ${severity}`,
+    detail: `Follow your team's routing for ${severity} alerts. ${burn}`,
+  };
 }
 
 /**

@@ -34,11 +34,14 @@ export function rewriteLink(href: string, links: MarkdownLinks): string {
 }
 
 const defaultLinkOpen = md.renderer.rules.link_open;
-md.renderer.rules.link_open = (tokens, idx, options, env: { links?: MarkdownLinks }, self) => {
+md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const token = tokens[idx];
   const href = token?.attrGet('href');
-  if (token && href && env.links) token.attrSet('href', rewriteLink(href, env.links));
-  return defaultLinkOpen ? defaultLinkOpen(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
+  const links = (env as { links?: MarkdownLinks } | undefined)?.links;
+  if (token && href && links) token.attrSet('href', rewriteLink(String(href), links));
+  return defaultLinkOpen
+    ? defaultLinkOpen(tokens, idx, options, env, self)
+    : self.renderToken(tokens, idx, options);
 };
 
 export function markdownToHtml(markdown: string, links: MarkdownLinks): string {
@@ -51,8 +54,10 @@ const MARKDOWN_SPECIAL: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>
  * Text for markdown prose: entities for what would become HTML, backslashes for what would
  * become markdown syntax. Templates use it for every value; code goes in fences instead.
  */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[&<>]/g, (c) => MARKDOWN_SPECIAL[c] ?? c).replace(/[\\`*_[\]|#!~]/g, '\\$&');
+export function escapeMarkdown(value: unknown): string {
+  return String(value)
+    .replace(/[&<>]/g, (c) => MARKDOWN_SPECIAL[c] ?? c)
+    .replace(/[\\`*_[\]()|#!~]/g, '\\$&');
 }
 
 /** A fence no backtick run in `code` can close. */

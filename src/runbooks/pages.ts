@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
 import type { Tier } from '../policy/tiers.ts';
 import { alertName } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
@@ -28,7 +26,7 @@ export interface Catalogue {
   problems: string[];
 }
 
-export function markdownPagePath(file: string): string {
+function markdownPagePath(file: string): string {
   return `/runbooks/${file.replace(/\.md$/i, '')}`;
 }
 
@@ -52,38 +50,14 @@ export function catalogue(slos: readonly Slo[], files: readonly MarkdownFile[]):
       problems.push(`${file} is not shown: ${path} is the generated page of an alert. Rename the file.`);
       continue;
     }
-    pages.push({ kind: 'markdown', path, title: markdownTitle(text, file.replace(/\.md$/i, '')), file, markdown: text });
+    pages.push({
+      kind: 'markdown',
+      path,
+      title: markdownTitle(text, file.replace(/\.md$/i, '')),
+      file,
+      markdown: text,
+    });
   }
   pages.sort((a, b) => a.path.localeCompare(b.path));
   return { pages, problems };
-}
-
-// Directories that hold no runbook pages.
-const SKIPPED_DIRS = new Set(['templates', 'node_modules']);
-
-/** Markdown pages under `runbooksDir`, without the files SLOs name as their `runbook`. */
-export function readMarkdownFiles(runbooksDir: string, slos: readonly Slo[]): MarkdownFile[] {
-  const sloFiles = new Set(slos.flatMap((s) => (s.runbook === undefined ? [] : [resolve(s.runbook)])));
-  const root = resolve(runbooksDir);
-  const out: MarkdownFile[] = [];
-  const walk = (dir: string, top: boolean) => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    for (const entry of entries) {
-      const full = join(dir, entry.name);
-      if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory()) {
-        if (!(top && SKIPPED_DIRS.has(entry.name))) walk(full, false);
-      } else if (entry.isFile() && /\.md$/i.test(entry.name) && !sloFiles.has(full)) {
-        out.push({ file: relative(root, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
-      }
-    }
-  };
-  walk(root, true);
-  return out;
 }

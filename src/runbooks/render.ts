@@ -1,30 +1,34 @@
 import { posix } from 'node:path';
 import Mustache from 'mustache';
-import type { TierContext } from './context.ts';
+import type { FirstLookQuery, TierContext } from './context.ts';
 import { codeFence, escapeMarkdown, markdownToHtml } from './markdown.ts';
-import type { AlertSummary, LiveSample } from './providers.ts';
-import { type RunbookSections, SECTION_HEADINGS, SECTION_KEYS, type SectionKey, parseSections } from './sections.ts';
-import { type Templates, requireTemplate } from './templates.ts';
+import type { LiveSample } from './providers.ts';
+import {
+  parseSections,
+  type RunbookSections,
+  SECTION_HEADINGS,
+  SECTION_KEYS,
+  type SectionKey,
+} from './sections.ts';
+import { requireTemplate, type Templates } from './templates.ts';
 
 /**
  * A tier page from its facts, the SLO's runbook file and the templates: one view, rendered
  * as HTML for the browser and as markdown for teams that keep runbooks in a wiki or repo.
+ * Alerts are not part of it: they exist only on the running server, which adds them.
  */
 
 export type LinkTo = (path: string) => string | undefined;
 
-/** What the page knows about current values where a first-look query's value would go. */
-export type LiveState =
-  | { kind: 'no-prometheus' }
-  /** Prometheus is configured but this output cannot ask it (static export, no provider). */
-  | { kind: 'link-only' }
-  | { kind: 'values'; samples: LiveSample[] }
-  | { kind: 'error'; message: string };
+// Mustache escapes for HTML unless told otherwise; markdown templates escape for markdown.
+const MARKDOWN_OUTPUT = { escape: escapeMarkdown };
 
-export type AlertsState =
-  | { kind: 'unavailable'; note: string }
-  | { kind: 'alerts'; alerts: AlertSummary[] }
-  | { kind: 'error'; message: string };
+/** What a first-look query shows where its current value would go. */
+export type LiveState =
+  | { kind: 'values'; samples: LiveSample[] }
+  | { kind: 'error'; message: string }
+  /** Why there is no value, and what would give one. */
+  | { kind: 'note'; text: string };
 
 export interface RunbookFile {
   /** As written in the spec, for messages. */
@@ -44,50 +48,31 @@ export interface TierPageInput {
   dashboardUrl?: string;
   /** One per query, in order. */
   live: LiveState[];
-  alerts: AlertsState;
 }
-
-export const NO_PROMETHEUS = 'No Prometheus configured — start with --prometheus-url to see current values.';
 
 export function formatLabels(labels: Record<string, string>): string {
   const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return `{${pairs.join(', ')}}`;
 }
 
-export function prometheusGraphUrl(prometheusUrl: string, expr: string): string {
+function prometheusGraphUrl(prometheusUrl: string, expr: string): string {
   return `${prometheusUrl.replace(/\/+$/, '')}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0`;
 }
 
-function liveView(state: LiveState | undefined, threshold: number, step: string) {
-  switch (state?.kind) {
-    case 'values':
-      return {
-        samples: state.samples.map((s) => ({
-          labels: formatLabels(s.labels),
-          value: Number.isFinite(s.value) ? String(Number(s.value.toPrecision(4))) : String(s.value),
-          above: step !== 'scope' && s.value > threshold,
-        })),
-        empty: state.samples.length === 0,
-      };
-    case 'error':
-      return { error: state.message };
-    case 'no-prometheus':
-      return { note: NO_PROMETHEUS };
-    default:
-      return { note: 'Open it in Prometheus to see the current value.' };
+function liveView(state: LiveState | undefined, threshold: number, step: FirstLookQuery['step']) {
+  if (state?.kind === 'values') {
+    return {
+      samples: state.samples.map((s) => ({
+        labels: formatLabels(s.labels),
+        value: Number.isFinite(s.value) ? String(Number(s.value.toPrecision(4))) : String(s.value),
+        // A scope value is a share of the ratio, not a ratio the threshold applies to.
+        above: step !== 'scope' && s.value > threshold,
+      })),
+      empty: state.samples.length === 0,
+    };
   }
-}
-
-function alertsView(state: AlertsState, linkTo: LinkTo) {
-  if (state.kind !== 'alerts') return { note: state.kind === 'error' ? state.message : state.note };
-  const view = (a: AlertSummary) => ({
-    ...a,
-    labels: formatLabels(a.labels),
-    href: a.path === undefined ? undefined : linkTo(a.path),
-  });
-  const firing = state.alerts.filter((a) => a.status === 'firing').map(view);
-  const resolved = state.alerts.filter((a) => a.status !== 'firing').map(view);
-  return { firing, resolved, none: state.alerts.length === 0 };
+  if (state?.kind === 'error') return { error: state.message };
+  return { note: state?.text };
 }
 
 interface SectionView {
@@ -98,8 +83,14 @@ interface SectionView {
   isDefault: boolean;
 }
 
-function sectionViews(input: TierPageInput, own: RunbookSections, defaults: RunbookSections, pageDir: string) {
-  const toHtml = (markdown: string, sourceDir: string) => markdownToHtml(markdown, { sourceDir, to: input.linkTo });
+function sectionViews(
+  input: TierPageInput,
+  own: RunbookSections,
+  defaults: RunbookSections,
+  pageDir: string,
+) {
+  const toHtml = (markdown: string, sourceDir: string) =>
+    markdownToHtml(markdown, { sourceDir, to: input.linkTo });
   const ownDir = input.runbook?.sourceDir ?? pageDir;
   const section = {} as Record<SectionKey, SectionView>;
   for (const key of SECTION_KEYS) {
@@ -120,7 +111,8 @@ function sectionViews(input: TierPageInput, own: RunbookSections, defaults: Runb
   };
 }
 
-function runbookNote(input: TierPageInput): string {
+/** Tells the reader where the team's own text comes from, when some of the page is burnbook's defaults. */
+function runbookNote(input: TierPageInput, anyDefault: boolean): string | undefined {
   const { runbook, context } = input;
   if (!runbook) {
     return (
@@ -131,10 +123,12 @@ function runbookNote(input: TierPageInput): string {
   if (runbook.text === undefined) {
     return `The SLO's runbook file ${runbook.file} could not be read, so every section shows burnbook's defaults.`;
   }
-  return `Sections marked "default" are not in ${runbook.file} yet; add them there under the same heading.`;
+  return anyDefault
+    ? `Sections marked "default" are not in ${runbook.file} yet; add them there under the same heading.`
+    : undefined;
 }
 
-/** The view both templates render: the facts plus links, live values, sections and alerts. */
+/** The view both templates render: the facts plus links, live values and sections. */
 export function tierPageView(input: TierPageInput) {
   const { context, linkTo } = input;
   const pageDir = posix.dirname(context.path);
@@ -142,7 +136,7 @@ export function tierPageView(input: TierPageInput) {
     ...context,
     tierIs: { [context.name]: true },
     severityIs: { [context.severity]: true },
-    hrefs: { slo: linkTo(context.slo.path), runbooks: linkTo('/runbooks') },
+    hrefs: { slo: linkTo(context.slo.path) },
     dashboardUrl: input.dashboardUrl,
     otherTiers: context.otherTiers.map((t) => ({ ...t, href: linkTo(t.path) })),
     queries: context.queries.map((q, i) => ({
@@ -153,14 +147,17 @@ export function tierPageView(input: TierPageInput) {
       prometheusHref: input.prometheusUrl ? prometheusGraphUrl(input.prometheusUrl, q.expr) : undefined,
       live: liveView(input.live[i], context.thresholdValue, q.step),
     })),
-    alerts: alertsView(input.alerts, linkTo),
-    runbookNote: runbookNote(input),
   };
-  const defaultsMarkdown = Mustache.render(requireTemplate(input.templates, 'defaults.md'), base, input.templates, {
-    escape: escapeMarkdown,
-  });
+  const defaultsMarkdown = Mustache.render(
+    requireTemplate(input.templates, 'defaults.md'),
+    base,
+    input.templates,
+    MARKDOWN_OUTPUT,
+  );
   const own = parseSections(input.runbook?.text ?? '');
-  return { ...base, ...sectionViews(input, own, parseSections(defaultsMarkdown), `${pageDir}/`) };
+  const sections = sectionViews(input, own, parseSections(defaultsMarkdown), `${pageDir}/`);
+  const anyDefault = Object.values(sections.section).some((s) => s.isDefault && s.markdown);
+  return { ...base, ...sections, runbookNote: runbookNote(input, anyDefault) };
 }
 
 /**
@@ -172,5 +169,5 @@ export function renderTierPage(input: TierPageInput, format: 'html' | 'md'): str
   const template = requireTemplate(input.templates, `tier.${format}`);
   return format === 'html'
     ? Mustache.render(template, view, input.templates)
-    : Mustache.render(template, view, input.templates, { escape: escapeMarkdown });
+    : Mustache.render(template, view, input.templates, MARKDOWN_OUTPUT);
 }

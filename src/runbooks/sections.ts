@@ -6,7 +6,14 @@ import MarkdownIt from 'markdown-it';
  * block stays code.
  */
 
-export const SECTION_KEYS = ['symptoms', 'mitigation', 'hypotheses', 'escalation', 'postmortem', 'related'] as const;
+export const SECTION_KEYS = [
+  'symptoms',
+  'mitigation',
+  'hypotheses',
+  'escalation',
+  'postmortem',
+  'related',
+] as const;
 export type SectionKey = (typeof SECTION_KEYS)[number];
 
 /** The heading each section is written under, and the other spellings people use. */
@@ -49,7 +56,7 @@ const KEY_BY_HEADING = new Map<string, SectionKey>(
   ),
 );
 
-export function sectionKey(heading: string): SectionKey | undefined {
+function sectionKey(heading: string): SectionKey | undefined {
   return KEY_BY_HEADING.get(normalize(heading));
 }
 

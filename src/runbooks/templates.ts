@@ -17,9 +17,11 @@ import type { Slo } from '../spec/model.ts';
 
 const BUNDLED_DIR = fileURLToPath(new URL('../../runbooks/templates/', import.meta.url));
 
-export function templateDirs(runbooksDir: string, slo: Slo): string[] {
+function templateDirs(runbooksDir: string, slo: Slo): string[] {
   const own = join(runbooksDir, 'templates');
-  const dirs = [join(own, slo.service, slo.name), join(own, slo.service), own, BUNDLED_DIR].map((d) => resolve(d));
+  const dirs = [join(own, slo.service, slo.name), join(own, slo.service), own, BUNDLED_DIR].map((d) =>
+    resolve(d),
+  );
   return [...new Set(dirs)];
 }
 

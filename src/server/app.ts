@@ -1,9 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { type EvaluationProvider, type EvaluationSettings, evaluatorPlugin } from '../evaluator/plugin.ts';
+import type { RunbookProviders } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
-import { type Metrics, createMetrics, metricsPlugin } from './metrics.ts';
+import { createMetrics, type Metrics, metricsPlugin } from './metrics.ts';
+import { runbookRoutes } from './routes/runbooks.ts';
 
-/** What every route may read. The server only reads the model, the store and Prometheus. */
-export interface ServerOptions {
+/**
+ * What every route may read. The server only reads the model, the store and Prometheus.
+ * The runbook providers (live values, alerts, dashboards) may also be set on the context
+ * after buildApp: pages read them per request.
+ */
+export interface ServerOptions extends RunbookProviders, EvaluationSettings {
   slos: Slo[];
   /** Base URL people reach burnbook at; used in links and runbook_url. */
   externalUrl: string;
@@ -16,6 +23,8 @@ export interface ServerOptions {
 
 export interface AppContext extends ServerOptions {
   metrics: Metrics;
+  /** The evaluator's latest results (see evaluator/plugin.ts); absent without a Prometheus URL. */
+  evaluation?: EvaluationProvider;
 }
 
 // Alertmanager batches at most a few hundred alerts per webhook; 1 MiB leaves ample room.
@@ -25,10 +34,19 @@ const BODY_LIMIT = 1024 * 1024;
  * The fastify app. Each concern is a plugin that receives the context explicitly, so a
  * route never reaches for globals and tests can build an app with exactly what they need.
  */
-export async function buildApp(options: ServerOptions): Promise<{ app: FastifyInstance; context: AppContext }> {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: false, connectionTimeout: 30_000, requestTimeout: 30_000 });
+export async function buildApp(
+  options: ServerOptions,
+): Promise<{ app: FastifyInstance; context: AppContext }> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: false,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+  });
   const context: AppContext = { ...options, metrics: createMetrics() };
   metricsPlugin(app, context.metrics);
   app.get('/healthz', async () => ({ status: 'ok', slos: context.slos.length }));
+  evaluatorPlugin(app, context);
+  runbookRoutes(app, context);
   return { app, context };
 }

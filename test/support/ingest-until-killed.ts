@@ -5,7 +5,8 @@
  *
  * Ingests body after body into the store in <dataDir> and prints `committed <n>` once body n has
  * committed. Body n fires batch n (fingerprints `r<round>-b<n>-a<i>`) and resolves batch n - 1, so a
- * body stored in part would show as a batch with some alerts missing, or some still firing.
+ * body stored in part would show as a batch with some alerts missing, or some still firing. It stops by
+ * itself only when its parent is gone or after a minute.
  */
 import type { AlertmanagerPayload } from '../../src/alerts/payload.ts';
 import { openAlertStore } from '../../src/alerts/store.ts';
@@ -27,8 +28,12 @@ const batch = (n: number, status: 'firing' | 'resolved'): AlertmanagerPayload['a
     fingerprint: `r${round}-b${n}-a${i}`,
   }));
 
+// A child left behind by a dead test runner must not fill the disk: stop when orphaned or after a while.
+const parent = process.ppid;
+const deadline = Date.now() + 60_000;
+
 const store = openAlertStore(dataDir);
-for (let n = 0; ; n++) {
+for (let n = 0; process.ppid === parent && Date.now() < deadline; n++) {
   store.ingest(
     {
       version: '4',

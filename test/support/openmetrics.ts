@@ -4,7 +4,10 @@
  */
 
 export interface CounterSeries {
-  /** The sample name PromQL sees; OpenMetrics counters end in `_total`. */
+  /**
+   * The sample name PromQL sees; OpenMetrics counters end in `_total`. A histogram's `_bucket` (with an `le`
+   * label) and `_count` series count up too, and are written as that histogram's family.
+   */
   name: string;
   labels?: Record<string, string>;
   /**
@@ -34,12 +37,12 @@ export function countersToOpenMetrics(counters: CounterSeries[], range: SampleRa
   // OpenMetrics wants each metric family's samples together, under a single TYPE line.
   const families = new Map<string, CounterSeries[]>();
   for (const counter of counters) {
-    const family = familyName(counter.name);
+    const family = familyOf(counter.name);
     families.set(family, [...(families.get(family) ?? []), counter]);
   }
   const lines: string[] = [];
   for (const [family, members] of families) {
-    lines.push(`# TYPE ${family} counter`);
+    lines.push(`# TYPE ${family}`);
     for (const counter of members) {
       const series = `${counter.name}${formatLabels(counter.labels ?? {})}`;
       let value = 0;
@@ -60,11 +63,15 @@ export function countersToOpenMetrics(counters: CounterSeries[], range: SampleRa
   return lines.join('\n');
 }
 
-function familyName(name: string): string {
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*_total$/.test(name)) {
-    throw new Error(`counter name must be a metric name ending in _total, got ${JSON.stringify(name)}`);
+/** The family's name and type, as its TYPE line gives them: `http_requests counter`. */
+function familyOf(name: string): string {
+  const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(_total|_bucket|_count)$/.exec(name);
+  if (!match) {
+    throw new Error(
+      `counter name must be a metric name ending in _total, _bucket or _count, got ${JSON.stringify(name)}`,
+    );
   }
-  return name.slice(0, -'_total'.length);
+  return `${match[1]} ${match[2] === '_total' ? 'counter' : 'histogram'}`;
 }
 
 function formatLabels(labels: Record<string, string>): string {

@@ -1,0 +1,116 @@
+import { byUrgency } from '../evaluator/evaluate.ts';
+import type { GroupStatus, SloStatus } from '../evaluator/report.ts';
+import { evaluateNow } from '../evaluator/run.ts';
+import { humanDuration } from '../policy/duration.ts';
+import { formatNumber } from '../policy/number.ts';
+import { createPrometheusClient, PrometheusError } from '../prometheus/client.ts';
+import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
+import { type Cell, table } from './table.ts';
+import { EXIT, paint, progress } from './terminal.ts';
+import { loadOrReport } from './validate.ts';
+
+export interface StatusOptions extends PrometheusFlags {
+  json?: boolean;
+}
+
+// A grouped SLO with hundreds of tenants must not bury the others: the most urgent few, then a count.
+const GROUPS_SHOWN = 5;
+
+function percent(ratio: number | null): string {
+  return ratio === null ? '?' : `${formatNumber(ratio * 100, 3)}%`;
+}
+
+function burns(status: GroupStatus): string {
+  return Object.entries(status.burnRates)
+    .map(([w, rate]) => `${w} ${rate === null ? '?' : `${formatNumber(rate, 3)}×`}`)
+    .join('  ');
+}
+
+function burning(status: GroupStatus): Cell {
+  const hot = status.tiers.filter((t) => t.burning);
+  if (hot.length) return { text: hot.map((t) => `${t.tier} (${t.severity})`).join(', '), style: 'red' };
+  return status.tiers.some((t) => t.burning === null)
+    ? { text: '?', style: 'yellow' }
+    : { text: '-', style: 'green' };
+}
+
+function exhaustion(status: GroupStatus): string {
+  if (status.timeToExhaustionMs !== null)
+    return status.timeToExhaustionMs === 0 ? 'spent' : humanDuration(status.timeToExhaustionMs);
+  return status.budgetRemaining === null ? '?' : 'never';
+}
+
+function budgetCell(status: GroupStatus): Cell {
+  const left = status.budgetRemaining;
+  const style = left === null ? 'yellow' : left <= 0 ? 'red' : left < 0.25 ? 'yellow' : 'green';
+  return { text: percent(left), style };
+}
+
+function row(name: string, objective: string, status: GroupStatus, source: string): Cell[] {
+  return [name, objective, budgetCell(status), burning(status), exhaustion(status), source, burns(status)];
+}
+
+function groupName(labels: Record<string, string>): string {
+  return `  ${Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}`;
+}
+
+function rows(status: SloStatus): Cell[][] {
+  const name = `${status.service}/${status.slo}`;
+  const objective = `${status.objective}%`;
+  const grouped = status.groups.some((g) => Object.keys(g.labels).length);
+  if (!grouped) return [row(name, objective, status, status.source)];
+  const shown = byUrgency(status.groups).slice(0, GROUPS_SHOWN);
+  const hidden = status.groups.length - shown.length;
+  return [
+    [name, objective, '', '', '', status.source, `${status.groups.length} groups, most urgent first`],
+    ...shown.map((g) => row(groupName(g.labels), '', g, '')),
+    ...(hidden > 0 ? [[`  … ${hidden} more`]] : []),
+  ];
+}
+
+/**
+ * `burnbook status`: every SLO evaluated against Prometheus now. Exit 0 when every number is
+ * known, 3 when Prometheus could not answer all of it (what is known is still printed).
+ */
+export async function statusCommand(paths: string[], opts: StatusOptions): Promise<void> {
+  const clientOptions = prometheusClientOptions(opts);
+  if (typeof clientOptions === 'string') {
+    console.error(clientOptions);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  const loaded = loadOrReport(paths);
+  if (!loaded) return;
+  const client = createPrometheusClient(clientOptions);
+  let evaluation: Awaited<ReturnType<typeof evaluateNow>>;
+  try {
+    evaluation = await evaluateNow(client, loaded.slos);
+  } catch (error) {
+    if (!(error instanceof PrometheusError)) throw error;
+    console.error(paint('red', `Cannot evaluate SLOs: ${error.message}`));
+    process.exitCode = EXIT.environment;
+    return;
+  }
+  if (opts.json) {
+    console.log(JSON.stringify(evaluation.slos, null, 2));
+  } else {
+    const header = [
+      'SLO',
+      'OBJECTIVE',
+      'BUDGET LEFT',
+      'BURNING',
+      'EXHAUSTED IN',
+      'SOURCE',
+      'BURN RATE BY WINDOW',
+    ];
+    console.log(table(header, evaluation.slos.flatMap(rows)));
+  }
+  progress(
+    `Evaluated ${evaluation.slos.length} SLOs against ${client.url} with ${evaluation.queries} queries ` +
+      `in ${Math.round(evaluation.durationMs)} ms.`,
+  );
+  for (const message of evaluation.errors) console.error(paint('red', message));
+  if (evaluation.errors.length) process.exitCode = EXIT.environment;
+}

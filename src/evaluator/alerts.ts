@@ -1,0 +1,69 @@
+import type { Tier } from '../policy/tiers.ts';
+import { alertAnnotations, alertLabels } from '../rules/alerting.ts';
+import { goPrintfG3 } from '../rules/go-format.ts';
+import { alertName } from '../rules/names.ts';
+import { sloPath } from '../runbooks/context.ts';
+import type { Slo } from '../spec/model.ts';
+import type { TierState } from './state.ts';
+
+/** An alert as Alertmanager's `POST /api/v2/alerts` takes it. */
+export interface PostableAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+}
+
+/**
+ * The labels and annotations Prometheus would put on the generated rule's alert for this group:
+ * the rule's labels plus the series' group labels, and the annotations rendered with `$value`
+ * (the long window's error ratio, the rule's first operand) and `$labels` filled in.
+ */
+export function alertContent(
+  slo: Slo,
+  tier: Tier,
+  group: Record<string, string>,
+  longErrorRatio: number,
+  externalUrl: string,
+) {
+  return {
+    labels: { alertname: alertName(slo, tier), ...alertLabels(slo, tier), ...group },
+    annotations: alertAnnotations(
+      slo,
+      tier,
+      { externalUrl },
+      {
+        value: goPrintfG3(longErrorRatio),
+        label: (name) => group[name] ?? '',
+      },
+    ),
+  };
+}
+
+/**
+ * What to send for one alert now, or nothing. Firing alerts are valid for a few evaluation
+ * intervals, as Prometheus does, so one lost evaluation does not resolve them but a dead
+ * evaluator's alerts do end; a resolved alert ends when it was resolved.
+ */
+export function postable(
+  content: Pick<PostableAlert, 'labels' | 'annotations'>,
+  state: TierState,
+  now: number,
+  validForMs: number,
+  generatorURL: string,
+): PostableAlert | undefined {
+  if ((state.state !== 'firing' && state.state !== 'resolved') || state.firedAt === undefined)
+    return undefined;
+  const endsAt = state.state === 'resolved' ? (state.resolvedAt ?? now) : now + validForMs;
+  return {
+    ...content,
+    startsAt: new Date(state.firedAt).toISOString(),
+    endsAt: new Date(endsAt).toISOString(),
+    generatorURL,
+  };
+}
+
+export function generatorUrl(slo: Slo, externalUrl: string): string {
+  return `${externalUrl.replace(/\/+$/, '')}${sloPath(slo)}`;
+}

@@ -1,0 +1,233 @@
+import { errorBudget, tierFacts, timeToExhaustionMs } from '../policy/burn.ts';
+import { formatDuration } from '../policy/duration.ts';
+import { formatNumber } from '../policy/number.ts';
+import type { Tier } from '../policy/tiers.ts';
+import type { InstantSample } from '../prometheus/client.ts';
+import { alertName, windowsOf } from '../rules/names.ts';
+import type { Slo } from '../spec/model.ts';
+import { keyOf, MEASURE_LABEL, type Measure, type PlannedQuery, sloKey } from './plan.ts';
+import type { AlertState, GroupStatus, SloStatus, Source, TierStatus } from './report.ts';
+
+/** What one planned query returned: its samples, or why there are none. */
+export type QueryOutcome =
+  | { query: PlannedQuery; samples: InstantSample[] }
+  | { query: PlannedQuery; error: Error };
+
+interface GroupValues {
+  labels: Record<string, string>;
+  values: Record<Measure, Map<number, number>>;
+}
+
+function groupLabels(slo: Slo, metric: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(slo.groupBy.map((l) => [l, metric[l] ?? '']));
+}
+
+/** NaN and ±Inf (a query SLI dividing by zero) tell nothing about the budget. */
+function finite(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/** Three-valued AND: one false settles it; otherwise any unknown leaves it unknown. */
+function allOf(conditions: Array<boolean | null>): boolean | null {
+  if (conditions.includes(false)) return false;
+  return conditions.includes(null) ? null : true;
+}
+
+function above(value: number | null, limit: number): boolean | null {
+  return value === null ? null : value > limit;
+}
+
+/** The threshold exactly as the generated rule prints it, so both compare against the same number. */
+export function ruleThreshold(slo: Slo, tier: Tier): number {
+  return Number(formatNumber(tierFacts(tier, slo.periodMs, slo.objective).threshold));
+}
+
+/** Whether a tier's alert condition holds; the same three parts as the generated alerting rule. */
+export function tierCondition(
+  slo: Slo,
+  tier: Tier,
+  ratio: (windowMs: number) => number | null,
+  events: (windowMs: number) => number | null,
+): boolean | null {
+  const t = ruleThreshold(slo, tier);
+  const conditions = [above(ratio(tier.longMs), t), above(ratio(tier.shortMs), t)];
+  if (slo.minEvents !== undefined) {
+    const count = events(tier.longMs);
+    conditions.push(count === null ? null : count >= slo.minEvents);
+  }
+  return allOf(conditions);
+}
+
+function tierStatus(slo: Slo, tier: Tier, group: GroupValues): TierStatus {
+  const ratio = (w: number) => finite(group.values.ratio.get(w));
+  const events = (w: number) => finite(group.values.events.get(w));
+  const burning = tierCondition(slo, tier, ratio, events);
+  return {
+    tier: tier.name,
+    severity: tier.severity,
+    alertname: alertName(slo, tier),
+    factor: tierFacts(tier, slo.periodMs, slo.objective).factor,
+    threshold: ruleThreshold(slo, tier),
+    longWindow: formatDuration(tier.longMs),
+    shortWindow: formatDuration(tier.shortMs),
+    for: formatDuration(tier.forMs),
+    longErrorRatio: ratio(tier.longMs),
+    shortErrorRatio: ratio(tier.shortMs),
+    ...(slo.minEvents === undefined ? {} : { longWindowEvents: events(tier.longMs) }),
+    burning,
+    firing: burning === true,
+  };
+}
+
+/** How long what is left lasts at `burnRate`; 0 once spent, null when not spending (or unknown). */
+export function remainingTimeMs(slo: Slo, budgetRemaining: number | null, burnRate: number | null) {
+  if (budgetRemaining === null || burnRate === null || burnRate <= 0) return null;
+  return budgetRemaining <= 0 ? 0 : timeToExhaustionMs(slo.periodMs, burnRate) * budgetRemaining;
+}
+
+export function groupStatus(slo: Slo, group: GroupValues): GroupStatus {
+  const budget = errorBudget(slo.objective);
+  const errorRatios: Record<string, number | null> = {};
+  const burnRates: Record<string, number | null> = {};
+  for (const w of windowsOf(slo)) {
+    const ratio = finite(group.values.ratio.get(w));
+    errorRatios[formatDuration(w)] = ratio;
+    burnRates[formatDuration(w)] = ratio === null ? null : ratio / budget;
+  }
+  const period = errorRatios[formatDuration(slo.periodMs)] ?? null;
+  const budgetRemaining = period === null ? null : 1 - period / budget;
+  const fastest = slo.alerting.tiers[0];
+  const burnNow = fastest ? (burnRates[formatDuration(fastest.longMs)] ?? null) : null;
+  return {
+    labels: group.labels,
+    budgetRemaining,
+    burnRates,
+    errorRatios,
+    timeToExhaustionMs: remainingTimeMs(slo, budgetRemaining, burnNow),
+    tiers: slo.alerting.tiers.map((tier) => tierStatus(slo, tier, group)),
+  };
+}
+
+/** Lower is more urgent: the fastest tier that fires (or burns), then the least budget left. */
+function urgency(group: GroupStatus): [number, number] {
+  const hot = group.tiers.findIndex((t) => t.firing || t.burning);
+  return [hot === -1 ? group.tiers.length : hot, group.budgetRemaining ?? Number.POSITIVE_INFINITY];
+}
+
+export function byUrgency(groups: GroupStatus[]): GroupStatus[] {
+  return [...groups].sort((a, b) => {
+    const [ua, ub] = [urgency(a), urgency(b)];
+    return ua[0] - ub[0] || ua[1] - ub[1];
+  });
+}
+
+/** Three-valued OR over groups: one true settles it; false only when every group is known false. */
+function anyOf(conditions: Array<boolean | null>): boolean | null {
+  if (conditions.includes(true)) return true;
+  return conditions.length && conditions.every((c) => c === false) ? false : null;
+}
+
+const STATE_ORDER: AlertState[] = ['inactive', 'resolved', 'pending', 'firing'];
+
+/** The state of the group furthest along: firing over pending over resolved. */
+function furthest(states: Array<AlertState | undefined>): AlertState | undefined {
+  return states.reduce<AlertState | undefined>(
+    (a, b) =>
+      b !== undefined && (a === undefined || STATE_ORDER.indexOf(b) > STATE_ORDER.indexOf(a)) ? b : a,
+    undefined,
+  );
+}
+
+/**
+ * The SLO's top level: the most urgent group, with each tier's `burning`, `firing` and `state`
+ * taken over all groups. The evaluator calls it again once it has set the groups' states.
+ */
+export function summarize(groups: GroupStatus[], unknown: GroupStatus): GroupStatus {
+  const top = byUrgency(groups)[0] ?? unknown;
+  return {
+    ...top,
+    tiers: top.tiers.map((tier, i) => {
+      const state = furthest(groups.map((g) => g.tiers[i]?.state));
+      return {
+        ...tier,
+        burning: anyOf(groups.map((g) => g.tiers[i]?.burning ?? null)),
+        firing: groups.some((g) => g.tiers[i]?.firing),
+        ...(state === undefined ? {} : { state }),
+      };
+    }),
+  };
+}
+
+function emptyGroup(): GroupValues {
+  return { labels: {}, values: { ratio: new Map(), events: new Map() } };
+}
+
+/** Each SLO's groups with their values, the source of each window, and the errors that touched it. */
+function collect(slos: Slo[], outcomes: QueryOutcome[]) {
+  const bySlo = new Map(
+    slos.map((slo) => [
+      keyOf(slo),
+      {
+        groups: new Map<string, GroupValues>(),
+        sources: {} as Record<string, Source>,
+        errors: [] as string[],
+      },
+    ]),
+  );
+  for (const outcome of outcomes) {
+    const { query } = outcome;
+    for (const slo of query.slos) {
+      const entry = bySlo.get(keyOf(slo));
+      if (!entry) continue;
+      entry.sources[formatDuration(query.windowMs)] = query.source;
+      if ('error' in outcome && !entry.errors.includes(outcome.error.message))
+        entry.errors.push(outcome.error.message);
+    }
+    if ('error' in outcome) continue;
+    const planned = new Map(query.slos.map((s) => [keyOf(s), s]));
+    for (const sample of outcome.samples) {
+      const key = sloKey(sample.metric.slo_service ?? '', sample.metric.slo ?? '');
+      const slo = planned.get(key);
+      const entry = bySlo.get(key);
+      const measure = sample.metric[MEASURE_LABEL] as Measure | undefined;
+      if (!slo || !entry || (measure !== 'ratio' && measure !== 'events')) continue;
+      const labels = groupLabels(slo, sample.metric);
+      const groupKey = JSON.stringify(labels);
+      const group = entry.groups.get(groupKey) ?? { ...emptyGroup(), labels };
+      group.values[measure].set(query.windowMs, sample.value);
+      entry.groups.set(groupKey, group);
+    }
+  }
+  return bySlo;
+}
+
+function sourceSummary(sources: Record<string, Source>): Source | 'mixed' {
+  const used = new Set(Object.values(sources));
+  return used.size === 1 ? ([...used][0] as Source) : 'mixed';
+}
+
+/**
+ * Every SLO's status from the outcomes of its queries. Pure: the same samples always give the
+ * same status, so tests feed it samples and the server and CLI feed it Prometheus's answers.
+ */
+export function evaluateSlos(slos: Slo[], outcomes: QueryOutcome[]): SloStatus[] {
+  const collected = collect(slos, outcomes);
+  return slos.map((slo) => {
+    const entry = collected.get(keyOf(slo));
+    const found = [...(entry?.groups.values() ?? [])];
+    // Without groupBy there is always exactly one group, known or not.
+    const groups = (slo.groupBy.length ? found : [found[0] ?? emptyGroup()]).map((g) => groupStatus(slo, g));
+    return {
+      service: slo.service,
+      slo: slo.name,
+      objective: slo.objective,
+      period: formatDuration(slo.periodMs),
+      errorBudget: errorBudget(slo.objective),
+      ...summarize(groups, groupStatus(slo, emptyGroup())),
+      source: sourceSummary(entry?.sources ?? {}),
+      sources: entry?.sources ?? {},
+      groups,
+      errors: entry?.errors ?? [],
+    };
+  });
+}

@@ -1,0 +1,219 @@
+import type { Tier } from '../policy/tiers.ts';
+import type { PrometheusClient } from '../prometheus/client.ts';
+import type { Slo } from '../spec/model.ts';
+import type { AlertmanagerClient } from './alertmanager-client.ts';
+import { alertContent, generatorUrl, type PostableAlert, postable } from './alerts.ts';
+import { evaluateSlos, summarize } from './evaluate.ts';
+import { type EvaluatorMetrics, recordStatuses } from './metrics.ts';
+import { keyOf } from './plan.ts';
+import type { GroupStatus, SloStatus } from './report.ts';
+import { type Evaluation, evaluateNow } from './run.ts';
+import { advance, INACTIVE, type TierState } from './state.ts';
+
+export interface EvaluatorOptions {
+  slos: Slo[];
+  prometheus: PrometheusClient;
+  intervalMs: number;
+  /** Base URL of burnbook, for runbook_url and generatorURL. */
+  externalUrl: string;
+  alertmanager?: AlertmanagerClient;
+  metrics: EvaluatorMetrics;
+}
+
+export interface Problem {
+  /** ISO 8601. */
+  at: string;
+  message: string;
+}
+
+/** What `/api/v1/slos` serves and `context.evaluation.latest()` returns. */
+export interface EvaluatorReport {
+  prometheusUrl: string;
+  intervalMs: number;
+  /** The instant of the last evaluation Prometheus answered; null before the first. */
+  evaluatedAt: string | null;
+  durationMs: number | null;
+  /** Queries the last evaluation sent, the coverage probe included. */
+  queries: number | null;
+  lastSuccessAt: string | null;
+  /**
+   * Set while the latest attempt failed (Prometheus down or slow): the numbers in `slos` are then
+   * those of `evaluatedAt`, and alert states are held, neither fired nor resolved.
+   */
+  error: Problem | null;
+  alertmanager: { url: string; lastSentAt: string | null; error: Problem | null } | null;
+  slos: SloStatus[];
+}
+
+// Alertmanager resolves an alert nobody re-sends by its endsAt: Prometheus's choice of four
+// intervals rides out a failed evaluation or two without letting a dead evaluator's alerts live on.
+const VALID_INTERVALS = 4;
+
+interface Tracked {
+  slo: Slo;
+  tier: Tier;
+  state: TierState;
+  alert?: Pick<PostableAlert, 'labels' | 'annotations'>;
+}
+
+function trackKey(slo: Slo, group: Record<string, string>, tier: Tier): string {
+  return JSON.stringify([keyOf(slo), group, tier.name]);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Evaluates every SLO on a timer, keeps each tier's alert state with `for` per group, exposes the
+ * result as gauges and a report, and (with an Alertmanager) sends the alerts it fires. Nothing in
+ * an evaluation throws out of it: failures are recorded and the next tick tries again.
+ */
+export class Evaluator {
+  private readonly tracked = new Map<string, Tracked>();
+  private report: EvaluatorReport;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: EvaluatorOptions) {
+    this.report = {
+      prometheusUrl: options.prometheus.url,
+      intervalMs: options.intervalMs,
+      evaluatedAt: null,
+      durationMs: null,
+      queries: null,
+      lastSuccessAt: null,
+      error: null,
+      alertmanager: options.alertmanager
+        ? { url: options.alertmanager.url, lastSentAt: null, error: null }
+        : null,
+      slos: evaluateSlos(options.slos, []),
+    };
+  }
+
+  latest(): EvaluatorReport {
+    return this.report;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = async () => {
+      const started = Date.now();
+      this.running = this.evaluateOnce();
+      await this.running;
+      if (this.stopped) return;
+      this.timer = setTimeout(tick, Math.max(0, this.options.intervalMs - (Date.now() - started)));
+      this.timer.unref();
+    };
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One evaluation, its states, gauges and notifications. Never rejects. */
+  async evaluateOnce(): Promise<void> {
+    const { metrics } = this.options;
+    const started = performance.now();
+    try {
+      const evaluation = await evaluateNow(this.options.prometheus, this.options.slos);
+      metrics.queries.inc(evaluation.queries);
+      const slos = this.applyStates(evaluation);
+      recordStatuses(metrics, slos);
+      const at = evaluation.at.toISOString();
+      const error = evaluation.errors.length ? { at, message: evaluation.errors.join('\n') } : null;
+      metrics.evaluations.inc({ result: error ? 'partial' : 'ok' });
+      if (!error) metrics.lastSuccess.set(evaluation.at.getTime() / 1000);
+      this.report = {
+        ...this.report,
+        evaluatedAt: at,
+        durationMs: evaluation.durationMs,
+        queries: evaluation.queries,
+        lastSuccessAt: error ? this.report.lastSuccessAt : at,
+        error,
+        slos,
+      };
+      await this.notify(evaluation.at.getTime());
+    } catch (error) {
+      metrics.evaluations.inc({ result: 'failed' });
+      this.report = { ...this.report, error: { at: iso(Date.now()), message: (error as Error).message } };
+    } finally {
+      metrics.duration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  /** Advances every tier of every group, and returns the statuses with their states filled in. */
+  private applyStates(evaluation: Evaluation): SloStatus[] {
+    const now = evaluation.at.getTime();
+    const seen = new Set<string>();
+    const slos = evaluation.slos.map((status, i) => {
+      const slo = this.options.slos[i] as Slo;
+      const groups = status.groups.map((group) => this.advanceGroup(slo, group, now, seen));
+      return { ...status, ...summarize(groups, status), groups };
+    });
+    // A group that vanished from a complete answer no longer matches the rule: resolve it, as
+    // Prometheus would. With queries failing, its absence proves nothing.
+    for (const [key, entry] of this.tracked) {
+      if (seen.has(key)) continue;
+      const complete = !evaluation.slos.find(
+        (s) => s.service === entry.slo.service && s.slo === entry.slo.name,
+      )?.errors.length;
+      this.track(key, {
+        ...entry,
+        state: advance(entry.state, complete ? false : null, now, entry.tier.forMs),
+      });
+    }
+    return slos;
+  }
+
+  private advanceGroup(slo: Slo, group: GroupStatus, now: number, seen: Set<string>): GroupStatus {
+    const tiers = group.tiers.map((status, t) => {
+      const tier = slo.alerting.tiers[t] as Tier;
+      const key = trackKey(slo, group.labels, tier);
+      seen.add(key);
+      const previous = this.tracked.get(key);
+      const state = advance(previous?.state ?? INACTIVE, status.burning, now, tier.forMs);
+      const alert =
+        status.burning && status.longErrorRatio !== null
+          ? alertContent(slo, tier, group.labels, status.longErrorRatio, this.options.externalUrl)
+          : previous?.alert;
+      this.track(key, { slo, tier, state, ...(alert ? { alert } : {}) });
+      return {
+        ...status,
+        firing: state.state === 'firing',
+        state: state.state,
+        ...(state.activeAt === undefined ? {} : { activeAt: iso(state.activeAt) }),
+      };
+    });
+    return { ...group, tiers };
+  }
+
+  private track(key: string, entry: Tracked): void {
+    if (entry.state.state === 'inactive') this.tracked.delete(key);
+    else this.tracked.set(key, entry);
+  }
+
+  private async notify(now: number): Promise<void> {
+    const { alertmanager, metrics, intervalMs, externalUrl } = this.options;
+    if (!alertmanager || !this.report.alertmanager) return;
+    const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
+      const sent =
+        alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, generatorUrl(slo, externalUrl));
+      return sent ? [sent] : [];
+    });
+    if (!alerts.length) return;
+    try {
+      await alertmanager.postAlerts(alerts);
+      metrics.notifications.inc({ result: 'ok' });
+      this.report.alertmanager = { ...this.report.alertmanager, lastSentAt: iso(now), error: null };
+    } catch (error) {
+      metrics.notifications.inc({ result: 'failed' });
+      this.report.alertmanager = {
+        ...this.report.alertmanager,
+        error: { at: iso(now), message: (error as Error).message },
+      };
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
+import type { Slo } from '../spec/model.ts';
+import { createAlertmanagerClient } from './alertmanager-client.ts';
+import { evaluateSlos } from './evaluate.ts';
+import { Evaluator, type EvaluatorReport } from './evaluator.ts';
+import { createEvaluatorMetrics } from './metrics.ts';
+
+/** Server options the evaluator reads, besides `slos`, `externalUrl` and the two URLs. */
+export interface EvaluationSettings {
+  /** How often every SLO is evaluated; default 30 s. */
+  evaluationIntervalMs?: number;
+  /** Timeout, auth and headers for Prometheus; its URL is `prometheusUrl`. */
+  prometheusAccess?: Omit<PrometheusClientOptions, 'url'>;
+}
+
+/**
+ * How other routes read the evaluator (set on the app context as `evaluation`; absent when no
+ * Prometheus is configured). `latest()` is synchronous and cheap: it never waits for Prometheus,
+ * so a page shows the last evaluation at once, with `error` set while Prometheus is down and
+ * `evaluatedAt: null` (every number null) before the first evaluation finishes.
+ */
+export interface EvaluationProvider {
+  latest(): EvaluatorReport;
+}
+
+interface EvaluatorContext extends EvaluationSettings {
+  slos: Slo[];
+  externalUrl: string;
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+  metrics: { registry: Registry };
+  evaluation?: EvaluationProvider;
+}
+
+const DEFAULT_INTERVAL_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The evaluator and `GET /api/v1/slos`. It starts when the app is ready and stops when it closes;
+ * without a Prometheus URL the endpoint still lists every SLO, with every number null.
+ */
+export function evaluatorPlugin(app: FastifyInstance, context: EvaluatorContext): void {
+  if (context.prometheusUrl) {
+    const intervalMs = context.evaluationIntervalMs ?? DEFAULT_INTERVAL_MS;
+    // Evaluations never overlap (the next starts after this one ends), so a slow Prometheus delays them.
+    const timeoutMs = context.prometheusAccess?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const evaluator = new Evaluator({
+      slos: context.slos,
+      prometheus: createPrometheusClient({
+        ...context.prometheusAccess,
+        url: context.prometheusUrl,
+        timeoutMs,
+      }),
+      intervalMs,
+      externalUrl: context.externalUrl,
+      metrics: createEvaluatorMetrics(context.metrics.registry, context.slos),
+      ...(context.alertmanagerUrl
+        ? { alertmanager: createAlertmanagerClient({ url: context.alertmanagerUrl, timeoutMs }) }
+        : {}),
+    });
+    context.evaluation = evaluator;
+    app.addHook('onReady', async () => evaluator.start());
+    app.addHook('onClose', async () => evaluator.stop());
+  }
+  app.get('/api/v1/slos', async () => {
+    if (context.evaluation) return context.evaluation.latest();
+    return {
+      error: {
+        at: new Date().toISOString(),
+        message: 'No Prometheus configured: start serve with --prometheus-url.',
+      },
+      slos: evaluateSlos(context.slos, []),
+    };
+  });
+}

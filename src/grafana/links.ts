@@ -1,0 +1,51 @@
+import type { Slo } from '../spec/model.ts';
+import { OVERVIEW_UID, serviceDashboardUid } from './uid.ts';
+
+/** Titles and URLs of the dashboards and of burnbook's own pages, shared by dashboards and alerts. */
+
+export const OVERVIEW_TITLE = 'SLO overview';
+
+export function serviceDashboardTitle(service: string): string {
+  return `SLOs of ${service}`;
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+// Cosmetic: Grafana finds a dashboard by uid and redirects a stale slug to the current one.
+function slug(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+function dashboardPath(uid: string, title: string): string {
+  return `/d/${uid}/${slug(title)}`;
+}
+
+export const OVERVIEW_PATH = dashboardPath(OVERVIEW_UID, OVERVIEW_TITLE);
+
+export function serviceDashboardPath(service: string): string {
+  return dashboardPath(serviceDashboardUid(service), serviceDashboardTitle(service));
+}
+
+/**
+ * The SLO's dashboard in Grafana. `groupValue` fills the groupBy variables (named after their
+ * labels), so the link in one tenant's alert opens that tenant: alerts pass Prometheus template
+ * actions such as `{{ $labels.tenant }}` here.
+ */
+export function sloDashboardUrl(
+  grafanaUrl: string,
+  slo: Slo,
+  groupValue?: (label: string) => string,
+): string {
+  const vars = groupValue ? slo.groupBy.map((label) => `var-${label}=${groupValue(label)}`) : [];
+  return `${withoutTrailingSlash(grafanaUrl)}${serviceDashboardPath(slo.service)}${vars.length ? `?${vars.join('&')}` : ''}`;
+}
+
+/** burnbook's page for one SLO; `/slos/:service/:slo` on the server. */
+export function sloPageUrl(externalUrl: string, slo: Pick<Slo, 'service' | 'name'>): string {
+  return `${withoutTrailingSlash(externalUrl)}/slos/${slo.service}/${slo.name}`;
+}

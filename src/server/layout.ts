@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { Links } from './links.ts';
+import { renderView, viewAsset } from './views.ts';
+
+/**
+ * The page shell every HTML page shares: head with inline styles, navigation, a print
+ * stylesheet, and nothing fetched from elsewhere. Pages pass their body as HTML they
+ * rendered through mustache (which escapes); everything else given here is escaped.
+ */
+
+export type NavItem = 'slos' | 'runbooks' | 'alerts';
+
+export interface Crumb {
+  label: string;
+  /** Site path; the last crumb (the page itself) has none. */
+  path?: string;
+}
+
+export interface PageOptions {
+  title: string;
+  /** HTML rendered by burnbook (mustache views, markdown-it); never text from outside. */
+  body: string;
+  links: Links;
+  nav?: NavItem;
+  crumbs?: Crumb[];
+  /** Inline scripts the page needs beyond the shared one; each is allowed by its hash. */
+  scripts?: string[];
+}
+
+const STYLE = viewAsset('style.css');
+const SCRIPT = viewAsset('page.js');
+
+const NAV: Array<{ item: NavItem; label: string; path: string }> = [
+  { item: 'slos', label: 'SLOs', path: '/' },
+  { item: 'runbooks', label: 'Runbooks', path: '/runbooks' },
+  { item: 'alerts', label: 'Alerts', path: '/alerts' },
+];
+
+function sha256(text: string): string {
+  return `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+}
+
+/**
+ * Only burnbook's own scripts run (by hash), so markup that slipped past escaping still
+ * cannot execute; in a meta tag so the static export carries it too.
+ */
+function contentSecurityPolicy(scripts: readonly string[]): string {
+  return [
+    "default-src 'none'",
+    "style-src 'unsafe-inline'",
+    `script-src ${scripts.map(sha256).join(' ')}`,
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+export function page(options: PageOptions): string {
+  const scripts = [SCRIPT, ...(options.scripts ?? [])];
+  const nav = NAV.flatMap(({ item, label, path }) => {
+    const href = options.links.to(path);
+    return href === undefined ? [] : [{ label, href, current: item === options.nav }];
+  });
+  const crumbs = (options.crumbs ?? []).map((c) => ({
+    label: c.label,
+    href: c.path === undefined ? undefined : options.links.to(c.path),
+  }));
+  return renderView('layout', {
+    title: options.title,
+    csp: contentSecurityPolicy(scripts),
+    style: STYLE,
+    scripts,
+    nav,
+    crumbs,
+    hasCrumbs: crumbs.length > 0,
+    home: options.links.to('/'),
+    body: options.body,
+  });
+}

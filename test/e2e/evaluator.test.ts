@@ -1,0 +1,196 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
+import { alertAnnotations } from '../../src/rules/alerting.ts';
+import { buildApp } from '../../src/server/app.ts';
+import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { counter, DAY, HOUR, historyToOpenMetrics, MINUTE, type Timeline } from '../support/history.ts';
+import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
+import { slosFrom } from '../support/promtool-scenario.ts';
+import { type RunningProxy, startProxy } from '../support/proxy.ts';
+
+/**
+ * The server's evaluator against real servers: it fires the fast tier after its `for` and pushes
+ * the alert to a real Alertmanager; Prometheus hanging and then stopping mid-run are errors it
+ * reports without crashing or changing alert states; when a (healthy) Prometheus answers again it
+ * recovers and resolves the alert in Alertmanager. A proxy keeps one URL across all of that.
+ */
+
+const SPEC = `
+apiVersion: burnbook/v1
+service: pay
+labels: {team: payments}
+slos:
+  - name: api
+    objective: 99.9
+    sli: {ratio: {errors: 'api_requests_total{code="500"}', total: api_requests_total}}
+    groupBy: [region]
+    alerting:
+      tiers: [{name: fast, for: 1s}, slow, very-slow]
+`;
+const [slo] = slosFrom(SPEC);
+if (!slo) throw new Error('spec did not load');
+const EXTERNAL = 'http://burnbook.test';
+const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
+const timeline: Timeline = { start: END - 4 * DAY, end: END, stepMs: MINUTE };
+
+/** 1000 requests a minute in region eu; `errorRatio` of them fail over the last two hours. */
+function history(errorRatio: number): string {
+  const bad = (t: number) => (t > END - 2 * HOUR ? 1000 * errorRatio : 0);
+  return historyToOpenMetrics([
+    {
+      name: 'api_requests_total',
+      labels: { region: 'eu', code: '200' },
+      points: counter(timeline, (t) => 1000 - bad(t)),
+    },
+    { name: 'api_requests_total', labels: { region: 'eu', code: '500' }, points: counter(timeline, bad) },
+  ]);
+}
+
+let burning: RunningPrometheus;
+let healthy: RunningPrometheus;
+let alertmanager: RunningAlertmanager;
+let proxy: RunningProxy;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  [burning, healthy, alertmanager] = await Promise.all([
+    startPrometheus({ backfillOpenMetrics: history(0.05) }),
+    startPrometheus({ backfillOpenMetrics: history(0) }),
+    startAlertmanager({ configYaml: 'route: {receiver: "null"}\nreceivers: [{name: "null"}]\n' }),
+  ]);
+  proxy = await startProxy({ port: Number(new URL(burning.url).port) });
+  ({ app } = await buildApp({
+    slos: [slo],
+    externalUrl: EXTERNAL,
+    runbooksDir: 'runbooks',
+    dataDir: mkdtempSync(join(tmpdir(), 'burnbook-evaluator-')),
+    prometheusUrl: proxy.url,
+    alertmanagerUrl: alertmanager.url,
+    evaluationIntervalMs: 250,
+    prometheusAccess: { timeoutMs: 1_500 },
+  }));
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await proxy?.close();
+  await Promise.all([burning?.stop(), healthy?.stop(), alertmanager?.stop()]);
+});
+
+async function report(): Promise<EvaluatorReport> {
+  return (await app.inject({ url: '/api/v1/slos' })).json() as EvaluatorReport;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; last: ${JSON.stringify(value, null, 1).slice(0, 3000)}`,
+      );
+    await sleep(100);
+  }
+}
+
+const tierStates = (r: EvaluatorReport) => r.slos[0]?.groups[0]?.tiers.map((t) => t.state);
+
+interface AmAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  status: { state: string };
+}
+
+async function alertsInAlertmanager(): Promise<AmAlert[]> {
+  const response = await fetch(`${alertmanager.url}/api/v2/alerts`, { signal: AbortSignal.timeout(5_000) });
+  return (await response.json()) as AmAlert[];
+}
+
+async function metric(name: string): Promise<string[]> {
+  const text = (await app.inject({ url: '/metrics' })).body;
+  return text.split('\n').filter((line) => line.startsWith(name));
+}
+
+describe('the evaluator in the server (real Prometheus and Alertmanager)', () => {
+  it('fires the fast tier after its `for`, while slower tiers wait out theirs', async () => {
+    const r = await until('the fast tier to fire', report, (x) => tierStates(x)?.[0] === 'firing');
+    expect(tierStates(r)).toEqual(['firing', 'pending', 'pending']);
+    expect(r.error).toBeNull();
+    expect(r.slos[0]?.tiers[0]).toMatchObject({ tier: 'fast', firing: true, state: 'firing' });
+    expect(await metric('burnbook_slo_tier_firing')).toEqual(
+      expect.arrayContaining(['burnbook_slo_tier_firing{service="pay",slo="api",tier="fast",region="eu"} 1']),
+    );
+    const [burn1h] = await metric('burnbook_slo_burn_rate{service="pay",slo="api",window="1h",region="eu"}');
+    expect(Number(burn1h?.split(' ')[1])).toBeCloseTo(50, 9);
+  });
+
+  it("pushes the alert to Alertmanager with the generated rule's labels and annotations", async () => {
+    const [alert] = await until('the alert in Alertmanager', alertsInAlertmanager, (a) => a.length > 0);
+    const fast = slo.alerting.tiers[0];
+    if (!fast || !alert) throw new Error('no fast tier or alert');
+    expect(alert.labels).toEqual({
+      alertname: 'api-fast-burn',
+      slo_service: 'pay',
+      slo: 'api',
+      team: 'payments',
+      region: 'eu',
+      slo_tier: 'fast',
+      severity: 'page',
+    });
+    // The 1h error ratio is exactly 5%: what Prometheus would print for $value.
+    const expected = alertAnnotations(
+      slo,
+      fast,
+      { externalUrl: EXTERNAL },
+      { value: '0.05', label: () => 'eu' },
+    );
+    expect(alert.annotations).toEqual(expected);
+    expect(alert.annotations.runbook_url).toBe('http://burnbook.test/runbooks/pay/api-fast-burn');
+    expect(alert.status.state).toBe('active');
+  });
+
+  it('reports a hanging Prometheus as a timeout and holds alert states', async () => {
+    proxy.route('hang');
+    const r = await until('a timeout', report, (x) =>
+      /did not answer within 1500 ms/.test(x.error?.message ?? ''),
+    );
+    expect(r.error?.message).toContain(proxy.url);
+    expect(tierStates(r)).toEqual(['firing', 'pending', 'pending']);
+  });
+
+  it('reports a stopped Prometheus, keeps serving, and counts the failures', async () => {
+    proxy.route({ port: Number(new URL(burning.url).port) });
+    await burning.stop();
+    const r = await until('an unavailable error', report, (x) =>
+      /unreachable|other side closed|socket/i.test(x.error?.message ?? ''),
+    );
+    expect(r.error?.message).toContain(proxy.url);
+    expect(r.lastSuccessAt).not.toBeNull();
+    expect(tierStates(r)).toEqual(['firing', 'pending', 'pending']);
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    const [failed] = await metric('burnbook_evaluations_total{result="failed"}');
+    expect(Number(failed?.split(' ')[1])).toBeGreaterThan(0);
+  });
+
+  it('recovers when Prometheus answers again, and resolves the alert in Alertmanager', async () => {
+    proxy.route({ port: Number(new URL(healthy.url).port) });
+    const r = await until('recovery', report, (x) => x.error === null && tierStates(x)?.[0] === 'resolved');
+    expect(tierStates(r)).toEqual(['resolved', 'inactive', 'inactive']);
+    expect(r.slos[0]?.budgetRemaining).toBe(1);
+    // Alertmanager lists only alerts that have not ended.
+    await until('the alert to be resolved', alertsInAlertmanager, (a) => a.length === 0);
+    expect(r.alertmanager?.error).toBeNull();
+  });
+});
