@@ -37,7 +37,13 @@ program
   .description('write rule files, promtool tests and, optionally, Alertmanager and Grafana files')
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
   .addOption(option('--out <dir>', 'where rule files go (tests in <dir>/tests)', 'rules/'))
-  .addOption(option('--external-url <url>', 'where burnbook serves runbooks; used in runbook_url', DEFAULT_EXTERNAL_URL))
+  .addOption(
+    option(
+      '--external-url <url>',
+      'where burnbook serves runbooks; used in runbook_url',
+      DEFAULT_EXTERNAL_URL,
+    ),
+  )
   .addOption(option('--alertmanager <file>', 'also write an Alertmanager snippet (receiver + inhibit rules)'))
   .addOption(option('--grafana <dir>', 'also write Grafana dashboards and provisioning files into <dir>'))
   .addOption(option('--grafana-url <url>', 'Grafana that serves them: adds dashboard_url to every alert'))
@@ -56,7 +62,9 @@ const serve = program
   .addOption(option('--port <port>', 'port to listen on', '8080'))
   .addOption(option('--host <host>', 'address to listen on', '127.0.0.1'))
   .addOption(option('--data-dir <dir>', 'where the alert store lives', 'data/'))
-  .addOption(option('--external-url <url>', 'base URL people reach burnbook at (default: http://<host>:<port>)'))
+  .addOption(
+    option('--external-url <url>', 'base URL people reach burnbook at (default: http://<host>:<port>)'),
+  )
   .addOption(option('--alertmanager-url <url>', 'Alertmanager the evaluator sends its alerts to'))
   .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
   .addOption(option('--evaluation-interval <duration>', 'how often the evaluator asks Prometheus', '30s'));
@@ -67,11 +75,21 @@ withPrometheus(serve, '10s').action((paths: string[], opts) => serveCommand(path
 function withPrometheus(command: Command, defaultTimeout: string): Command {
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   return command
-    .addOption(option('--prometheus-url <url>', 'Prometheus (or Thanos Query, Mimir, Cortex) to ask; user:pass@ in the URL for basic auth'))
-    .addOption(option('--prometheus-timeout <duration>', 'give up on each query after this long', defaultTimeout))
+    .addOption(
+      option(
+        '--prometheus-url <url>',
+        'Prometheus (or Thanos Query, Mimir, Cortex) to ask; user:pass@ in the URL for basic auth',
+      ),
+    )
+    .addOption(
+      option('--prometheus-timeout <duration>', 'give up on each query after this long', defaultTimeout),
+    )
     .addOption(option('--prometheus-bearer-token <token>', 'sent as Authorization: Bearer <token>'))
     .addOption(
-      option('--prometheus-header <header>', "extra request header, repeatable: 'X-Scope-OrgID: tenant-a'").argParser(collect),
+      option(
+        '--prometheus-header <header>',
+        "extra request header, repeatable: 'X-Scope-OrgID: tenant-a'",
+      ).argParser(collect),
     );
 }
 

@@ -53,7 +53,12 @@ function firstFiring(alertname: string, fired: ReturnType<typeof firings>): numb
 
 describe('default tiers on a 99.9%/30d SLO (real promtool)', () => {
   it('pages on a total outage within a few minutes', () => {
-    const fired = firings({ ruleFile: ruleFile('api'), series: incident(1, 80), alertnames: [fast as string], minutes: range(55, 80) });
+    const fired = firings({
+      ruleFile: ruleFile('api'),
+      series: incident(1, 80),
+      alertnames: [fast as string],
+      minutes: range(55, 80),
+    });
     const detected = (firstFiring(fast as string, fired) ?? Number.POSITIVE_INFINITY) - 60;
     // 0.86 min for the 1h window to cross 0.0144, the 2m `for`, and a scrape or two of rate lag.
     expect(detected).toBeGreaterThanOrEqual(2);
@@ -61,7 +66,12 @@ describe('default tiers on a 99.9%/30d SLO (real promtool)', () => {
   });
 
   it('pages on a 2% error ratio after 43-50 minutes, as the workbook says', () => {
-    const fired = firings({ ruleFile: ruleFile('api'), series: incident(0.02, 120), alertnames: [fast as string], minutes: range(90, 120) });
+    const fired = firings({
+      ruleFile: ruleFile('api'),
+      series: incident(0.02, 120),
+      alertnames: [fast as string],
+      minutes: range(90, 120),
+    });
     const detected = (firstFiring(fast as string, fired) ?? Number.POSITIVE_INFINITY) - 60;
     expect(detected).toBeGreaterThanOrEqual(43);
     expect(detected).toBeLessThanOrEqual(50);
@@ -73,12 +83,21 @@ describe('default tiers on a 99.9%/30d SLO (real promtool)', () => {
       { series: 'requests_total{code="200"}', values: counter([[days, 1000 * (1 - 0.0009)]]) },
       { series: 'requests_total{code="500"}', values: counter([[days, 1000 * 0.0009]]) },
     ];
-    const fired = firings({ ruleFile: ruleFile('api'), series, alertnames: names, minutes: range(30, days - 1, 30) });
+    const fired = firings({
+      ruleFile: ruleFile('api'),
+      series,
+      alertnames: names,
+      minutes: range(30, days - 1, 30),
+    });
     expect(fired).toEqual([]);
   });
 
   it('keeps groupBy labels end to end: one alert per burning group', () => {
-    const series = [...incident(1, 80, ', tenant="a"'), ...incident(1, 80, ', tenant="b"'), ...incident(0, 80, ', tenant="c"')];
+    const series = [
+      ...incident(1, 80, ', tenant="a"'),
+      ...incident(1, 80, ', tenant="b"'),
+      ...incident(0, 80, ', tenant="c"'),
+    ];
     const name = alertName(grouped, grouped.alerting.tiers[0] as never);
     const fired = firings({ ruleFile: ruleFile('api'), series, alertnames: [name], minutes: [75] });
     expect(fired).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,10 +32,15 @@ describe('burnbook CLI', () => {
 
   it('validate: exit 1 with file:line:col, a caret and a hint', () => {
     const dir = scratch();
-    writeFileSync(join(dir, 'slos/bad.yaml'), 'apiVersion: burnbook/v1\nservice: bad\nslos:\n  - name: x\n    objective: 0.999\n    sli: {ratio: {errors: \'a{code="500"}\', total: a}}\n');
+    writeFileSync(
+      join(dir, 'slos/bad.yaml'),
+      'apiVersion: burnbook/v1\nservice: bad\nslos:\n  - name: x\n    objective: 0.999\n    sli: {ratio: {errors: \'a{code="500"}\', total: a}}\n',
+    );
     const run = burnbook(['validate', 'slos/'], {}, dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('slos/bad.yaml:5:16  slos[0].objective: objective: 0.999 looks like a ratio');
+    expect(run.stderr).toContain(
+      'slos/bad.yaml:5:16  slos[0].objective: objective: 0.999 looks like a ratio',
+    );
     expect(run.stderr).toContain('hint: objectives are percentages; write 99.9');
     expect(run.stderr).toMatch(/\n\s+\^\n/);
   });
@@ -49,7 +54,10 @@ describe('burnbook CLI', () => {
         .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
     const before = snapshot();
     // A valid change to one file and an invalid second file: neither may land.
-    writeFileSync(join(dir, 'slos/checkout.yaml'), readFileSync(join(dir, 'slos/checkout.yaml'), 'utf8').replace('99.5', '99.7'));
+    writeFileSync(
+      join(dir, 'slos/checkout.yaml'),
+      readFileSync(join(dir, 'slos/checkout.yaml'), 'utf8').replace('99.5', '99.7'),
+    );
     writeFileSync(join(dir, 'slos/zzz.yaml'), 'apiVersion: burnbook/v1\nservice: zzz\nslos: []\n');
     const run = burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
     expect(run.code).toBe(1);
@@ -73,14 +81,20 @@ describe('burnbook CLI', () => {
 
   it('generate reads BURNBOOK_EXTERNAL_URL, and test runs promtool check + every generated test', () => {
     const dir = scratch();
-    const gen = burnbook(['generate', 'slos/', '--out', 'out/', '--alertmanager', 'out/alertmanager.yaml'], {
-      BURNBOOK_EXTERNAL_URL: 'https://burnbook.example.com',
-    }, dir);
+    const gen = burnbook(
+      ['generate', 'slos/', '--out', 'out/', '--alertmanager', 'out/alertmanager.yaml'],
+      {
+        BURNBOOK_EXTERNAL_URL: 'https://burnbook.example.com',
+      },
+      dir,
+    );
     expect(gen.code).toBe(0);
     expect(readFileSync(join(dir, 'out/checkout.yaml'), 'utf8')).toContain(
       'runbook_url: https://burnbook.example.com/runbooks/checkout/availability-fast-burn',
     );
-    expect(readFileSync(join(dir, 'out/alertmanager.yaml'), 'utf8')).toContain('https://burnbook.example.com/hooks/alertmanager');
+    expect(readFileSync(join(dir, 'out/alertmanager.yaml'), 'utf8')).toContain(
+      'https://burnbook.example.com/hooks/alertmanager',
+    );
     const test = burnbook(['test', '--rules', 'out/'], {}, dir);
     expect(test.all).toMatch(/3 rule files checked; 4 of 4 promtool tests passed/);
     expect(test.code).toBe(0);

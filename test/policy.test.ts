@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { budgetTimeMs, burnFactor, errorBudget, threshold, timeToDetectMs, timeToExhaustionMs } from '../src/policy/burn.ts';
+import {
+  budgetTimeMs,
+  burnFactor,
+  errorBudget,
+  threshold,
+  timeToDetectMs,
+  timeToExhaustionMs,
+} from '../src/policy/burn.ts';
 import { formatDuration, parseDuration } from '../src/policy/duration.ts';
 import { formatNumber } from '../src/policy/number.ts';
 import { DEFAULT_TIERS, type Tier } from '../src/policy/tiers.ts';

@@ -61,8 +61,12 @@ describe('generated rules for the example SLOs', () => {
 
   it('derives every longer window from the 5m rates, weighted by events', () => {
     const ratio = rulesOf('checkout').find((r) => r.record === 'slo:sli_error:ratio_rate6h');
-    expect(ratio?.expr).toContain('sum_over_time(slo:sli_errors:rate5m{slo_service="checkout", slo="availability"}[6h])');
-    expect(ratio?.expr).toContain('sum_over_time(slo:sli_total:rate5m{slo_service="checkout", slo="availability"}[6h])');
+    expect(ratio?.expr).toContain(
+      'sum_over_time(slo:sli_errors:rate5m{slo_service="checkout", slo="availability"}[6h])',
+    );
+    expect(ratio?.expr).toContain(
+      'sum_over_time(slo:sli_total:rate5m{slo_service="checkout", slo="availability"}[6h])',
+    );
     const windows = rulesOf('checkout')
       .filter((r) => r.labels.slo === 'availability' && r.record?.startsWith('slo:sli_error:ratio_rate'))
       .map((r) => r.record?.replace('slo:sli_error:ratio_rate', ''));
@@ -71,7 +75,11 @@ describe('generated rules for the example SLOs', () => {
 
   it('names alerts <name>-<tier>-burn with the labels routing depends on', () => {
     const alerts = rulesOf('checkout').filter((r) => r.alert?.startsWith('availability-'));
-    expect(alerts.map((a) => a.alert)).toEqual(['availability-fast-burn', 'availability-slow-burn', 'availability-very-slow-burn']);
+    expect(alerts.map((a) => a.alert)).toEqual([
+      'availability-fast-burn',
+      'availability-slow-burn',
+      'availability-very-slow-burn',
+    ]);
     expect(alerts.map((a) => [a.labels.slo_tier, a.labels.severity])).toEqual([
       ['fast', 'page'],
       ['slow', 'page'],
@@ -106,9 +114,13 @@ describe('generated rules for the example SLOs', () => {
 
   it('keeps groupBy labels end to end and guards alerts with minEvents', () => {
     const rules = rulesOf('search');
-    expect(rules.find((r) => r.record === 'slo:sli_errors:rate5m')?.expr).toMatch(/^sum by \(tenant\) \(rate\(/);
+    expect(rules.find((r) => r.record === 'slo:sli_errors:rate5m')?.expr).toMatch(
+      /^sum by \(tenant\) \(rate\(/,
+    );
     const fast = rules.find((r) => r.alert === 'tenant-availability-fast-burn');
-    expect(fast?.expr).toContain('avg_over_time(slo:sli_total:rate5m{slo_service="search", slo="tenant-availability"}[1h]) * 3600 >= 100');
+    expect(fast?.expr).toContain(
+      'avg_over_time(slo:sli_total:rate5m{slo_service="search", slo="tenant-availability"}[1h]) * 3600 >= 100',
+    );
     expect(fast?.annotations?.summary).toContain('tenant={{ $labels.tenant }}');
     expect(fast?.labels.component).toBe('query-frontend');
   });
@@ -118,7 +130,10 @@ describe('generated rules for the example SLOs', () => {
       receivers: Array<{ webhook_configs: Array<{ url: string; send_resolved: boolean }> }>;
       inhibit_rules: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
     };
-    expect(snippet.receivers[0]?.webhook_configs[0]).toEqual({ url: 'http://burnbook.test/hooks/alertmanager', send_resolved: true });
+    expect(snippet.receivers[0]?.webhook_configs[0]).toEqual({
+      url: 'http://burnbook.test/hooks/alertmanager',
+      send_resolved: true,
+    });
     const search = snippet.inhibit_rules.filter((r) => r.source_matchers.includes('slo_service="search"'));
     expect(search.map((r) => [r.source_matchers.at(-1), r.target_matchers.at(-1)])).toEqual([
       ['slo_tier="fast"', 'slo_tier=~"slow|very-slow"'],
@@ -141,7 +156,9 @@ describe('generated rules for the example SLOs', () => {
     for (const f of ruleFiles(examples.slos, { externalUrl: 'http://127.0.0.1:8080' })) {
       expect(readFileSync(join('rules', f.path), 'utf8'), `rules/${f.path} is stale`).toBe(f.content);
     }
-    expect(readFileSync('rules/alertmanager.yaml', 'utf8')).toBe(alertmanagerFile(examples.slos, 'http://127.0.0.1:8080'));
+    expect(readFileSync('rules/alertmanager.yaml', 'utf8')).toBe(
+      alertmanagerFile(examples.slos, 'http://127.0.0.1:8080'),
+    );
   });
 
   it('the same specs always give byte-identical files', () => {

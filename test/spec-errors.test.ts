@@ -18,161 +18,167 @@ function spec(slos: string, header = ''): string {
   return `apiVersion: burnbook/v1\nservice: checkout\n${header}slos:${slos}\n`;
 }
 
-const cases: Array<{ name: string; text: string; at: string; path: string; message: RegExp; hint?: RegExp }> = [
-  {
-    name: 'unknown key, with a guess',
-    text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    objectve: 99')),
-    at: '6:5',
-    path: 'slos[0].objectve',
-    message: /unknown key "objectve"/,
-    hint: /did you mean "objective"/,
-  },
-  {
-    name: 'unknown top-level key',
-    text: spec(VALID_SLO, 'labls: {team: x}\n'),
-    at: '3:1',
-    path: 'labls',
-    message: /unknown key/,
-    hint: /labels/,
-  },
-  {
-    name: 'objective written as a ratio',
-    text: spec(VALID_SLO.replace('99.5', '0.995')),
-    at: '5:16',
-    path: 'slos[0].objective',
-    message: /0.995 looks like a ratio/,
-    hint: /write 99.5/,
-  },
-  {
-    name: 'objective of 100',
-    text: spec(VALID_SLO.replace('99.5', '100')),
-    at: '5:16',
-    path: 'slos[0].objective',
-    message: /below 100/,
-  },
-  {
-    name: 'missing objective',
-    text: spec(VALID_SLO.replace('    objective: 99.5\n', '')),
-    at: '4:5',
-    path: 'slos[0]',
-    message: /missing required key "objective"/,
-  },
-  {
-    name: 'PromQL that does not parse, pointing at the column',
-    text: spec(VALID_SLO.replace('code=~"5.."}', 'code=~"5.."')),
-    at: '8:48',
-    path: 'slos[0].sli.ratio.errors',
-    message: /PromQL does not parse/,
-  },
-  {
-    name: 'errors selector equal to total',
-    text: spec(VALID_SLO.replace('http_requests_total{code=~"5.."}', "http_requests_total{}").replace('total: http_requests_total', 'total: http_requests_total')),
-    at: '8:17',
-    path: 'slos[0].sli.ratio.errors',
-    message: /same as the total selector/,
-  },
-  {
-    name: 'a period no tier fits',
-    text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 2d')),
-    at: '4:5',
-    path: 'slos[0].alerting.tiers[2]',
-    message: /long window 3d is longer than the period 2d/,
-    hint: /no tier fits/,
-  },
-  {
-    name: 'a window shorter than twice the scrape interval',
-    text: spec(
-      `${VALID_SLO}\n    alerting:\n      tiers:\n        - {name: quick, budgetPercent: 2, long: 1h, short: 5m}`,
-      'scrapeInterval: 5m\n',
-    ),
-    at: '13:11',
-    path: 'slos[0].alerting.tiers[0]',
-    message: /short window 5m holds fewer than two scrapes at scrapeInterval 5m/,
-    hint: /twice the scrape interval/,
-  },
-  {
-    name: 'an unknown tier name',
-    text: spec(`${VALID_SLO}\n    alerting:\n      tiers: [fast, medium]`),
-    at: '11:21',
-    path: 'slos[0].alerting.tiers[1]',
-    message: /unknown tier "medium"/,
-    hint: /fast, slow, very-slow/,
-  },
-  {
-    name: 'a custom tier missing its windows',
-    text: spec(`${VALID_SLO}\n    alerting:\n      tiers: [{name: hourly, budgetPercent: 2}]`),
-    at: '11:15',
-    path: 'slos[0].alerting.tiers[0]',
-    message: /needs long, short/,
-  },
-  {
-    name: 'a tier that can never fire',
-    text: spec(VALID_SLO.replace('99.5', '90')),
-    at: '4:5',
-    path: 'slos[0].alerting.tiers[0]',
-    message: /error ratio of 1.44, which can never happen/,
-  },
-  {
-    name: 'a bad duration',
-    text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 30 days')),
-    at: '6:13',
-    path: 'slos[0].period',
-    message: /Prometheus duration/,
-  },
-  {
-    name: 'two SLI kinds at once',
-    text: spec(`${VALID_SLO}\n      latency: {histogram: h, threshold: 1}`),
-    at: '7:7',
-    path: 'slos[0].sli',
-    message: /exactly one of ratio \| latency \| query, got ratio and latency/,
-  },
-  {
-    name: 'a query SLI without {{window}}',
-    text: spec(`
+const cases: Array<{ name: string; text: string; at: string; path: string; message: RegExp; hint?: RegExp }> =
+  [
+    {
+      name: 'unknown key, with a guess',
+      text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    objectve: 99')),
+      at: '6:5',
+      path: 'slos[0].objectve',
+      message: /unknown key "objectve"/,
+      hint: /did you mean "objective"/,
+    },
+    {
+      name: 'unknown top-level key',
+      text: spec(VALID_SLO, 'labls: {team: x}\n'),
+      at: '3:1',
+      path: 'labls',
+      message: /unknown key/,
+      hint: /labels/,
+    },
+    {
+      name: 'objective written as a ratio',
+      text: spec(VALID_SLO.replace('99.5', '0.995')),
+      at: '5:16',
+      path: 'slos[0].objective',
+      message: /0.995 looks like a ratio/,
+      hint: /write 99.5/,
+    },
+    {
+      name: 'objective of 100',
+      text: spec(VALID_SLO.replace('99.5', '100')),
+      at: '5:16',
+      path: 'slos[0].objective',
+      message: /below 100/,
+    },
+    {
+      name: 'missing objective',
+      text: spec(VALID_SLO.replace('    objective: 99.5\n', '')),
+      at: '4:5',
+      path: 'slos[0]',
+      message: /missing required key "objective"/,
+    },
+    {
+      name: 'PromQL that does not parse, pointing at the column',
+      text: spec(VALID_SLO.replace('code=~"5.."}', 'code=~"5.."')),
+      at: '8:48',
+      path: 'slos[0].sli.ratio.errors',
+      message: /PromQL does not parse/,
+    },
+    {
+      name: 'errors selector equal to total',
+      text: spec(
+        VALID_SLO.replace('http_requests_total{code=~"5.."}', 'http_requests_total{}').replace(
+          'total: http_requests_total',
+          'total: http_requests_total',
+        ),
+      ),
+      at: '8:17',
+      path: 'slos[0].sli.ratio.errors',
+      message: /same as the total selector/,
+    },
+    {
+      name: 'a period no tier fits',
+      text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 2d')),
+      at: '4:5',
+      path: 'slos[0].alerting.tiers[2]',
+      message: /long window 3d is longer than the period 2d/,
+      hint: /no tier fits/,
+    },
+    {
+      name: 'a window shorter than twice the scrape interval',
+      text: spec(
+        `${VALID_SLO}\n    alerting:\n      tiers:\n        - {name: quick, budgetPercent: 2, long: 1h, short: 5m}`,
+        'scrapeInterval: 5m\n',
+      ),
+      at: '13:11',
+      path: 'slos[0].alerting.tiers[0]',
+      message: /short window 5m holds fewer than two scrapes at scrapeInterval 5m/,
+      hint: /twice the scrape interval/,
+    },
+    {
+      name: 'an unknown tier name',
+      text: spec(`${VALID_SLO}\n    alerting:\n      tiers: [fast, medium]`),
+      at: '11:21',
+      path: 'slos[0].alerting.tiers[1]',
+      message: /unknown tier "medium"/,
+      hint: /fast, slow, very-slow/,
+    },
+    {
+      name: 'a custom tier missing its windows',
+      text: spec(`${VALID_SLO}\n    alerting:\n      tiers: [{name: hourly, budgetPercent: 2}]`),
+      at: '11:15',
+      path: 'slos[0].alerting.tiers[0]',
+      message: /needs long, short/,
+    },
+    {
+      name: 'a tier that can never fire',
+      text: spec(VALID_SLO.replace('99.5', '90')),
+      at: '4:5',
+      path: 'slos[0].alerting.tiers[0]',
+      message: /error ratio of 1.44, which can never happen/,
+    },
+    {
+      name: 'a bad duration',
+      text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 30 days')),
+      at: '6:13',
+      path: 'slos[0].period',
+      message: /Prometheus duration/,
+    },
+    {
+      name: 'two SLI kinds at once',
+      text: spec(`${VALID_SLO}\n      latency: {histogram: h, threshold: 1}`),
+      at: '7:7',
+      path: 'slos[0].sli',
+      message: /exactly one of ratio \| latency \| query, got ratio and latency/,
+    },
+    {
+      name: 'a query SLI without {{window}}',
+      text: spec(`
   - name: q
     objective: 99
     sli:
       query:
         errors: sum(rate(errors_total[5m]))
         total: sum(rate(requests_total[{{window}}]))`),
-    at: '8:17',
-    path: 'slos[0].sli.query.errors',
-    message: /expected \{\{window\}\}/,
-  },
-  {
-    name: 'a latency SLI naming the _bucket series',
-    text: spec(`
+      at: '8:17',
+      path: 'slos[0].sli.query.errors',
+      message: /expected \{\{window\}\}/,
+    },
+    {
+      name: 'a latency SLI naming the _bucket series',
+      text: spec(`
   - name: l
     objective: 99
     sli:
       latency: {histogram: 'latency_seconds_bucket{job="a"}', threshold: 0.3}`),
-    at: '7:28',
-    path: 'slos[0].sli.latency.histogram',
-    message: /base name/,
-    hint: /write latency_seconds/,
-  },
-  {
-    name: 'a reserved label',
-    text: spec(VALID_SLO, 'labels: {severity: high}\n'),
-    at: '3:9',
-    path: 'labels',
-    message: /"severity" is set by burnbook/,
-  },
-  {
-    name: 'duplicate SLO names in one file',
-    text: spec(`${VALID_SLO}${VALID_SLO}`),
-    at: '10:11',
-    path: 'slos[1].name',
-    message: /duplicate SLO name/,
-  },
-  {
-    name: 'a YAML syntax error',
-    text: spec(`${VALID_SLO}\n    breakdown: [route`),
-    at: '11:1',
-    path: '',
-    message: /./,
-  },
-];
+      at: '7:28',
+      path: 'slos[0].sli.latency.histogram',
+      message: /base name/,
+      hint: /write latency_seconds/,
+    },
+    {
+      name: 'a reserved label',
+      text: spec(VALID_SLO, 'labels: {severity: high}\n'),
+      at: '3:9',
+      path: 'labels',
+      message: /"severity" is set by burnbook/,
+    },
+    {
+      name: 'duplicate SLO names in one file',
+      text: spec(`${VALID_SLO}${VALID_SLO}`),
+      at: '10:11',
+      path: 'slos[1].name',
+      message: /duplicate SLO name/,
+    },
+    {
+      name: 'a YAML syntax error',
+      text: spec(`${VALID_SLO}\n    breakdown: [route`),
+      at: '11:1',
+      path: '',
+      message: /./,
+    },
+  ];
 
 describe('spec errors say where and what', () => {
   it.each(cases)('$name', ({ text, at, path, message, hint }) => {
@@ -186,9 +192,13 @@ describe('spec errors say where and what', () => {
   });
 
   it('reports errors in every SLO of a file, not just the first', () => {
-    const text = spec(`${VALID_SLO.replace('99.5', '0.995')}${VALID_SLO.replace('availability', 'latency').replace('objective', 'objectve')}`);
+    const text = spec(
+      `${VALID_SLO.replace('99.5', '0.995')}${VALID_SLO.replace('availability', 'latency').replace('objective', 'objectve')}`,
+    );
     const { errors } = loadSpecText(text, 'checkout.yaml');
-    expect(errors.map((e) => e.path)).toEqual(expect.arrayContaining(['slos[0].objective', 'slos[1].objectve']));
+    expect(errors.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['slos[0].objective', 'slos[1].objectve']),
+    );
   });
 
   it('rejects the same SLO defined in two files, pointing at both', () => {

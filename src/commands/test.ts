@@ -40,12 +40,16 @@ export function testCommand(opts: { rules: string }): void {
     const started = Date.now();
     const run = promtool(['test', 'rules', file], 600_000);
     const ok = run?.ok ?? false;
-    progress(`  ${ok ? paint('green', 'pass') : paint('red', 'FAIL')}  ${file}  ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress(
+      `  ${ok ? paint('green', 'pass') : paint('red', 'FAIL')}  ${file}  ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     if (!ok) {
       failed++;
       console.error(run?.output ?? PROMTOOL_MISSING);
     }
   }
-  console.log(`${rules.length} rule files checked; ${tests.length - failed} of ${tests.length} promtool tests passed.`);
+  console.log(
+    `${rules.length} rule files checked; ${tests.length - failed} of ${tests.length} promtool tests passed.`,
+  );
   if (failed) process.exitCode = EXIT.invalid;
 }

@@ -1,5 +1,5 @@
 import { formatSpecError } from '../spec/errors.ts';
-import { loadSpecs, type LoadResult } from '../spec/load.ts';
+import { type LoadResult, loadSpecs } from '../spec/load.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 
 /** Loads specs and prints every error; undefined (and exit code 1 set) when any is invalid. */
@@ -8,7 +8,10 @@ export function loadOrReport(paths: string[]): LoadResult | undefined {
   if (result.errors.length) {
     for (const e of result.errors) console.error(`${formatSpecError(e)}\n`);
     console.error(
-      paint('red', `${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${result.files.length} file(s); nothing written.`),
+      paint(
+        'red',
+        `${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${result.files.length} file(s); nothing written.`,
+      ),
     );
     process.exitCode = EXIT.invalid;
     return undefined;
@@ -20,7 +23,9 @@ export function validateCommand(paths: string[]): void {
   const result = loadOrReport(paths);
   if (!result) return;
   for (const slo of result.slos) {
-    progress(`  ${paint('green', 'ok')}  ${slo.service}/${slo.name}  ${slo.objective}%  tiers: ${slo.alerting.tiers.map((t) => t.name).join(', ')}`);
+    progress(
+      `  ${paint('green', 'ok')}  ${slo.service}/${slo.name}  ${slo.objective}%  tiers: ${slo.alerting.tiers.map((t) => t.name).join(', ')}`,
+    );
   }
   console.log(`${result.slos.length} SLOs in ${result.files.length} files are valid.`);
 }

@@ -1,6 +1,14 @@
 /** Prometheus durations (`5m`, `1h30m`, `30d`) as milliseconds, and back. */
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+const UNIT_MS = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
 type Unit = keyof typeof UNIT_MS;
 
 const DURATION = /^(?:\d+(?:ms|[smhdwy]))+$/;
@@ -40,7 +48,7 @@ export function formatDuration(ms: number): string {
 /** A duration for people: `50h`, `3.6h`, `216min`... short, at most one decimal. */
 export function humanDuration(ms: number): string {
   const minutes = ms / UNIT_MS.m;
-  if (minutes < 1) return `${round1(ms / UNIT_MS.s)}s`;
+  if (minutes < 1) return `${round1(ms / UNIT_MS.s)} s`;
   if (minutes < 600) return `${round1(minutes)} min`;
   const hours = ms / UNIT_MS.h;
   if (hours < 72) return `${round1(hours)} h`;

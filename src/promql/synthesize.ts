@@ -25,7 +25,11 @@ function matches(m: LabelMatcher, value: string): boolean {
 // Values seen on real series, tried before random ones so tests read naturally.
 const COMMON = ['200', '500', 'ok', 'error', 'GET', 'api', 'burnbook', 'a', '0'];
 
-const PICKS = [(lo: number) => lo, (_: number, hi: number) => hi, (lo: number, hi: number) => Math.floor((lo + hi) / 2)];
+const PICKS = [
+  (lo: number) => lo,
+  (_: number, hi: number) => hi,
+  (lo: number, hi: number) => Math.floor((lo + hi) / 2),
+];
 
 function candidates(constraints: LabelMatcher[]): string[] {
   const out: string[] = [];
@@ -76,7 +80,8 @@ export function labelsMissing(
       wanted.filter((m) => m.name === miss.name),
       miss,
     );
-    if (base && value !== undefined) return [...base, ...(value ? [{ name: miss.name, op: '=' as const, value }] : [])];
+    if (base && value !== undefined)
+      return [...base, ...(value ? [{ name: miss.name, op: '=' as const, value }] : [])];
   }
   return undefined;
 }

@@ -7,7 +7,8 @@ import { sloIdentity } from './names.ts';
  * same SLO and group while it fires (one page per incident, not three).
  */
 export function alertmanagerSnippet(slos: readonly Slo[], externalUrl: string) {
-  const matchers = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const matchers = (labels: Record<string, string>) =>
+    Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return {
     route: {
       routes: [{ receiver: 'burnbook', matchers: ['slo_service=~".+"'], continue: true }],
@@ -15,7 +16,9 @@ export function alertmanagerSnippet(slos: readonly Slo[], externalUrl: string) {
     receivers: [
       {
         name: 'burnbook',
-        webhook_configs: [{ url: `${externalUrl.replace(/\/+$/, '')}/hooks/alertmanager`, send_resolved: true }],
+        webhook_configs: [
+          { url: `${externalUrl.replace(/\/+$/, '')}/hooks/alertmanager`, send_resolved: true },
+        ],
       },
     ],
     inhibit_rules: slos.flatMap((slo) => {

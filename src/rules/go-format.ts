@@ -11,5 +11,9 @@ export function goPrintfG3(x: number): string {
     const m = mantissa.replace(/\.?0+$/, '');
     return `${m}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   }
-  return Number(x.toPrecision(3)).toFixed(Math.max(0, 2 - e)).replace(/\.?0+$/, '') || '0';
+  return (
+    Number(x.toPrecision(3))
+      .toFixed(Math.max(0, 2 - e))
+      .replace(/\.?0+$/, '') || '0'
+  );
 }

@@ -1,5 +1,5 @@
 import type { Slo } from '../spec/model.ts';
-import { type AlertOptions, type AlertingRule, alertingRule } from './alerting.ts';
+import { type AlertingRule, type AlertOptions, alertingRule } from './alerting.ts';
 import { type RecordingRule, recordingRules } from './recording.ts';
 
 export interface RuleGroup {

@@ -1,10 +1,10 @@
-import { labelSelector } from '../promql/build.ts';
 import { errorBudget } from '../policy/burn.ts';
 import { formatDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
-import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+import { labelSelector } from '../promql/build.ts';
 import { errorRate, totalRate } from '../sli/index.ts';
-import { RECORDS, errorRatioRecord, sloIdentity, sloLabels, windowsOf } from './names.ts';
+import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+import { errorRatioRecord, RECORDS, sloIdentity, sloLabels, windowsOf } from './names.ts';
 
 export interface RecordingRule {
   record: string;
@@ -40,7 +40,9 @@ export function errorRatio(slo: Slo, windowMs: number): RecordingRule {
   const [errors, total] = [own(slo, RECORDS.errors), own(slo, RECORDS.total)];
   const w = formatDuration(windowMs);
   const [e, t] =
-    windowMs === BASE_WINDOW_MS ? [errors, total] : [`sum_over_time(${errors}[${w}])`, `sum_over_time(${total}[${w}])`];
+    windowMs === BASE_WINDOW_MS
+      ? [errors, total]
+      : [`sum_over_time(${errors}[${w}])`, `sum_over_time(${total}[${w}])`];
   return rule(slo, errorRatioRecord(windowMs), `${e} / (${t} > 0) or 0 * ${t}`);
 }
 

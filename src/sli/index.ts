@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import type { SliKind, SliProblem, TestSeries } from './kind.ts';
 import { latency } from './latency.ts';
 import { query } from './query.ts';
 import { ratio } from './ratio.ts';
-import type { SliKind, SliProblem, TestSeries } from './kind.ts';
 
 /** Every SLI kind burnbook knows. A spec's `sli:` holds exactly one of these keys. */
 export const SLI_KINDS = { ratio, latency, query } as const;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { formatSelector, rate, sumBy } from '../promql/build.ts';
-import { type LabelMatcher, type Selector, parseSelector } from '../promql/parse.ts';
-import { labelsMatching } from '../promql/synthesize.ts';
 import { formatNumber } from '../policy/number.ts';
+import { formatSelector, rate, sumBy } from '../promql/build.ts';
+import { type LabelMatcher, parseSelector, type Selector } from '../promql/parse.ts';
+import { labelsMatching } from '../promql/synthesize.ts';
 import type { SliKind, SliProblem } from './kind.ts';
 
 /** A classic histogram and a bucket boundary: events slower than `threshold` seconds are bad. */
@@ -52,7 +52,10 @@ export const latency: SliKind<LatencySli> = {
         hint: `write ${parsed.metric.replace(/_(bucket|count|sum)$/, '')}`,
       });
     } else if (parsed.matchers.some((m) => m.name === 'le')) {
-      problems.push({ path: ['histogram'], message: 'burnbook picks the le bucket from threshold; remove le' });
+      problems.push({
+        path: ['histogram'],
+        message: 'burnbook picks the le bucket from threshold; remove le',
+      });
     }
     return problems;
   },
@@ -63,8 +66,17 @@ export const latency: SliKind<LatencySli> = {
     if (!labels) return undefined;
     const eq = (name: string, value: string): LabelMatcher => ({ name, op: '=', value });
     return [
-      { selector: formatSelector({ metric: `${h.metric}_bucket`, matchers: [...labels, eq('le', formatNumber(sli.threshold))] }), counts: 'good' },
-      { selector: formatSelector({ metric: `${h.metric}_bucket`, matchers: [...labels, eq('le', '+Inf')] }), counts: 'all' },
+      {
+        selector: formatSelector({
+          metric: `${h.metric}_bucket`,
+          matchers: [...labels, eq('le', formatNumber(sli.threshold))],
+        }),
+        counts: 'good',
+      },
+      {
+        selector: formatSelector({ metric: `${h.metric}_bucket`, matchers: [...labels, eq('le', '+Inf')] }),
+        counts: 'all',
+      },
       { selector: formatSelector({ metric: `${h.metric}_count`, matchers: labels }), counts: 'all' },
     ];
   },

@@ -39,7 +39,12 @@ export const query: SliKind<QuerySli> = {
         continue;
       }
       const error = checkPromql(expr.replaceAll(WINDOW, PARSE_STAND_IN));
-      if (error) problems.push({ path: [key], message: `PromQL does not parse: ${error.message}`, offset: error.offset });
+      if (error)
+        problems.push({
+          path: [key],
+          message: `PromQL does not parse: ${error.message}`,
+          offset: error.offset,
+        });
     }
     return problems;
   },

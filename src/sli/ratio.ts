@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatSelector, rate, sumBy } from '../promql/build.ts';
-import { type Selector, parseSelector } from '../promql/parse.ts';
+import { parseSelector, type Selector } from '../promql/parse.ts';
 import { labelsMatching, labelsMissing } from '../promql/synthesize.ts';
 import type { SliKind, SliProblem } from './kind.ts';
 
@@ -15,7 +15,10 @@ const schema = z
 type RatioSli = z.infer<typeof schema>;
 
 function normalized(s: Selector): string {
-  return formatSelector({ metric: s.metric, matchers: [...s.matchers].sort((a, b) => (a.name < b.name ? -1 : 1)) });
+  return formatSelector({
+    metric: s.metric,
+    matchers: [...s.matchers].sort((a, b) => (a.name < b.name ? -1 : 1)),
+  });
 }
 
 export const ratio: SliKind<RatioSli> = {
@@ -51,7 +54,10 @@ export const ratio: SliKind<RatioSli> = {
     const errors = parseSelector(sli.errors);
     const total = parseSelector(sli.total);
     if ('offset' in errors || 'offset' in total) return undefined;
-    const bad = labelsMatching([...errors.matchers, ...(errors.metric === total.metric ? total.matchers : [])]);
+    const bad = labelsMatching([
+      ...errors.matchers,
+      ...(errors.metric === total.metric ? total.matchers : []),
+    ]);
     if (!bad) return undefined;
     if (errors.metric !== total.metric) {
       // Separate counters: the errors counter counts bad events, the total counter all of them.

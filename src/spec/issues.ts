@@ -52,7 +52,9 @@ function distance(a: string, b: string): number {
 }
 
 function closest(word: string, options: string[]): string | undefined {
-  const best = options.map((o) => ({ o, d: distance(word.toLowerCase(), o.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+  const best = options
+    .map((o) => ({ o, d: distance(word.toLowerCase(), o.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)[0];
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.o : undefined;
 }
 
@@ -85,7 +87,9 @@ function fromIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: unknown): I
   if (issue.code === 'invalid_union') {
     // Report the branch that got furthest: the one whose issues sit deepest.
     const branches = issue.errors.filter((b) => b.length);
-    const best = branches.sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
+    const best = branches.sort(
+      (a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)),
+    )[0];
     if (best) return best.flatMap((i) => fromIssue({ ...i, path: [...path, ...i.path] }, schema, root));
   }
   const value = path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], root);

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { type SpecError, formatPath } from './errors.ts';
+import { formatPath, type SpecError } from './errors.ts';
 import { problemsFromZod } from './issues.ts';
 import { buildSlos, type ModelProblem, type Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
@@ -18,7 +18,9 @@ export function specFiles(paths: readonly string[]): { files: string[]; errors: 
   const files: string[] = [];
   const errors: SpecError[] = [];
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (/\.ya?ml$/.test(entry.name)) files.push(full);
@@ -36,7 +38,10 @@ export function specFiles(paths: readonly string[]): { files: string[]; errors: 
 }
 
 function toError(file: string, positions: SourcePositions, p: ModelProblem & { key?: string }): SpecError {
-  const opts = { ...(p.key === undefined ? {} : { key: p.key }), ...(p.offset === undefined ? {} : { offset: p.offset }) };
+  const opts = {
+    ...(p.key === undefined ? {} : { key: p.key }),
+    ...(p.offset === undefined ? {} : { offset: p.offset }),
+  };
   const { line, col } = positions.find(p.path, opts);
   const source = positions.sourceLine(line);
   return {
@@ -78,10 +83,15 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
     const errorsBefore = errors.length;
     const header = specHeaderSchema.safeParse(raw);
     if (!header.success) {
-      errors.push(...problemsFromZod(header.error, specHeaderSchema, raw).map((p) => toError(file, positions, p)));
+      errors.push(
+        ...problemsFromZod(header.error, specHeaderSchema, raw).map((p) => toError(file, positions, p)),
+      );
     }
     // A bad header still gets its SLOs checked, against defaults, so one run shows every error.
-    const headerData: SpecHeader = header.data ?? { ...FALLBACK_HEADER, slos: Array.isArray(raw.slos) ? raw.slos : [] };
+    const headerData: SpecHeader = header.data ?? {
+      ...FALLBACK_HEADER,
+      slos: Array.isArray(raw.slos) ? raw.slos : [],
+    };
     const specs: Array<[number, SloSpec]> = [];
     headerData.slos.forEach((rawSlo, i) => {
       const slo = sloSchema.safeParse(rawSlo);
@@ -90,7 +100,7 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
         errors.push(toError(file, positions, { ...p, path: ['slos', i, ...p.path] }));
       }
     });
-    const built = buildSlos(headerData, specs, file, (path) => positions.find(path).line);
+    const built = buildSlos(headerData, specs, file, (path) => positions.find(path).line, existsSync);
     errors.push(...built.problems.map((p) => toError(file, positions, p)));
     // A file with any error contributes no SLOs: nothing is generated from half a file.
     if (header.success && errors.length === errorsBefore) slos.push(...built.slos);
@@ -129,7 +139,13 @@ export function loadSpecs(paths: readonly string[]): LoadResult {
     }
   }
   if (!files.length && !errors.length) {
-    errors.push({ file: paths.join(', '), line: 1, col: 1, path: '', message: 'no *.yaml or *.yml spec files found' });
+    errors.push({
+      file: paths.join(', '),
+      line: 1,
+      col: 1,
+      path: '',
+      message: 'no *.yaml or *.yml spec files found',
+    });
   }
   return { slos, errors, files };
 }

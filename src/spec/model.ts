@@ -1,7 +1,7 @@
-import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { errorBudget, threshold } from '../policy/burn.ts';
+import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
-import { DEFAULT_TIERS, DEFAULT_TIER_NAMES, type Tier } from '../policy/tiers.ts';
+import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
 import { checkSli, type Sli } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
 
@@ -77,12 +77,21 @@ function resolveTier(ref: TierRef, problems: ModelProblem[], path: PropertyKey[]
   };
 }
 
-function checkTier(tier: Tier, slo: SloSpec, periodMs: number, scrapeMs: number, path: PropertyKey[]): ModelProblem[] {
+function checkTier(
+  tier: Tier,
+  slo: SloSpec,
+  periodMs: number,
+  scrapeMs: number,
+  path: PropertyKey[],
+): ModelProblem[] {
   const problems: ModelProblem[] = [];
   const long = formatDuration(tier.longMs);
   const short = formatDuration(tier.shortMs);
   if (tier.shortMs >= tier.longMs) {
-    problems.push({ path, message: `tier "${tier.name}": short window ${short} must be shorter than long window ${long}` });
+    problems.push({
+      path,
+      message: `tier "${tier.name}": short window ${short} must be shorter than long window ${long}`,
+    });
   }
   if (tier.longMs > periodMs) {
     problems.push({
@@ -91,7 +100,10 @@ function checkTier(tier: Tier, slo: SloSpec, periodMs: number, scrapeMs: number,
       hint: 'no tier fits a period shorter than its long window; pick a longer period or shorter tiers',
     });
   }
-  for (const [which, ms] of [['short', tier.shortMs], ['long', tier.longMs]] as const) {
+  for (const [which, ms] of [
+    ['short', tier.shortMs],
+    ['long', tier.longMs],
+  ] as const) {
     if (ms < BASE_WINDOW_MS) {
       problems.push({
         path,
@@ -117,7 +129,10 @@ function checkTier(tier: Tier, slo: SloSpec, periodMs: number, scrapeMs: number,
   return problems;
 }
 
-function reservedLabelProblems(labels: Record<string, string> | string[], path: PropertyKey[]): ModelProblem[] {
+function reservedLabelProblems(
+  labels: Record<string, string> | string[],
+  path: PropertyKey[],
+): ModelProblem[] {
   const names = Array.isArray(labels) ? labels : Object.keys(labels);
   return names
     .filter((n) => RESERVED_LABELS.includes(n))
@@ -133,6 +148,7 @@ export function buildSlos(
   specs: Array<[number, SloSpec]>,
   sourceFile: string,
   lineOf: (path: PropertyKey[]) => number,
+  fileExists: (path: string) => boolean,
 ): { slos: Slo[]; problems: ModelProblem[] } {
   const problems: ModelProblem[] = [...reservedLabelProblems(file.labels, ['labels'])];
   const scrapeMs = parseDuration(file.scrapeInterval) as number;
@@ -151,7 +167,10 @@ export function buildSlos(
     const before = problems.length;
     const duplicate = seenNames.has(slo.name);
     if (duplicate) {
-      problems.push({ path: at('name'), message: `duplicate SLO name "${slo.name}" (also slos[${seenNames.get(slo.name)}])` });
+      problems.push({
+        path: at('name'),
+        message: `duplicate SLO name "${slo.name}" (also slos[${seenNames.get(slo.name)}])`,
+      });
     }
     seenNames.set(slo.name, i);
     if (slo.objective <= 1) {
@@ -176,6 +195,14 @@ export function buildSlos(
       problems.push(...checkTier(tier, slo, periodMs, scrapeMs, at('alerting', 'tiers', t)));
       tiers.push(tier);
     });
+
+    if (slo.runbook !== undefined && !fileExists(slo.runbook)) {
+      problems.push({
+        path: at('runbook'),
+        message: `runbook file ${slo.runbook} does not exist`,
+        hint: 'paths are relative to the directory burnbook runs in; remove runbook: to use the default sections',
+      });
+    }
 
     const alertName = slo.alerting.name ?? slo.name;
     if (seenAlerts.has(alertName) && !duplicate) {

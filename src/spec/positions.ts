@@ -1,4 +1,14 @@
-import { type Document, isMap, isNode, isPair, isScalar, isSeq, type LineCounter, type Node, Scalar } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  Scalar,
+} from 'yaml';
 
 /** Where a path in a parsed YAML document sits in its file: 1-based line and column. */
 export interface Position {
@@ -45,7 +55,8 @@ export class SourcePositions {
     let node: unknown = this.doc.contents;
     for (const step of path) {
       let next: unknown;
-      if (isMap(node)) next = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === step)?.value;
+      if (isMap(node))
+        next = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === step)?.value;
       else if (isSeq(node) && typeof step === 'number') next = node.items[step];
       if (!isNode(next)) return { node: node as Node, complete: false };
       node = next;
@@ -56,7 +67,8 @@ export class SourcePositions {
   private inScalar(node: Scalar, offset: number): Position {
     const [start] = node.range as [number, number, number];
     if (node.type === Scalar.PLAIN) return this.at(start + offset);
-    if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) return this.at(start + 1 + offset);
+    if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE)
+      return this.at(start + 1 + offset);
     if (node.type === Scalar.BLOCK_LITERAL) {
       // Content is indented on the lines after the `|` header; map the offset line by line.
       const value = String(node.value).trimEnd();

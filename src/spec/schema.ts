@@ -5,7 +5,9 @@ import { sliSchema } from '../sli/index.ts';
 
 /** The SLO spec, `apiVersion: burnbook/v1`. The schema is the type: see `SpecFile` below. */
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected lowercase letters, digits, _ and - (e.g. checkout-api)');
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected lowercase letters, digits, _ and - (e.g. checkout-api)');
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name');
 const labels = z.record(labelName, z.string());
 export const duration = z
@@ -15,10 +17,7 @@ export const duration = z
 /** A tier: a default's name, or an object. An object named like a default overrides its fields. */
 export const tierRefSchema = z.union([
   z.string(),
-  tierSchema
-    .extend({ long: duration, short: duration, for: duration })
-    .partial()
-    .required({ name: true }),
+  tierSchema.extend({ long: duration, short: duration, for: duration }).partial().required({ name: true }),
 ]);
 
 export const alertingSchema = z
@@ -26,7 +25,10 @@ export const alertingSchema = z
     name: name.optional(),
     labels: labels.default({}),
     annotations: z.record(z.string(), z.string()).default({}),
-    tiers: z.array(tierRefSchema).min(1).default([...DEFAULT_TIER_NAMES]),
+    tiers: z
+      .array(tierRefSchema)
+      .min(1)
+      .default([...DEFAULT_TIER_NAMES]),
   })
   .strict();
 
@@ -60,7 +62,9 @@ export const specFileSchema = z
   .strict();
 
 /** The file without its SLOs, so each SLO is checked on its own and one bad SLO hides no other's errors. */
-export const specHeaderSchema = specFileSchema.extend({ slos: z.array(z.unknown()).min(1, 'expected at least one SLO') });
+export const specHeaderSchema = specFileSchema.extend({
+  slos: z.array(z.unknown()).min(1, 'expected at least one SLO'),
+});
 
 export type SpecHeader = z.infer<typeof specHeaderSchema>;
 export type SloSpec = z.infer<typeof sloSchema>;
