@@ -151,6 +151,7 @@ function burnbook(args: string[], cwd: string) {
 function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'burnbook-grafana-'));
   cpSync('slos', join(dir, 'slos'), { recursive: true });
+  cpSync('runbooks', join(dir, 'runbooks'), { recursive: true });
   return dir;
 }
 

@@ -7,18 +7,16 @@
  *
  *   node --import tsx test/support/record-alertmanager-payload.ts
  *
- * Everything listens on 127.0.0.1 only; the temporary directory and Alertmanager are removed at exit.
+ * Everything listens on 127.0.0.1 only; Alertmanager and its files are gone when it ends.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startAlertmanager } from './alertmanager.ts';
+import { requireTool } from './tools.ts';
 
-const ALERTMANAGER = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
-const AMTOOL = process.env.AMTOOL_BIN ?? '/usr/bin/amtool';
 const FIXTURES = new URL('../fixtures/alertmanager/', import.meta.url);
 const TIMEOUT_MS = 30_000;
 
@@ -50,41 +48,16 @@ async function nextBody(matches: (body: Body) => boolean, what: string): Promise
   }
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function waitReady(url: string, alertmanager: ChildProcess): Promise<void> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (alertmanager.exitCode !== null) throw new Error(`alertmanager exited with ${alertmanager.exitCode}`);
-    const ready = await fetch(`${url}/-/ready`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`alertmanager not ready at ${url}`);
-}
-
 const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'burnbook-am-'));
+  const amtoolBinary = requireTool('amtool');
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const hookPort = (receiver.address() as AddressInfo).port;
-  const amPort = await freePort();
-  const amUrl = `http://127.0.0.1:${amPort}`;
 
   // The dot in the receiver name shows up regex-escaped (`burnbook\.hooks`) in the body's `receiver`.
-  await writeFile(
-    join(dir, 'alertmanager.yml'),
-    `route:
+  const alertmanager = await startAlertmanager({
+    configYaml: `route:
   receiver: burnbook.hooks
   group_by: [slo_service, slo]
   group_wait: 1s
@@ -96,27 +69,16 @@ receivers:
       - url: http://127.0.0.1:${hookPort}/hooks/alertmanager
         send_resolved: true
 `,
-  );
-  const alertmanager = spawn(
-    ALERTMANAGER,
-    [
-      `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${amPort}`,
-      `--web.external-url=${amUrl}/`,
-      '--cluster.listen-address=',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+    // A fixed externalURL keeps this machine's host name and a random port out of the fixtures.
+    extraArgs: ['--web.external-url=http://127.0.0.1:9093/'],
+  });
   try {
-    await waitReady(amUrl, alertmanager);
     const startsAt = rfc3339(Date.now() - 120_000);
     const amtool = (tenant: string, ...extra: string[]) =>
-      promisify(execFile)(AMTOOL, [
+      promisify(execFile)(amtoolBinary, [
         'alert',
         'add',
-        `--alertmanager.url=${amUrl}`,
+        `--alertmanager.url=${alertmanager.url}`,
         `--start=${startsAt}`,
         '--generator-url=http://127.0.0.1:9090/graph?g0.expr=slo%3Asli_error%3Aratio_rate1h&g0.tab=1',
         '--annotation=summary=checkout availability is burning its error budget 14.4x too fast',
@@ -144,10 +106,8 @@ receivers:
     await writeFile(new URL('resolved.json', FIXTURES), `${JSON.stringify(resolved, null, 2)}\n`);
     console.log(`recorded firing.json and resolved.json in ${FIXTURES.pathname}`);
   } finally {
-    const exited = new Promise((resolve) => alertmanager.once('exit', resolve));
-    if (alertmanager.exitCode === null && alertmanager.kill('SIGTERM')) await exited;
+    await alertmanager.stop();
     receiver.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
