@@ -67,7 +67,19 @@ const serve = program
   )
   .addOption(option('--alertmanager-url <url>', 'Alertmanager the evaluator sends its alerts to'))
   .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
-  .addOption(option('--evaluation-interval <duration>', 'how often the evaluator asks Prometheus', '30s'));
+  .addOption(option('--evaluation-interval <duration>', 'how often the evaluator asks Prometheus', '30s'))
+  .addOption(
+    option('--retention <duration>', 'delete resolved alerts that ended longer ago than this', '90d'),
+  )
+  .addOption(
+    option(
+      '--webhook-bearer-token <token>',
+      'require Authorization: Bearer <token> on POST /hooks/alertmanager',
+    ),
+  )
+  .addOption(
+    option('--webhook-basic-auth <user:password>', 'require basic auth on POST /hooks/alertmanager'),
+  );
 
 withPrometheus(serve, '10s').action((paths: string[], opts) => serveCommand(paths, opts));
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prometheusClientOptions } from '../src/commands/prometheus-options.ts';
 import { postable } from '../src/evaluator/alerts.ts';
 import { evaluateSlos, type QueryOutcome } from '../src/evaluator/evaluate.ts';
 import { coverageFrom, MEASURE_LABEL, planFallback, planQueries } from '../src/evaluator/plan.ts';
@@ -171,5 +172,35 @@ describe('alerts for Alertmanager', () => {
     );
     expect(resolved?.endsAt).toBe(new Date(9_000).toISOString());
     expect(postable(content, { state: 'pending', activeAt: 0 }, 10_000, 4_000, 'g')).toBeUndefined();
+  });
+});
+
+describe('Prometheus flags', () => {
+  it('turns headers, a bearer token and a timeout into client options, and says what is wrong', () => {
+    expect(
+      prometheusClientOptions({
+        prometheusUrl: 'http://mimir:8080/prometheus',
+        prometheusTimeout: '45s',
+        prometheusBearerToken: 't0k',
+        // The environment variable carries one header per line.
+        prometheusHeader: ['X-Scope-OrgID: tenant-a', 'X-A: 1\nX-B:  two words'],
+      }),
+    ).toEqual({
+      url: 'http://mimir:8080/prometheus',
+      timeoutMs: 45_000,
+      bearerToken: 't0k',
+      headers: { 'X-Scope-OrgID': 'tenant-a', 'X-A': '1', 'X-B': 'two words' },
+    });
+    expect(prometheusClientOptions({ prometheusTimeout: '10s' })).toMatch(/--prometheus-url/);
+    expect(prometheusClientOptions({ prometheusUrl: 'http://p', prometheusTimeout: 'soon' })).toMatch(
+      /not a duration/,
+    );
+    expect(
+      prometheusClientOptions({
+        prometheusUrl: 'http://p',
+        prometheusTimeout: '1s',
+        prometheusHeader: ['X-Scope-OrgID'],
+      }),
+    ).toMatch(/"Name: value"/);
   });
 });

@@ -68,6 +68,12 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX alert_evidence_by_alert ON alert_evidence (alert_id);
   `,
+  // 2: alerts by their runbook_url annotation, so a runbook page finds the alerts that link to it.
+  // VIRTUAL, because ALTER TABLE cannot add a STORED column; the index keeps the value all the same.
+  `
+  ALTER TABLE alerts ADD COLUMN runbook_url TEXT GENERATED ALWAYS AS (annotations ->> '$.runbook_url') VIRTUAL;
+  CREATE INDEX alerts_by_runbook_url ON alerts (runbook_url, status, starts_at);
+  `,
 ];
 
 /** Brings the database up to the newest schema in one transaction; a no-op when it is already there. */

@@ -70,6 +70,8 @@ export type AlertListQuery = {
   slo?: string;
   severity?: string;
   alertname?: string;
+  /** The alert's `runbook_url` annotation, exactly. */
+  runbookUrl?: string;
   limit?: number;
   before?: AlertCursor;
 };
@@ -83,6 +85,7 @@ const FILTER_COLUMNS = {
   slo: 'slo',
   severity: 'severity',
   alertname: 'alertname',
+  runbookUrl: 'runbook_url',
 } as const;
 type Filter = keyof typeof FILTER_COLUMNS;
 const FILTERS = Object.keys(FILTER_COLUMNS) as Filter[];
@@ -138,7 +141,8 @@ export function openAlertStore(dataDir: string) {
     INSERT INTO alert_evidence (alert_id, query_name, expr, result, error, captured_at)
     VALUES (@alertId, @queryName, @expr, @result, @error, @capturedAt)`);
   const prune = db.prepare(`
-    DELETE FROM alerts WHERE status = 'resolved' AND starts_at < @cutoff AND ends_at < @cutoff`);
+    DELETE FROM alerts WHERE id IN (
+      SELECT id FROM alerts WHERE status = 'resolved' AND starts_at < @cutoff AND ends_at < @cutoff LIMIT @limit)`);
   const firingBySeverity = db.prepare(`
     SELECT coalesce(severity, '') AS severity, count(*) AS count FROM alerts
     WHERE status = 'firing' GROUP BY 1`);
@@ -211,6 +215,13 @@ export function openAlertStore(dataDir: string) {
     deliveries.map(({ payload, receivedAt }) => ingestPayload(payload, receivedAt)),
   );
 
+  const addEvidence = db.transaction((evidence: readonly EvidenceInput[]) =>
+    evidence.map((item) => {
+      const result = item.result === null ? null : JSON.stringify(item.result);
+      return Number(insertEvidence.run({ ...item, result }).lastInsertRowid);
+    }),
+  );
+
   const get = db.transaction((id: number) => {
     const alert = getAlert.get(id);
     if (alert === undefined) return undefined;
@@ -258,18 +269,18 @@ export function openAlertStore(dataDir: string) {
     /** One alert with its status transitions and captured evidence, oldest first. */
     get: (id: number) => get(id),
 
-    /** Stores the result (any JSON) or error of one first-look query; returns the evidence id. */
-    addEvidence(evidence: EvidenceInput): number {
-      const { lastInsertRowid } = insertEvidence.run({
-        ...evidence,
-        result: evidence.result === null ? null : JSON.stringify(evidence.result),
-      });
-      return Number(lastInsertRowid);
-    },
+    /**
+     * Stores the result (any JSON) or error of first-look queries, all in one transaction (one fsync for
+     * an alert's whole evidence); returns their ids.
+     */
+    addEvidence: (...evidence: readonly EvidenceInput[]): number[] => addEvidence(evidence),
 
-    /** Deletes resolved alerts (with their events and evidence) that ended before `now - olderThanMs`. */
-    prune(olderThanMs: number, now: number): number {
-      return prune.run({ cutoff: now - olderThanMs }).changes;
+    /**
+     * Deletes resolved alerts (with their events and evidence) that ended before `now - olderThanMs`, at most
+     * `limit` of them, so a caller can prune a large backlog in short transactions; returns how many.
+     */
+    prune(olderThanMs: number, now: number, limit = Number.MAX_SAFE_INTEGER): number {
+      return prune.run({ cutoff: now - olderThanMs, limit }).changes;
     },
 
     /** Firing alerts by `severity` label ('' when absent) and all stored alerts, for /metrics. */

@@ -91,7 +91,7 @@ function windows(group: GroupSeries, stepMs: number) {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Replays one tier over one group, step by step, with the evaluator's own state machine. */
-export function replayTier(slo: Slo, tier: Tier, group: GroupSeries, range: BacktestRange): Episode[] {
+function replayTier(slo: Slo, tier: Tier, group: GroupSeries, range: BacktestRange): Episode[] {
   const { stepMs } = range;
   const w = windows(group, stepMs);
   const threshold = ruleThreshold(slo, tier);

@@ -99,5 +99,9 @@ export async function backtestCommand(paths: string[], opts: BacktestCommandOpti
   console.log(
     table(['SLO / TIER', 'FIRES ABOVE', 'FIRED', 'FIRING FOR', 'DETECTION DELAY PER EPISODE'], rows(result)),
   );
-  progress(`From ${result.from} to ${result.to}, ${result.queries} queries.`);
+  progress(
+    `From ${result.from} to ${result.to} at ${humanDuration(stepMs)} steps, ${result.queries} queries. ` +
+      "Detection delay: from the first step of the run in which the tier's short window stayed above its " +
+      'threshold up to the firing, to the step it fired (≥: the run began before the range).',
+  );
 }

@@ -1,10 +1,13 @@
+import type { FastifyInstance } from 'fastify';
+import { WEBHOOK_PATH } from '../alerts/receiver.ts';
 import { parseDuration } from '../policy/duration.ts';
 import { buildApp } from '../server/app.ts';
+import { type AlertFlags, alertSettings, describeAlertSettings } from './alert-options.ts';
 import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
 import { EXIT, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
-export interface ServeOptions extends PrometheusFlags {
+export interface ServeOptions extends PrometheusFlags, AlertFlags {
   port: string;
   host: string;
   dataDir: string;
@@ -31,21 +34,31 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
   const loaded = loadOrReport(paths);
   if (!loaded) return;
   const evaluation = evaluationSettings(opts);
-  if (typeof evaluation === 'string') {
-    console.error(evaluation);
+  const alerts = alertSettings(opts);
+  if (typeof evaluation === 'string' || typeof alerts === 'string') {
+    console.error(typeof evaluation === 'string' ? evaluation : alerts);
     process.exitCode = EXIT.usage;
     return;
   }
   const port = Number(opts.port);
   const externalUrl = opts.externalUrl ?? `http://${opts.host}:${port}`;
-  const { app } = await buildApp({
-    slos: loaded.slos,
-    externalUrl,
-    runbooksDir: opts.runbooks,
-    dataDir: opts.dataDir,
-    ...evaluation,
-    ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
-  });
+  let app: FastifyInstance;
+  try {
+    ({ app } = await buildApp({
+      slos: loaded.slos,
+      externalUrl,
+      runbooksDir: opts.runbooks,
+      dataDir: opts.dataDir,
+      ...evaluation,
+      ...alerts,
+      ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
+    }));
+  } catch (error) {
+    // Opening the alert store is what can fail here: a data directory not writable, a newer schema.
+    console.error(`Cannot start with --data-dir ${opts.dataDir}: ${(error as Error).message}`);
+    process.exitCode = EXIT.environment;
+    return;
+  }
   try {
     await app.listen({ port, host: opts.host });
   } catch (error) {
@@ -62,6 +75,7 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
           (opts.alertmanagerUrl ? `; alerts go to ${opts.alertmanagerUrl}` : '')
       : 'No Prometheus configured: pages show specs without live values.',
   );
+  progress(describeAlertSettings(alerts, `${externalUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`, opts.dataDir));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void app.close().then(() => process.exit(EXIT.ok));

@@ -27,6 +27,7 @@ function burns(status: GroupStatus): string {
 }
 
 function burning(status: GroupStatus): Cell {
+  if (Object.values(status.errorRatios).every((r) => r === null)) return { text: 'no data', style: 'yellow' };
   const hot = status.tiers.filter((t) => t.burning);
   if (hot.length) return { text: hot.map((t) => `${t.tier} (${t.severity})`).join(', '), style: 'red' };
   return status.tiers.some((t) => t.burning === null)

@@ -80,12 +80,12 @@ function tierStatus(slo: Slo, tier: Tier, group: GroupValues): TierStatus {
 }
 
 /** How long what is left lasts at `burnRate`; 0 once spent, null when not spending (or unknown). */
-export function remainingTimeMs(slo: Slo, budgetRemaining: number | null, burnRate: number | null) {
+function remainingTimeMs(slo: Slo, budgetRemaining: number | null, burnRate: number | null) {
   if (budgetRemaining === null || burnRate === null || burnRate <= 0) return null;
   return budgetRemaining <= 0 ? 0 : timeToExhaustionMs(slo.periodMs, burnRate) * budgetRemaining;
 }
 
-export function groupStatus(slo: Slo, group: GroupValues): GroupStatus {
+function groupStatus(slo: Slo, group: GroupValues): GroupStatus {
   const budget = errorBudget(slo.objective);
   const errorRatios: Record<string, number | null> = {};
   const burnRates: Record<string, number | null> = {};

@@ -28,6 +28,11 @@ export interface Problem {
 
 /** What `/api/v1/slos` serves and `context.evaluation.latest()` returns. */
 export interface EvaluatorReport {
+  /**
+   * How the latest attempt went: `starting` before the first ends, `partial` when some queries
+   * failed (their numbers are null), `failed` when Prometheus did not answer at all.
+   */
+  state: 'starting' | 'ok' | 'partial' | 'failed';
   prometheusUrl: string;
   intervalMs: number;
   /** The instant of the last evaluation Prometheus answered; null before the first. */
@@ -76,6 +81,7 @@ export class Evaluator {
 
   constructor(private readonly options: EvaluatorOptions) {
     this.report = {
+      state: 'starting',
       prometheusUrl: options.prometheus.url,
       intervalMs: options.intervalMs,
       evaluatedAt: null,
@@ -128,6 +134,7 @@ export class Evaluator {
       if (!error) metrics.lastSuccess.set(evaluation.at.getTime() / 1000);
       this.report = {
         ...this.report,
+        state: error ? 'partial' : 'ok',
         evaluatedAt: at,
         durationMs: evaluation.durationMs,
         queries: evaluation.queries,
@@ -138,7 +145,8 @@ export class Evaluator {
       await this.notify(evaluation.at.getTime());
     } catch (error) {
       metrics.evaluations.inc({ result: 'failed' });
-      this.report = { ...this.report, error: { at: iso(Date.now()), message: (error as Error).message } };
+      const problem = { at: iso(Date.now()), message: (error as Error).message };
+      this.report = { ...this.report, state: 'failed', error: problem };
     } finally {
       metrics.duration.observe((performance.now() - started) / 1000);
     }

@@ -9,7 +9,7 @@ const FIXED = ['service', 'slo', 'window', 'tier'];
  * like the generated series. One that collides with a fixed label gets Prometheus's `exported_`
  * prefix, as a scrape with honor_labels: false would name it.
  */
-export function gaugeLabel(name: string): string {
+function gaugeLabel(name: string): string {
   return FIXED.includes(name) ? `exported_${name}` : name;
 }
 

@@ -100,7 +100,7 @@ function seconds(windowMs: number): number {
  * Error ratio straight from the SLI, weighted by events like the recording rules, and 0 rather
  * than NaN when there was no traffic, as the rules make it.
  */
-export function rawErrorRatio(slo: Slo, window: string): string {
+function rawErrorRatio(slo: Slo, window: string): string {
   const total = totalRate(slo.sli, window, slo.groupBy);
   return `(${errorRate(slo.sli, window, slo.groupBy)}) / (${total} > 0) or 0 * ${total}`;
 }
@@ -128,7 +128,7 @@ function rulesQuery(windowMs: number, slos: Slo[]): string {
   return `${ratio} or ${withLabels(events, { [MEASURE_LABEL]: 'events' })}`;
 }
 
-export function plannedQuery(windowMs: number, source: Source, slos: Slo[]): PlannedQuery {
+function plannedQuery(windowMs: number, source: Source, slos: Slo[]): PlannedQuery {
   const expr = source === 'rules' ? rulesQuery(windowMs, slos) : rawQuery(windowMs, slos);
   return { expr, windowMs, source, slos };
 }

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
+import type { LiveValues } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createAlertmanagerClient } from './alertmanager-client.ts';
 import { evaluateSlos } from './evaluate.ts';
 import { Evaluator, type EvaluatorReport } from './evaluator.ts';
+import { liveValuesFrom } from './live-values.ts';
 import { createEvaluatorMetrics } from './metrics.ts';
 
 /** Server options the evaluator reads, besides `slos`, `externalUrl` and the two URLs. */
@@ -32,6 +34,7 @@ interface EvaluatorContext extends EvaluationSettings {
   alertmanagerUrl?: string;
   metrics: { registry: Registry };
   evaluation?: EvaluationProvider;
+  liveValues?: LiveValues;
 }
 
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -39,20 +42,22 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * The evaluator and `GET /api/v1/slos`. It starts when the app is ready and stops when it closes;
- * without a Prometheus URL the endpoint still lists every SLO, with every number null.
+ * without a Prometheus URL the endpoint still lists every SLO, with every number null. With one,
+ * it also fills the runbook pages' `liveValues` hook (first-look query values), unless set already.
  */
 export function evaluatorPlugin(app: FastifyInstance, context: EvaluatorContext): void {
   if (context.prometheusUrl) {
     const intervalMs = context.evaluationIntervalMs ?? DEFAULT_INTERVAL_MS;
     // Evaluations never overlap (the next starts after this one ends), so a slow Prometheus delays them.
     const timeoutMs = context.prometheusAccess?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const prometheus = createPrometheusClient({
+      ...context.prometheusAccess,
+      url: context.prometheusUrl,
+      timeoutMs,
+    });
     const evaluator = new Evaluator({
       slos: context.slos,
-      prometheus: createPrometheusClient({
-        ...context.prometheusAccess,
-        url: context.prometheusUrl,
-        timeoutMs,
-      }),
+      prometheus,
       intervalMs,
       externalUrl: context.externalUrl,
       metrics: createEvaluatorMetrics(context.metrics.registry, context.slos),
@@ -61,6 +66,10 @@ export function evaluatorPlugin(app: FastifyInstance, context: EvaluatorContext)
         : {}),
     });
     context.evaluation = evaluator;
+    context.liveValues ??= liveValuesFrom(prometheus, () => {
+      const { state, error } = evaluator.latest();
+      return state === 'failed' ? error?.message : undefined;
+    });
     app.addHook('onReady', async () => evaluator.start());
     app.addHook('onClose', async () => evaluator.stop());
   }

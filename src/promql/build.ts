@@ -29,3 +29,21 @@ export function sumBy(by: readonly string[], expr: string): string {
 export function rate(selector: string, window: string): string {
   return `rate(${selector}[${window}])`;
 }
+
+/** Sets labels on every series of `expr`; label_replace with an empty regex always matches. */
+export function withLabels(expr: string, labels: Record<string, string>): string {
+  return Object.entries(labels).reduce(
+    (inner, [name, value]) => `label_replace(${inner}, ${quote(name)}, ${quote(value)}, "", "")`,
+    expr,
+  );
+}
+
+/**
+ * Only the series of `expr` whose labels have these values. Works on any expression, an SLI's arbitrary
+ * query included, because it filters the result instead of rewriting the selectors inside it.
+ */
+export function scopedTo(expr: string, labels: Record<string, string>): string {
+  const names = Object.keys(labels);
+  if (names.length === 0) return expr;
+  return `(${expr})\nand on (${names.join(', ')})\n${withLabels('vector(1)', labels)}`;
+}

@@ -1,8 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { type AlertSettings, alertsPlugin } from '../alerts/plugin.ts';
 import { type EvaluationProvider, type EvaluationSettings, evaluatorPlugin } from '../evaluator/plugin.ts';
 import type { RunbookProviders } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createMetrics, type Metrics, metricsPlugin } from './metrics.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
 
 /**
@@ -10,7 +12,7 @@ import { runbookRoutes } from './routes/runbooks.ts';
  * The runbook providers (live values, alerts, dashboards) may also be set on the context
  * after buildApp: pages read them per request.
  */
-export interface ServerOptions extends RunbookProviders, EvaluationSettings {
+export interface ServerOptions extends RunbookProviders, EvaluationSettings, AlertSettings {
   slos: Slo[];
   /** Base URL people reach burnbook at; used in links and runbook_url. */
   externalUrl: string;
@@ -48,5 +50,6 @@ export async function buildApp(
   app.get('/healthz', async () => ({ status: 'ok', slos: context.slos.length }));
   evaluatorPlugin(app, context);
   runbookRoutes(app, context);
+  alertRoutes(app, context, alertsPlugin(app, context));
   return { app, context };
 }

@@ -161,6 +161,13 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
     expect(alert.status.state).toBe('active');
   });
 
+  it("fills the runbook page's first-look queries with current values", async () => {
+    const page = await app.inject({ url: '/runbooks/pay/api-fast-burn' });
+    expect(page.statusCode).toBe(200);
+    // Confirm (5m) and trend (1h) queries, both at the 5% the history holds, above the 0.0144 threshold.
+    expect(page.body.match(/<td class="num above">0\.05<\/td>/g)).toHaveLength(2);
+  });
+
   it('reports a hanging Prometheus as a timeout and holds alert states', async () => {
     proxy.route('hang');
     const r = await until('a timeout', report, (x) =>
@@ -180,6 +187,11 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
     expect(r.lastSuccessAt).not.toBeNull();
     expect(tierStates(r)).toEqual(['firing', 'pending', 'pending']);
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    // Runbook pages say Prometheus is down at once, not after a timeout per query.
+    const started = performance.now();
+    const page = await app.inject({ url: '/runbooks/pay/api-fast-burn' });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(page.body.replaceAll('&#x2F;', '/')).toContain(`Prometheus at ${proxy.url}/api/v1/query`);
     const [failed] = await metric('burnbook_evaluations_total{result="failed"}');
     expect(Number(failed?.split(' ')[1])).toBeGreaterThan(0);
   });

@@ -17,7 +17,7 @@ import {
  * and the 404 page for every path nothing else answers.
  */
 
-function requestPath(request: FastifyRequest): string {
+export function requestPath(request: FastifyRequest): string {
   return request.url.replace(/[?#].*$/, '');
 }
 

@@ -1,0 +1,134 @@
+/**
+ * Evidence: when an alert starts firing, the first-look queries of its runbook page run once against
+ * Prometheus and their answers are stored with the alert: what the numbers were at that moment, for the
+ * postmortem, even after the history has rolled out of Prometheus. This runs after the webhook has
+ * answered and never holds it up; a slow or absent Prometheus costs an error row, nothing more.
+ */
+import { z } from 'zod';
+import type { Tier } from '../policy/tiers.ts';
+import type { PrometheusClient, QueryResult } from '../prometheus/client.ts';
+import { scopedTo } from '../promql/build.ts';
+import { type FirstLookQuery, firstLookQueries } from '../runbooks/context.ts';
+import type { Slo } from '../spec/model.ts';
+import type { AlertRow, AlertStore, EvidenceInput } from './store.ts';
+
+/** What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not JSON). */
+export const evidenceResultSchema = z.object({
+  samples: z.array(z.object({ labels: z.record(z.string(), z.string()), value: z.string() })),
+  warnings: z.array(z.string()).optional(),
+});
+export type EvidenceResult = z.output<typeof evidenceResultSchema>;
+
+/**
+ * The tier's first-look queries narrowed to the alert's own group (`tenant="acme"`): an alert of one
+ * tenant wants that tenant's numbers. A groupBy label the alert lacks is left open rather than guessed.
+ */
+export function evidenceQueries(slo: Slo, tier: Tier, labels: Record<string, string>): FirstLookQuery[] {
+  const group: Record<string, string> = {};
+  for (const name of slo.groupBy) {
+    const value = labels[name];
+    if (value !== undefined) group[name] = value;
+  }
+  return firstLookQueries(slo, tier).map((query) => ({ ...query, expr: scopedTo(query.expr, group) }));
+}
+
+function evidenceResult(result: QueryResult): EvidenceResult {
+  const samples =
+    result.resultType === 'vector'
+      ? result.result.map((s) => ({ labels: s.metric, value: String(s.value) }))
+      : result.resultType === 'scalar'
+        ? [{ labels: {}, value: String(result.result.value) }]
+        : [];
+  return result.warnings.length ? { samples, warnings: result.warnings } : { samples };
+}
+
+export interface EvidenceOptions {
+  prometheus: Pick<PrometheusClient, 'query'>;
+  store: Pick<AlertStore, 'addEvidence'>;
+  /** The SLO tier an alert belongs to, when it is a burnbook alert. */
+  tierOf: (alert: AlertRow) => { slo: Slo; tier: Tier } | undefined;
+  /** Alerts whose queries run at once; each alert's queries run together. Default 4. */
+  concurrency?: number;
+  /** Alerts that may wait; past this an alert gets an error row instead. Default 1000. */
+  maxWaiting?: number;
+}
+
+type Job = { alert: AlertRow; queries: FirstLookQuery[] };
+
+export function createEvidenceCollector(options: EvidenceOptions) {
+  const concurrency = options.concurrency ?? 4;
+  const maxWaiting = options.maxWaiting ?? 1000;
+  const waiting: Job[] = [];
+  let running = 0;
+  let stopped = false;
+
+  async function run(job: Job): Promise<void> {
+    const answers = await Promise.allSettled(job.queries.map((q) => options.prometheus.query(q.expr)));
+    // The store closes on shutdown; an answer that arrives after that is dropped.
+    if (stopped) return;
+    const capturedAt = Date.now();
+    options.store.addEvidence(
+      ...job.queries.map((query, i): EvidenceInput => {
+        const answer = answers[i] as PromiseSettledResult<QueryResult>;
+        return {
+          alertId: job.alert.id,
+          queryName: query.title,
+          expr: query.expr,
+          result: answer.status === 'fulfilled' ? evidenceResult(answer.value) : null,
+          error:
+            answer.status === 'rejected' ? String((answer.reason as Error)?.message ?? answer.reason) : null,
+          capturedAt,
+        };
+      }),
+    );
+  }
+
+  function pump(): void {
+    while (!stopped && running < concurrency && waiting.length > 0) {
+      const job = waiting.shift() as Job;
+      running++;
+      run(job)
+        .catch((error: unknown) => {
+          if (!stopped) console.error(`burnbook: could not store evidence of alert ${job.alert.id}:`, error);
+        })
+        .finally(() => {
+          running--;
+          pump();
+        });
+    }
+  }
+
+  return {
+    /** Queues the first-look queries of every burnbook alert among `alerts`. */
+    capture(alerts: readonly AlertRow[]): void {
+      if (stopped) return;
+      const overflow: EvidenceInput[] = [];
+      for (const alert of alerts) {
+        const owner = options.tierOf(alert);
+        if (!owner) continue;
+        const queries = evidenceQueries(owner.slo, owner.tier, alert.labels);
+        if (waiting.length < maxWaiting) waiting.push({ alert, queries });
+        else {
+          overflow.push({
+            alertId: alert.id,
+            queryName: 'not captured',
+            expr: '',
+            result: null,
+            error: `not captured: more than ${maxWaiting} alerts started firing at once`,
+            capturedAt: Date.now(),
+          });
+        }
+      }
+      if (overflow.length) options.store.addEvidence(...overflow);
+      pump();
+    },
+
+    /** Drops what waits; queries already sent finish within their timeout and are not stored. */
+    stop(): void {
+      stopped = true;
+      waiting.length = 0;
+    },
+  };
+}
+
+export type EvidenceCollector = ReturnType<typeof createEvidenceCollector>;

@@ -1,0 +1,111 @@
+/**
+ * Which runbook an alert belongs to, decided from its labels and annotations alone. Pure, and asked again
+ * on every read rather than stored, so a runbook page added today links the alerts of last month too.
+ */
+import type { Tier } from '../policy/tiers.ts';
+import { sloPath, tierPath } from '../runbooks/context.ts';
+import type { RunbookPage } from '../runbooks/pages.ts';
+import type { Slo } from '../spec/model.ts';
+
+export type AlertLink =
+  /** A burnbook alert: the tier's runbook page and its SLO's page. */
+  | { kind: 'tier'; runbookPath: string; sloPath: string; slo: Slo; tier: Tier }
+  /** A runbook page of this burnbook that is not a tier page. */
+  | { kind: 'runbook'; runbookPath: string }
+  /** A runbook somewhere else, from the alert's `runbook_url`; always http or https. */
+  | { kind: 'external'; url: string }
+  | { kind: 'none' };
+
+export interface LinkTargets {
+  slos: readonly Slo[];
+  /** The runbook catalogue (runbooks/pages.ts). */
+  pages: readonly RunbookPage[];
+  /** Where this burnbook is reached: a `runbook_url` under it is one of its own pages. */
+  externalUrl: string;
+}
+
+export interface LinkableAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/**
+ * In order: the SLO labels burnbook puts on its alerts; the `runbook_url` annotation (this burnbook's
+ * page, or any other http(s) URL); a markdown runbook page named like the alert (`tenant-incident.md`
+ * for alertname `tenant-incident`). The SLO labels come first because they survive a changed external URL.
+ */
+export function linkAlert(alert: LinkableAlert, targets: LinkTargets): AlertLink {
+  const { slo_service: service, slo: name, slo_tier: tierName } = alert.labels;
+  const slo = targets.slos.find((s) => s.service === service && s.name === name);
+  const tier = slo?.alerting.tiers.find((t) => t.name === tierName);
+  if (slo && tier) return tierLink(slo, tier);
+
+  const url = httpUrl(alert.annotations.runbook_url, targets.externalUrl);
+  if (url) {
+    const page = pageAt(sitePath(url, targets.externalUrl), targets.pages);
+    return page ? pageLink(page) : { kind: 'external', url: url.href };
+  }
+
+  const { alertname } = alert.labels;
+  const named = targets.pages.find((p) => p.kind === 'markdown' && p.path.split('/').pop() === alertname);
+  return named ? pageLink(named) : { kind: 'none' };
+}
+
+/** Site path of an alert's own page. */
+export function alertPath(id: number): string {
+  return `/alerts/${id}`;
+}
+
+/** The `runbook_url` a burnbook page has, for finding the alerts that link to it by annotation. */
+export function runbookUrlOf(runbookPath: string, externalUrl: string): string {
+  return `${externalUrl.replace(/\/+$/, '')}${runbookPath}`;
+}
+
+/** The site path of a link's runbook page, if it has one. */
+export function runbookPathOf(link: AlertLink): string | undefined {
+  return link.kind === 'tier' || link.kind === 'runbook' ? link.runbookPath : undefined;
+}
+
+function tierLink(slo: Slo, tier: Tier): AlertLink {
+  return { kind: 'tier', runbookPath: tierPath(slo, tier), sloPath: sloPath(slo), slo, tier };
+}
+
+function pageLink(page: RunbookPage): AlertLink {
+  return page.kind === 'tier' ? tierLink(page.slo, page.tier) : { kind: 'runbook', runbookPath: page.path };
+}
+
+/**
+ * Text from an alert as an absolute http(s) URL (a relative one taken from `base`), or undefined:
+ * `javascript:` and every other scheme must never become a link on a page.
+ */
+export function httpUrl(text: string | undefined, base?: string): URL | undefined {
+  if (!text?.trim()) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text.trim(), base);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+}
+
+/** The site path of a URL under the external URL (which may have a path prefix), or undefined. */
+function sitePath(url: URL, externalUrl: string): string | undefined {
+  try {
+    const base = new URL(externalUrl);
+    const prefix = base.pathname.replace(/\/+$/, '');
+    if (url.origin !== base.origin || !url.pathname.startsWith(`${prefix}/`)) return undefined;
+    return decodeURIComponent(url.pathname.slice(prefix.length));
+  } catch {
+    return undefined;
+  }
+}
+
+// The suffixes the runbook routes redirect away from: links pasted from a repository or an export.
+const SUFFIX = /(\/|\.md|\.html)$/;
+
+function pageAt(path: string | undefined, pages: readonly RunbookPage[]): RunbookPage | undefined {
+  if (path === undefined) return undefined;
+  const bare = path.replace(SUFFIX, '');
+  return pages.find((p) => p.path === path || p.path === bare);
+}

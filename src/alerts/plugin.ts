@@ -1,0 +1,107 @@
+/**
+ * The alert history in the server: the store in `--data-dir`, the webhook committing into it in groups,
+ * evidence capture, retention, metrics, and the runbook pages' alerts. Shuts down in order: the server
+ * stops taking requests first (fastify closes it before these hooks run), then what is queued commits,
+ * then the store closes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
+import { catalogue } from '../runbooks/pages.ts';
+import type { RunbookProviders } from '../runbooks/providers.ts';
+import { readMarkdownFiles } from '../runbooks/sources.ts';
+import type { Slo } from '../spec/model.ts';
+import { createEvidenceCollector } from './evidence.ts';
+import { GroupCommit } from './group-commit.ts';
+import { type LinkTargets, linkAlert } from './link.ts';
+import { createAlertMetrics } from './metrics.ts';
+import { isTransientStoreError, receiverRoute } from './receiver.ts';
+import { DEFAULT_RETENTION_MS, startRetention } from './retention.ts';
+import { runbookAlerts } from './runbook-alerts.ts';
+import { type AlertStore, type Delivery, type IngestResult, openAlertStore } from './store.ts';
+import type { WebhookAuth } from './webhook-auth.ts';
+
+/** Server options the alert history reads. */
+export interface AlertSettings {
+  /** Credentials the webhook requires; none by default. */
+  webhookAuth?: WebhookAuth;
+  /** Resolved alerts that ended longer ago than this are deleted; default 90 days. */
+  retentionMs?: number;
+}
+
+interface AlertsContext extends AlertSettings, RunbookProviders {
+  slos: Slo[];
+  externalUrl: string;
+  runbooksDir: string;
+  dataDir: string;
+  prometheusUrl?: string;
+  prometheusAccess?: Omit<PrometheusClientOptions, 'url'>;
+  metrics: { registry: Registry };
+}
+
+// Alertmanager sends groups of up to a few hundred alerts; with room for the largest groups, since a 413
+// is a 4xx and Alertmanager drops the notification. `max_alerts` in the webhook_config caps a body.
+export const WEBHOOK_BODY_LIMIT = 8 * 1024 * 1024;
+// Deliveries per transaction: enough to share an fsync under load, few enough to commit within a millisecond or two.
+const MAX_BATCH = 256;
+const EVIDENCE_TIMEOUT_MS = 10_000;
+
+export interface AlertHistory {
+  store: AlertStore;
+  /** What alerts link to, read per call so edited runbooks count at once. */
+  targets: () => LinkTargets;
+}
+
+export function alertsPlugin(app: FastifyInstance, context: AlertsContext): AlertHistory {
+  const store = openAlertStore(context.dataDir);
+  const metrics = createAlertMetrics(context.metrics.registry, store);
+  const targets = (): LinkTargets => ({
+    slos: context.slos,
+    pages: catalogue(context.slos, readMarkdownFiles(context.runbooksDir, context.slos)).pages,
+    externalUrl: context.externalUrl,
+  });
+
+  const commits = new GroupCommit<Delivery, IngestResult>({
+    commit: (deliveries) => store.ingestMany(deliveries),
+    maxBatch: MAX_BATCH,
+    retrySingly: (error) => !isTransientStoreError(error),
+    observe: (_items, seconds) => metrics.storeWrite.observe(seconds),
+  });
+
+  const evidence = context.prometheusUrl
+    ? createEvidenceCollector({
+        prometheus: createPrometheusClient({
+          timeoutMs: EVIDENCE_TIMEOUT_MS,
+          ...context.prometheusAccess,
+          url: context.prometheusUrl,
+        }),
+        store,
+        // Burnbook's own labels only: evidence is the first-look queries of the alert's tier.
+        tierOf: (alert) => {
+          const link = linkAlert(alert, { slos: context.slos, pages: [], externalUrl: context.externalUrl });
+          return link.kind === 'tier' ? link : undefined;
+        },
+      })
+    : undefined;
+
+  receiverRoute(app, {
+    store: (delivery) => commits.submit(delivery),
+    auth: context.webhookAuth ?? {},
+    metrics,
+    bodyLimit: WEBHOOK_BODY_LIMIT,
+    onStored: (result) => evidence?.capture(result.newlyFiring),
+  });
+  context.alertsFor ??= runbookAlerts(store, targets);
+
+  let retention: { stop(): void } | undefined;
+  app.addHook('onReady', async () => {
+    retention = startRetention({ store, retentionMs: context.retentionMs ?? DEFAULT_RETENTION_MS });
+  });
+  app.addHook('onClose', async () => {
+    retention?.stop();
+    commits.close();
+    evidence?.stop();
+    store.close();
+  });
+  return { store, targets };
+}

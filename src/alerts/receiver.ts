@@ -1,0 +1,109 @@
+/**
+ * `POST /hooks/alertmanager`. Alertmanager drops a notification answered 4xx and retries one answered
+ * 5xx, so the status says which it should do: 2xx once the alerts are committed, 4xx for a body that can
+ * never succeed (nothing of it is stored), 5xx only for what may pass on a retry.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { QueueClosedError } from './group-commit.ts';
+import type { AlertMetrics, WebhookOutcome } from './metrics.ts';
+import { parseAlertmanagerPayload } from './payload.ts';
+import type { Delivery, IngestResult } from './store.ts';
+import { type AuthCheck, authChallenges, type WebhookAuth, webhookAuthorizer } from './webhook-auth.ts';
+
+export const WEBHOOK_PATH = '/hooks/alertmanager';
+
+export interface ReceiverOptions {
+  /** Resolves once the delivery is committed (see group-commit.ts). */
+  store: (delivery: Delivery) => Promise<IngestResult>;
+  auth: WebhookAuth;
+  metrics: AlertMetrics;
+  bodyLimit: number;
+  /** Called after the answer is on its way, with what the delivery changed. */
+  onStored: (result: IngestResult) => void;
+}
+
+const TRANSIENT_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|NOMEM|READONLY|CANTOPEN|PROTOCOL)/;
+
+/**
+ * Failures a retry may get past: the database locked by another process, a full or failing disk, the
+ * store closed while shutting down. Anything else is a bug in what was written, not in when.
+ */
+export function isTransientStoreError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_SQLITE.test(code)) return true;
+  return error instanceof QueueClosedError || /database connection is not open/.test(error.message);
+}
+
+const AUTH_MESSAGES: Record<Exclude<AuthCheck, 'ok'>, string> = {
+  missing:
+    'credentials required: set http_config.authorization or http_config.basic_auth in the webhook_config',
+  wrong: 'the credentials do not match',
+};
+
+export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): void {
+  const { metrics } = options;
+  const authorize = webhookAuthorizer(options.auth);
+  const challenges = authChallenges(options.auth);
+
+  const answer = (reply: FastifyReply, outcome: WebhookOutcome, status: number, body: object) => {
+    metrics.webhookRequests.inc({ outcome });
+    return reply.code(status).send(body);
+  };
+  const reject = (reply: FastifyReply, status: number, error: string, problems: string[]) =>
+    answer(reply, 'rejected', status, { error, problems });
+
+  app.route({
+    method: 'POST',
+    url: WEBHOOK_PATH,
+    bodyLimit: options.bodyLimit,
+    // Before the body is read: an unauthenticated sender costs no parsing.
+    onRequest: async (request, reply) => {
+      const check = authorize?.(request.headers.authorization) ?? 'ok';
+      if (check === 'ok') return;
+      reply.header('www-authenticate', challenges);
+      return answer(reply, 'unauthorized', 401, { error: 'unauthorized', problems: [AUTH_MESSAGES[check]] });
+    },
+    errorHandler: (error: FastifyError, _request, reply) => {
+      switch (error.code) {
+        case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        case 'FST_ERR_CTP_INVALID_JSON_BODY':
+          return reject(reply, 400, 'invalid Alertmanager payload', ['body: expected JSON']);
+        case 'FST_ERR_CTP_BODY_TOO_LARGE':
+          return reject(reply, 413, 'payload too large', [
+            `body: larger than ${options.bodyLimit} bytes; lower max_alerts in the webhook_config`,
+          ]);
+        case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+          return reject(reply, 415, 'unsupported media type', ['content-type: expected application/json']);
+      }
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) return reject(reply, status, error.message, []);
+      return answer(reply, 'error', 500, { error: 'internal error', problems: [error.message] });
+    },
+    handler: async (request, reply) => {
+      const receivedAt = Date.now();
+      const parsed = parseAlertmanagerPayload(request.body);
+      if (!parsed.ok) return reject(reply, 400, 'invalid Alertmanager payload', parsed.problems);
+      let result: IngestResult;
+      try {
+        result = await options.store({ payload: parsed.payload, receivedAt });
+      } catch (error) {
+        const transient = isTransientStoreError(error);
+        if (transient) reply.header('retry-after', '1');
+        return answer(reply, 'error', transient ? 503 : 500, {
+          error: 'the alerts were not stored; Alertmanager retries',
+          problems: [(error as Error).message],
+        });
+      }
+      metrics.alertsStored.inc(result.stored);
+      setImmediate(() => options.onStored(result));
+      return answer(reply, 'stored', 200, {
+        status: 'stored',
+        alerts: parsed.payload.alerts.length,
+        new: result.stored,
+        changed: result.updated,
+        unchanged: result.unchanged,
+      });
+    },
+  });
+}

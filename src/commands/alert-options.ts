@@ -1,0 +1,43 @@
+import type { AlertSettings } from '../alerts/plugin.ts';
+import { parseBasicAuth } from '../alerts/webhook-auth.ts';
+import { formatDuration, parseDuration } from '../policy/duration.ts';
+
+/** The flags of `serve` for the alert history and its webhook. */
+export interface AlertFlags {
+  webhookBearerToken?: string;
+  /** `user:pass`. */
+  webhookBasicAuth?: string;
+  retention: string;
+}
+
+/** Settings from the flags, or a message for the user saying what is wrong with them. */
+export function alertSettings(flags: AlertFlags): AlertSettings | string {
+  const retentionMs = parseDuration(flags.retention);
+  if (retentionMs === undefined) {
+    return `--retention ${JSON.stringify(flags.retention)} is not a duration such as 90d or 12w`;
+  }
+  const basicAuth = flags.webhookBasicAuth === undefined ? undefined : parseBasicAuth(flags.webhookBasicAuth);
+  if (flags.webhookBasicAuth !== undefined && basicAuth === undefined) {
+    return '--webhook-basic-auth expects user:password (the user must not be empty)';
+  }
+  if (flags.webhookBearerToken === '') return '--webhook-bearer-token must not be empty';
+  return {
+    retentionMs,
+    webhookAuth: {
+      ...(flags.webhookBearerToken === undefined ? {} : { bearerToken: flags.webhookBearerToken }),
+      ...(basicAuth === undefined ? {} : { basicAuth }),
+    },
+  };
+}
+
+/** One line for the startup log: where alerts go in and how long they stay. */
+export function describeAlertSettings(settings: AlertSettings, webhookUrl: string, dataDir: string): string {
+  const auth = settings.webhookAuth ?? {};
+  const schemes = [auth.bearerToken && 'a bearer token', auth.basicAuth && 'basic auth'].filter(Boolean);
+  const required = schemes.length ? `requires ${schemes.join(' or ')}` : 'takes requests without credentials';
+  const kept =
+    settings.retentionMs === undefined
+      ? ''
+      : `; resolved alerts kept ${formatDuration(settings.retentionMs)}`;
+  return `Alertmanager webhook at ${webhookUrl} ${required}; alert history in ${dataDir}${kept}`;
+}

@@ -1,0 +1,223 @@
+/**
+ * The alert history as pages and JSON: `/alerts`, `/alerts/:id`, `/api/v1/alerts`. Pure: rows from the
+ * store in, documents out. Every value from an alert goes through mustache's escaping, and only http(s)
+ * URLs (link.ts) ever become links.
+ */
+
+import { evidenceResultSchema } from '../alerts/evidence.ts';
+import { type AlertLink, alertPath, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
+import type { AlertEvent, AlertRow, AlertStore } from '../alerts/store.ts';
+import { humanDuration } from '../policy/duration.ts';
+import { formatLabels } from '../runbooks/render.ts';
+import type { AlertQuery } from './alert-query.ts';
+import { page } from './layout.ts';
+import type { Links } from './links.ts';
+import { renderView } from './views.ts';
+
+export type StoredAlert = NonNullable<ReturnType<AlertStore['get']>>;
+
+/** ISO 8601 to the second, in UTC: what on-call pastes into an incident channel. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function runbookView(link: AlertLink, links: Links) {
+  if (link.kind === 'tier' || link.kind === 'runbook') {
+    return { href: links.to(link.runbookPath), label: link.runbookPath, external: false };
+  }
+  if (link.kind === 'external') return { href: link.url, label: link.url, external: true };
+  return null;
+}
+
+function sloView(link: AlertLink, links: Links) {
+  if (link.kind !== 'tier') return null;
+  return { href: links.to(link.sloPath), label: `${link.slo.service}/${link.slo.name} · ${link.tier.name}` };
+}
+
+/** The alert's groupBy labels (`{tenant="acme"}`): which of the SLO's states is burning. */
+function groupText(row: AlertRow, link: AlertLink): string | null {
+  if (link.kind !== 'tier' || link.slo.groupBy.length === 0) return null;
+  const group = Object.fromEntries(link.slo.groupBy.map((name) => [name, row.labels[name] ?? '']));
+  return formatLabels(group);
+}
+
+function timing(row: AlertRow, now: number) {
+  return {
+    startsAt: isoTime(row.startsAt),
+    endsAt: row.status === 'resolved' && row.endsAt !== null ? isoTime(row.endsAt) : null,
+    duration: humanDuration(
+      Math.max(0, (row.status === 'resolved' ? (row.endsAt ?? now) : now) - row.startsAt),
+    ),
+  };
+}
+
+// Mustache looks a missing key up in the enclosing context, so every optional value is a key set to null.
+function rowView(row: AlertRow, targets: LinkTargets, links: Links, now: number) {
+  const link = linkAlert(row, targets);
+  return {
+    status: row.status,
+    href: links.to(alertPath(row.id)),
+    alertname: row.alertname ?? '(no alertname)',
+    summary: row.annotations.summary ?? null,
+    severity: row.severity,
+    group: groupText(row, link),
+    slo: sloView(link, links),
+    runbook: runbookView(link, links),
+    ...timing(row, now),
+  };
+}
+
+function suggestions(targets: LinkTargets) {
+  const unique = (values: string[]) => [...new Set(values)].sort();
+  return {
+    services: unique(targets.slos.map((s) => s.service)),
+    slos: unique(targets.slos.map((s) => s.name)),
+    severities: unique(targets.slos.flatMap((s) => s.alerting.tiers.map((t) => t.severity))),
+  };
+}
+
+export interface AlertListPage {
+  rows: AlertRow[];
+  query: AlertQuery;
+  /** Query string of the next page, when there is one. */
+  next?: string;
+  problems: string[];
+  targets: LinkTargets;
+  now: number;
+}
+
+export function alertListDocument(input: AlertListPage, links: Links): string {
+  const { query, rows } = input;
+  const view = (row: AlertRow) => rowView(row, input.targets, links, input.now);
+  const filtered = ['status', 'service', 'slo', 'severity', 'alertname'].some(
+    (key) => query[key as keyof AlertQuery] !== undefined,
+  );
+  const firing = rows.filter((r) => r.status === 'firing').map(view);
+  const resolved = rows.filter((r) => r.status === 'resolved').map(view);
+  // Later pages start past the firing alerts, so an empty "Firing now" there would say something false.
+  const showFiring = firing.length > 0 || (query.before === undefined && query.status !== 'resolved');
+  const action = links.to('/alerts');
+  const body = renderView('alert-list', {
+    action,
+    api: links.to('/api/v1/alerts'),
+    filters: { service: query.service ?? '', slo: query.slo ?? '', severity: query.severity ?? '' },
+    statuses: [
+      { value: '', label: 'any', selected: query.status === undefined },
+      { value: 'firing', label: 'firing', selected: query.status === 'firing' },
+      { value: 'resolved', label: 'resolved', selected: query.status === 'resolved' },
+    ],
+    suggestions: suggestions(input.targets),
+    filtered,
+    problems: input.problems,
+    firing: showFiring ? { rows: firing } : null,
+    history: resolved.length > 0 || query.status !== 'firing' ? { rows: resolved } : null,
+    next: input.next === undefined ? null : `${action}?${input.next}`,
+  });
+  return page({ title: 'Alerts', body, links, nav: 'alerts', crumbs: [{ label: 'Alerts' }] });
+}
+
+const EVENT_TEXT: Record<AlertEvent['kind'], string> = {
+  fired: 'started firing',
+  resolved: 'resolved',
+  refired: 'fired again',
+};
+
+function evidenceView(evidence: StoredAlert['evidence'][number]) {
+  const parsed = evidenceResultSchema.safeParse(evidence.result);
+  const samples = parsed.success
+    ? {
+        rows: parsed.data.samples.map((s) => {
+          const n = Number(s.value);
+          return {
+            labels: formatLabels(s.labels),
+            value: Number.isFinite(n) ? String(Number(n.toPrecision(4))) : s.value,
+          };
+        }),
+        warnings: parsed.data.warnings ?? [],
+      }
+    : null;
+  return {
+    title: evidence.queryName,
+    expr: evidence.expr,
+    capturedAt: isoTime(evidence.capturedAt),
+    error: evidence.error,
+    samples,
+    raw: parsed.success || evidence.result === null ? null : JSON.stringify(evidence.result, null, 2),
+  };
+}
+
+function evidenceNote(alert: StoredAlert, link: AlertLink, prometheusConfigured: boolean): string | null {
+  if (alert.evidence.length > 0) return null;
+  if (link.kind !== 'tier')
+    return 'Evidence is captured for burnbook SLO alerts only: they come with first-look queries.';
+  if (!prometheusConfigured)
+    return 'No Prometheus configured: start serve with --prometheus-url to capture evidence.';
+  return 'No evidence yet: the first-look queries run once when the alert starts firing.';
+}
+
+function entries(record: Record<string, string>) {
+  return Object.entries(record)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ name, value }));
+}
+
+export interface AlertPage {
+  alert: StoredAlert;
+  targets: LinkTargets;
+  prometheusConfigured: boolean;
+  now: number;
+}
+
+export function alertDocument(input: AlertPage, links: Links): string {
+  const { alert } = input;
+  const link = linkAlert(alert, input.targets);
+  const source = httpUrl(alert.generatorURL);
+  const alertname = alert.alertname ?? '(no alertname)';
+  const body = renderView('alert-detail', {
+    ...rowView(alert, input.targets, links, input.now),
+    alertname,
+    description: alert.annotations.description ?? null,
+    fingerprint: alert.fingerprint,
+    receiveCount: alert.receiveCount,
+    firstReceivedAt: isoTime(alert.firstReceivedAt),
+    lastReceivedAt: isoTime(alert.lastReceivedAt),
+    unlinkedHint: `add a runbook_url annotation, or a runbook page named ${alertname}.md`,
+    source: source ? { href: source.href } : null,
+    events: alert.events.map((e) => ({ at: isoTime(e.at), what: EVENT_TEXT[e.kind] })),
+    evidence: alert.evidence.map(evidenceView),
+    evidenceNote: evidenceNote(alert, link, input.prometheusConfigured),
+    labels: entries(alert.labels),
+    annotations: entries(alert.annotations),
+  });
+  const crumbs = [{ label: 'Alerts', path: '/alerts' }, { label: `${alertname} #${alert.id}` }];
+  return page({ title: `${alertname} · alert ${alert.id}`, body, links, nav: 'alerts', crumbs });
+}
+
+/** One alert in `/api/v1/alerts`: the stored row with readable times and where it links. */
+export function alertJson(row: AlertRow, targets: LinkTargets) {
+  const link = linkAlert(row, targets);
+  return {
+    id: row.id,
+    path: alertPath(row.id),
+    fingerprint: row.fingerprint,
+    status: row.status,
+    startsAt: isoTime(row.startsAt),
+    endsAt: row.endsAt === null ? null : isoTime(row.endsAt),
+    labels: row.labels,
+    annotations: row.annotations,
+    generatorURL: row.generatorURL,
+    firstReceivedAt: isoTime(row.firstReceivedAt),
+    lastReceivedAt: isoTime(row.lastReceivedAt),
+    receiveCount: row.receiveCount,
+    runbook:
+      link.kind === 'tier' || link.kind === 'runbook'
+        ? { path: link.runbookPath }
+        : link.kind === 'external'
+          ? { url: link.url }
+          : null,
+    slo:
+      link.kind === 'tier'
+        ? { service: link.slo.service, slo: link.slo.name, tier: link.tier.name, path: link.sloPath }
+        : null,
+  };
+}
