@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { InstantSample } from '../prometheus/client.ts';
-import { formatSelector, quote } from '../promql/build.ts';
+import { formatSelector, quote, ratioOrZero } from '../promql/build.ts';
 import { errorRatioRecord, RECORDS, windowsOf } from '../rules/names.ts';
 import { errorRate, totalRate } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
@@ -102,7 +102,7 @@ function seconds(windowMs: number): number {
  */
 function rawErrorRatio(slo: Slo, window: string): string {
   const total = totalRate(slo.sli, window, slo.groupBy);
-  return `(${errorRate(slo.sli, window, slo.groupBy)}) / (${total} > 0) or 0 * ${total}`;
+  return ratioOrZero(`(${errorRate(slo.sli, window, slo.groupBy)})`, total);
 }
 
 function rawQuery(windowMs: number, slos: Slo[]): string {

@@ -47,3 +47,8 @@ export function scopedTo(expr: string, labels: Record<string, string>): string {
   if (names.length === 0) return expr;
   return `(${expr})\nand on (${names.join(', ')})\n${withLabels('vector(1)', labels)}`;
 }
+
+/** `errors / total`, but 0 where there was no traffic: the `> 0` guard drops a 0/0 and `or` puts a 0 in its place. */
+export function ratioOrZero(errors: string, total: string): string {
+  return `${errors} / (${total} > 0) or 0 * ${total}`;
+}

@@ -1,7 +1,7 @@
 import { errorBudget } from '../policy/burn.ts';
 import { formatDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
-import { labelSelector } from '../promql/build.ts';
+import { labelSelector, ratioOrZero } from '../promql/build.ts';
 import { errorRate, totalRate } from '../sli/index.ts';
 import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
 import { errorRatioRecord, RECORDS, sloIdentity, sloLabels, windowsOf } from './names.ts';
@@ -34,7 +34,7 @@ export function totalRate5m(slo: Slo): RecordingRule {
 /**
  * Errors over total for one window. Longer windows sum the 5m rates, so every 5m slice
  * counts by its traffic (not an average of ratios) and raw data is never read again.
- * No traffic means no errors: the `> 0` guard drops a 0/0 and `or` puts a 0 in its place.
+ * No traffic means no errors (`ratioOrZero`).
  */
 export function errorRatio(slo: Slo, windowMs: number): RecordingRule {
   const [errors, total] = [own(slo, RECORDS.errors), own(slo, RECORDS.total)];
@@ -43,7 +43,7 @@ export function errorRatio(slo: Slo, windowMs: number): RecordingRule {
     windowMs === BASE_WINDOW_MS
       ? [errors, total]
       : [`sum_over_time(${errors}[${w}])`, `sum_over_time(${total}[${w}])`];
-  return rule(slo, errorRatioRecord(windowMs), `${e} / (${t} > 0) or 0 * ${t}`);
+  return rule(slo, errorRatioRecord(windowMs), ratioOrZero(e, t));
 }
 
 export function objective(slo: Slo): RecordingRule {
