@@ -17,7 +17,6 @@ export const evidenceResultSchema = z.object({
   samples: z.array(z.object({ labels: z.record(z.string(), z.string()), value: z.string() })),
   warnings: z.array(z.string()).optional(),
 });
-export type EvidenceResult = z.output<typeof evidenceResultSchema>;
 
 /**
  * The tier's first-look queries narrowed to the alert's own group (`tenant="acme"`): an alert of one
@@ -32,7 +31,7 @@ export function evidenceQueries(slo: Slo, tier: Tier, labels: Record<string, str
   return firstLookQueries(slo, tier).map((query) => ({ ...query, expr: scopedTo(query.expr, group) }));
 }
 
-function evidenceResult(result: QueryResult): EvidenceResult {
+function evidenceResult(result: QueryResult): z.input<typeof evidenceResultSchema> {
   const samples =
     result.resultType === 'vector'
       ? result.result.map((s) => ({ labels: s.metric, value: String(s.value) }))
@@ -130,5 +129,3 @@ export function createEvidenceCollector(options: EvidenceOptions) {
     },
   };
 }
-
-export type EvidenceCollector = ReturnType<typeof createEvidenceCollector>;

@@ -18,8 +18,8 @@ export interface GroupCommitOptions<T, R> {
    * fault, so one poisoned body does not fail the requests that happened to share its commit.
    */
   retrySingly: (error: unknown) => boolean;
-  /** Told each commit's size and duration, for metrics. */
-  observe?: (items: number, seconds: number) => void;
+  /** Told how long each commit took, for metrics. */
+  observe?: (seconds: number) => void;
 }
 
 interface Waiting<T, R> {
@@ -82,7 +82,7 @@ export class GroupCommit<T, R> {
   #commit(items: readonly T[]): R[] {
     const started = performance.now();
     const results = this.#options.commit(items);
-    this.#options.observe?.(items.length, (performance.now() - started) / 1000);
+    this.#options.observe?.((performance.now() - started) / 1000);
     return results;
   }
 

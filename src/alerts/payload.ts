@@ -72,7 +72,8 @@ export function parseAlertmanagerPayload(body: unknown): PayloadParseResult {
 // wrote in JSON, which is what whoever reads the 4xx body has in front of them.
 const EXPECTED_NAMES: Record<string, string> = { record: 'object of strings', int: 'integer' };
 
-function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+/** A zod error map in the words of JSON; also for other input burnbook validates (query strings). */
+export function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type') {
     if (issue.input === undefined) return 'required';
     const expected = EXPECTED_NAMES[issue.expected] ?? issue.expected;
@@ -98,7 +99,8 @@ function article(noun: string): string {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** `alerts[3].startsAt`: a zod issue path the way a reader of the JSON would write it. */
+export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'body';
   let out = '';
   for (const key of path) {

@@ -41,7 +41,7 @@ interface AlertsContext extends AlertSettings, RunbookProviders {
 
 // Alertmanager sends groups of up to a few hundred alerts; with room for the largest groups, since a 413
 // is a 4xx and Alertmanager drops the notification. `max_alerts` in the webhook_config caps a body.
-export const WEBHOOK_BODY_LIMIT = 8 * 1024 * 1024;
+const WEBHOOK_BODY_LIMIT = 8 * 1024 * 1024;
 // Deliveries per transaction: enough to share an fsync under load, few enough to commit within a millisecond or two.
 const MAX_BATCH = 256;
 const EVIDENCE_TIMEOUT_MS = 10_000;
@@ -65,7 +65,7 @@ export function alertsPlugin(app: FastifyInstance, context: AlertsContext): Aler
     commit: (deliveries) => store.ingestMany(deliveries),
     maxBatch: MAX_BATCH,
     retrySingly: (error) => !isTransientStoreError(error),
-    observe: (_items, seconds) => metrics.storeWrite.observe(seconds),
+    observe: (seconds) => metrics.storeWrite.observe(seconds),
   });
 
   const evidence = context.prometheusUrl
@@ -89,7 +89,7 @@ export function alertsPlugin(app: FastifyInstance, context: AlertsContext): Aler
     auth: context.webhookAuth ?? {},
     metrics,
     bodyLimit: WEBHOOK_BODY_LIMIT,
-    onStored: (result) => evidence?.capture(result.newlyFiring),
+    onFiring: (alerts) => evidence?.capture(alerts),
   });
   context.alertsFor ??= runbookAlerts(store, targets);
 

@@ -18,8 +18,8 @@ export interface ReceiverOptions {
   auth: WebhookAuth;
   metrics: AlertMetrics;
   bodyLimit: number;
-  /** Called after the answer is on its way, with what the delivery changed. */
-  onStored: (result: IngestResult) => void;
+  /** Called after the answer is on its way with the alerts the delivery started firing, if any. */
+  onFiring: (alerts: IngestResult['newlyFiring']) => void;
 }
 
 const TRANSIENT_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|NOMEM|READONLY|CANTOPEN|PROTOCOL)/;
@@ -61,7 +61,7 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
     onRequest: async (request, reply) => {
       const check = authorize?.(request.headers.authorization) ?? 'ok';
       if (check === 'ok') return;
-      reply.header('www-authenticate', challenges);
+      reply.header('www-authenticate', challenges.length === 1 ? challenges[0] : challenges);
       return answer(reply, 'unauthorized', 401, { error: 'unauthorized', problems: [AUTH_MESSAGES[check]] });
     },
     errorHandler: (error: FastifyError, _request, reply) => {
@@ -96,7 +96,8 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
         });
       }
       metrics.alertsStored.inc(result.stored);
-      setImmediate(() => options.onStored(result));
+      const { newlyFiring } = result;
+      if (newlyFiring.length > 0) setImmediate(() => options.onFiring(newlyFiring));
       return answer(reply, 'stored', 200, {
         status: 'stored',
         alerts: parsed.payload.alerts.length,

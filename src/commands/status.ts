@@ -1,8 +1,7 @@
 import { byUrgency } from '../evaluator/evaluate.ts';
+import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator/format.ts';
 import type { GroupStatus, SloStatus } from '../evaluator/report.ts';
 import { evaluateNow } from '../evaluator/run.ts';
-import { humanDuration } from '../policy/duration.ts';
-import { formatNumber } from '../policy/number.ts';
 import { createPrometheusClient, PrometheusError } from '../prometheus/client.ts';
 import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
 import { type Cell, table } from './table.ts';
@@ -16,13 +15,9 @@ export interface StatusOptions extends PrometheusFlags {
 // A grouped SLO with hundreds of tenants must not bury the others: the most urgent few, then a count.
 const GROUPS_SHOWN = 5;
 
-function percent(ratio: number | null): string {
-  return ratio === null ? '?' : `${formatNumber(ratio * 100, 3)}%`;
-}
-
 function burns(status: GroupStatus): string {
   return Object.entries(status.burnRates)
-    .map(([w, rate]) => `${w} ${rate === null ? '?' : `${formatNumber(rate, 3)}×`}`)
+    .map(([w, rate]) => `${w} ${burnText(rate) ?? '?'}`)
     .join('  ');
 }
 
@@ -36,15 +31,14 @@ function burning(status: GroupStatus): Cell {
 }
 
 function exhaustion(status: GroupStatus): string {
-  if (status.timeToExhaustionMs !== null)
-    return status.timeToExhaustionMs === 0 ? 'spent' : humanDuration(status.timeToExhaustionMs);
-  return status.budgetRemaining === null ? '?' : 'never';
+  return exhaustionText(status) ?? '?';
 }
+
+const BUDGET_STYLE = { unknown: 'yellow', spent: 'red', low: 'yellow', ok: 'green' } as const;
 
 function budgetCell(status: GroupStatus): Cell {
   const left = status.budgetRemaining;
-  const style = left === null ? 'yellow' : left <= 0 ? 'red' : left < 0.25 ? 'yellow' : 'green';
-  return { text: percent(left), style };
+  return { text: percentText(left) ?? '?', style: BUDGET_STYLE[budgetLevel(left)] };
 }
 
 function row(name: string, objective: string, status: GroupStatus, source: string): Cell[] {

@@ -152,7 +152,7 @@ export function planQueries(slos: Slo[], covered: Map<string, Set<number>>): Pla
  * from an older spec, or a group Prometheus has not loaded. Right answers beat a missing number.
  */
 export function planFallback(
-  answered: Array<{ query: PlannedQuery; samples: InstantSample[] }>,
+  answered: Array<{ query: PlannedQuery; samples: Array<Pick<InstantSample, 'metric'>> }>,
 ): PlannedQuery[] {
   return answered.flatMap(({ query, samples }) => {
     if (query.source !== 'rules') return [];

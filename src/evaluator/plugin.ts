@@ -6,6 +6,7 @@ import type { Slo } from '../spec/model.ts';
 import { createAlertmanagerClient } from './alertmanager-client.ts';
 import { evaluateSlos } from './evaluate.ts';
 import { Evaluator, type EvaluatorReport } from './evaluator.ts';
+import { type SloHistoryProvider, sloHistoryFrom } from './history.ts';
 import { liveValuesFrom } from './live-values.ts';
 import { createEvaluatorMetrics } from './metrics.ts';
 
@@ -25,6 +26,8 @@ export interface EvaluationSettings {
  */
 export interface EvaluationProvider {
   latest(): EvaluatorReport;
+  /** Burn rates and budget over a range, for the SLO page's charts. */
+  history?: SloHistoryProvider;
 }
 
 interface EvaluatorContext extends EvaluationSettings {
@@ -43,7 +46,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 /**
  * The evaluator and `GET /api/v1/slos`. It starts when the app is ready and stops when it closes;
  * without a Prometheus URL the endpoint still lists every SLO, with every number null. With one,
- * it also fills the runbook pages' `liveValues` hook (first-look query values), unless set already.
+ * it also fills the runbook pages' `liveValues` hook (first-look query values), unless set already,
+ * and answers the SLO page's history.
  */
 export function evaluatorPlugin(app: FastifyInstance, context: EvaluatorContext): void {
   if (context.prometheusUrl) {
@@ -65,11 +69,13 @@ export function evaluatorPlugin(app: FastifyInstance, context: EvaluatorContext)
         ? { alertmanager: createAlertmanagerClient({ url: context.alertmanagerUrl, timeoutMs }) }
         : {}),
     });
-    context.evaluation = evaluator;
-    context.liveValues ??= liveValuesFrom(prometheus, () => {
+    // While the evaluator finds Prometheus down, pages are told so at once instead of each waiting out a timeout.
+    const down = () => {
       const { state, error } = evaluator.latest();
       return state === 'failed' ? error?.message : undefined;
-    });
+    };
+    context.evaluation = { latest: () => evaluator.latest(), history: sloHistoryFrom(prometheus, down) };
+    context.liveValues ??= liveValuesFrom(prometheus, down);
     app.addHook('onReady', async () => evaluator.start());
     app.addHook('onClose', async () => evaluator.stop());
   }

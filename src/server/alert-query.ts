@@ -3,10 +3,10 @@
  * One parser for both, so a link copied from the page works against the API and back.
  */
 import { z } from 'zod';
-import { alertStatusSchema } from '../alerts/payload.ts';
+import { alertStatusSchema, describeIssue, formatPath } from '../alerts/payload.ts';
 import type { AlertCursor, AlertListQuery } from '../alerts/store.ts';
 
-export const MAX_LIMIT = 500;
+const MAX_LIMIT = 500;
 
 // An HTML form sends every field, the empty ones as `service=`: empty means "any".
 const filter = z.preprocess((value) => (value === '' ? undefined : value), z.string().max(200).optional());
@@ -26,7 +26,7 @@ const cursor = z.preprocess(
     .optional(),
 );
 
-export const alertQuerySchema = z.object({
+const alertQuerySchema = z.object({
   status: z.preprocess((value) => (value === '' ? undefined : value), alertStatusSchema.optional()),
   service: filter,
   slo: filter,
@@ -42,15 +42,15 @@ export type AlertQuery = z.output<typeof alertQuerySchema>;
 export function parseAlertQuery(
   query: unknown,
 ): { ok: true; query: AlertQuery } | { ok: false; problems: string[] } {
-  const parsed = alertQuerySchema.safeParse(query);
+  const parsed = alertQuerySchema.safeParse(query, { error: describeIssue });
   if (parsed.success) return { ok: true, query: parsed.data };
   return {
     ok: false,
-    problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`),
+    problems: parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
   };
 }
 
-export function cursorOf(row: AlertCursor): string {
+function cursorOf(row: AlertCursor): string {
   return `${row.status}.${row.startsAt}.${row.id}`;
 }
 

@@ -14,7 +14,7 @@ import { page } from './layout.ts';
 import type { Links } from './links.ts';
 import { renderView } from './views.ts';
 
-export type StoredAlert = NonNullable<ReturnType<AlertStore['get']>>;
+type StoredAlert = NonNullable<ReturnType<AlertStore['get']>>;
 
 /** ISO 8601 to the second, in UTC: what on-call pastes into an incident channel. */
 export function isoTime(ms: number): string {
@@ -23,7 +23,11 @@ export function isoTime(ms: number): string {
 
 function runbookView(link: AlertLink, links: Links) {
   if (link.kind === 'tier' || link.kind === 'runbook') {
-    return { href: links.to(link.runbookPath), label: link.runbookPath, external: false };
+    return {
+      href: links.to(link.runbookPath),
+      label: link.runbookPath.replace(/^\/runbooks\//, ''),
+      external: false,
+    };
   }
   if (link.kind === 'external') return { href: link.url, label: link.url, external: true };
   return null;

@@ -5,6 +5,7 @@ import type { RunbookProviders } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createMetrics, type Metrics, metricsPlugin } from './metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { liveRoutes } from './routes/live.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
 
 /**
@@ -49,6 +50,7 @@ export async function buildApp(
   metricsPlugin(app, context.metrics);
   app.get('/healthz', async () => ({ status: 'ok', slos: context.slos.length }));
   evaluatorPlugin(app, context);
+  liveRoutes(app, context);
   runbookRoutes(app, context);
   alertRoutes(app, context, alertsPlugin(app, context));
   return { app, context };

@@ -25,6 +25,16 @@ export interface PageOptions {
   crumbs?: Crumb[];
   /** Inline scripts the page needs beyond the shared one; each is allowed by its hash. */
   scripts?: string[];
+  /** Script files from burnbook's own `/assets/`, loaded before the inline scripts. */
+  scriptFiles?: ScriptFile[];
+  /** Stylesheets the page needs beyond the shared one, inlined like it. */
+  styles?: string[];
+}
+
+export interface ScriptFile {
+  href: string;
+  /** Subresource Integrity (`sha384-…`): the browser runs the file only if it is exactly this. */
+  integrity: string;
 }
 
 const STYLE = viewAsset('style.css');
@@ -42,13 +52,17 @@ function sha256(text: string): string {
 
 /**
  * Only burnbook's own scripts run (by hash), so markup that slipped past escaping still
- * cannot execute; in a meta tag so the static export carries it too.
+ * cannot execute; in a meta tag so the static export carries it too. A page that loads a
+ * script file (the SLO page's chart library, too big to inline on every view) also allows
+ * 'self' — same-origin files only. That keeps the guarantee: burnbook serves no JavaScript but
+ * its own assets (pages are HTML, the API JSON, neither runs as a script), and no page takes
+ * URLs from outside into a script tag. The file's integrity attribute pins its content too.
  */
-function contentSecurityPolicy(scripts: readonly string[]): string {
+function contentSecurityPolicy(scripts: readonly string[], files: boolean): string {
   return [
     "default-src 'none'",
     "style-src 'unsafe-inline'",
-    `script-src ${scripts.map(sha256).join(' ')}`,
+    `script-src ${[...(files ? ["'self'"] : []), ...scripts.map(sha256)].join(' ')}`,
     "img-src 'self' data:",
     "connect-src 'self'",
     "base-uri 'none'",
@@ -65,11 +79,13 @@ export function page(options: PageOptions): string {
     label: c.label,
     href: c.path === undefined ? undefined : options.links.to(c.path),
   }));
+  const scriptFiles = options.scriptFiles ?? [];
   return renderView('layout', {
     title: options.title,
-    csp: contentSecurityPolicy(scripts),
-    style: STYLE,
+    csp: contentSecurityPolicy(scripts, scriptFiles.length > 0),
+    style: [STYLE, ...(options.styles ?? [])].join('\n'),
     scripts,
+    scriptFiles,
     nav,
     crumbs,
     hasCrumbs: crumbs.length > 0,

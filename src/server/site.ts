@@ -7,8 +7,9 @@ import { formatLabels, type LiveState, renderTierPage } from '../runbooks/render
 import { readMarkdownFiles, readSloRunbook } from '../runbooks/sources.ts';
 import { templatesFor } from '../runbooks/templates.ts';
 import type { Slo } from '../spec/model.ts';
-import { page } from './layout.ts';
+import { type PageOptions, page } from './layout.ts';
 import type { Links } from './links.ts';
+import type { LiveIndex, SloLive } from './live.ts';
 import { renderView } from './views.ts';
 
 /**
@@ -66,25 +67,34 @@ function summaryWithLinks(slo: Slo, links: Links) {
   };
 }
 
-export function indexDocument(site: Site, links: Links): string {
+/** `/`; with the evaluator's numbers (`live`, server only) one table, least budget left first. */
+export function indexDocument(site: Site, links: Links, live?: LiveIndex): string {
   const services = [...byService(site.slos)].map(([name, slos]) => ({
     name,
     slos: slos.map((slo) => summaryWithLinks(slo, links)),
   }));
-  const body = renderView('index', { services, liveNote: liveNote(site) });
+  const body = renderView('index', { services, liveNote: liveNote(site), live: live ?? null });
   return page({ title: 'SLOs', body, links, nav: 'slos' });
 }
 
-export function sloDocument(site: Site, slo: Slo, links: Links): string {
+/** The SLO page; `live` (server only) adds the current numbers, and `assets` the charts' script. */
+export function sloDocument(
+  site: Site,
+  slo: Slo,
+  links: Links,
+  live?: SloLive,
+  assets?: Pick<PageOptions, 'scripts' | 'scriptFiles' | 'styles'>,
+): string {
   const summary = summaryWithLinks(slo, links);
   const body = renderView('slo', {
     ...summary,
     liveNote: liveNote(site),
     sliFields: Object.entries(slo.sli.spec).map(([name, value]) => ({ name, value: String(value) })),
     runbookFound: readSloRunbook(slo, site.runbooksDir)?.text !== undefined,
+    live: live ?? null,
   });
   const crumbs = [{ label: 'SLOs', path: '/' }, { label: `${slo.service}/${slo.name}` }];
-  return page({ title: `${slo.service}/${slo.name}`, body, links, nav: 'slos', crumbs });
+  return page({ title: `${slo.service}/${slo.name}`, body, links, nav: 'slos', crumbs, ...assets });
 }
 
 export function runbookListDocument(site: Site, links: Links, query: string): string {

@@ -1,14 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstLookQueries } from '../../src/runbooks/context.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
+import { openChromium } from '../support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = 'test-output';
 const PHONE = { width: 375, height: 812 };
 const LAPTOP = { width: 1280, height: 900 };
@@ -21,12 +21,9 @@ let base: string;
 let browser: BrowserContext;
 let page: Page;
 let userDataDir: string;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install the Debian package "chromium" to run the browser tests`);
-  }
   mkdirSync(OUTPUT, { recursive: true });
   userDataDir = mkdtempSync(join(tmpdir(), 'burnbook-chromium-'));
   ({ app } = await buildApp({
@@ -36,35 +33,8 @@ beforeAll(async () => {
     dataDir: join(userDataDir, 'data'),
   }));
   base = await app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: LAPTOP,
-  });
+  ({ browser, page, problems } = await openChromium(base, userDataDir, LAPTOP));
   await browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-  // Pages load nothing from elsewhere: any request off the server is a bug.
-  await browser.route('**/*', (route) =>
-    route.request().url().startsWith(base) ? route.continue() : route.abort('blockedbyclient'),
-  );
-  browser.on('request', (request) => {
-    if (!request.url().startsWith(base)) problems.push(`request to ${request.url()}`);
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  // CSP violations (a script whose hash does not match) and script errors show up here.
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
 });
 
 afterAll(async () => {

@@ -21,6 +21,10 @@ export interface ServerOptions {
   /** Answers 200 once the server can serve. */
   readyPath: string;
   readyTimeoutMs?: number;
+  /** Working directory; default `dir`. */
+  cwd?: string;
+  /** A port chosen beforehand (e.g. already written into another server's config) instead of a free one. */
+  port?: number;
 }
 
 export interface RunningServer {
@@ -65,10 +69,10 @@ class PortTakenError extends Error {}
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launch(options, await freePort());
+      return await launch(options, options.port ?? (await freePort()));
     } catch (error) {
       // The port was free when we picked it, but another test process can bind it first.
-      if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw error;
+      if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS || options.port) throw error;
     }
   }
 }
@@ -79,7 +83,7 @@ async function launch(options: ServerOptions, port: number): Promise<RunningServ
   const log = openSync(logPath, 'a');
   const logStart = statSync(logPath).size;
   // The log file, not a pipe: nothing has to drain it, and it is there to read when startup fails.
-  const child = spawn(binary, options.args(port), { cwd: dir, stdio: ['ignore', log, log] });
+  const child = spawn(binary, options.args(port), { cwd: options.cwd ?? dir, stdio: ['ignore', log, log] });
   closeSync(log);
   if (child.pid !== undefined) guard(child, child.pid);
 

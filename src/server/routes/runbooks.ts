@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.ts';
+import { CHART_LIBRARY_MISSING, chartAssets } from '../assets.ts';
 import { serverLinks } from '../links.ts';
+import { chartRequest, liveIndex, sloLive } from '../live.ts';
 import { sendHtml } from '../reply.ts';
 import {
   indexDocument,
@@ -11,6 +13,7 @@ import {
   type Site,
   sloDocument,
 } from '../site.ts';
+import { viewAsset } from '../views.ts';
 
 /**
  * The browsable side of burnbook: `/`, `/slos/:service/:slo`, `/runbooks`, `/runbooks/*`,
@@ -23,6 +26,8 @@ export function requestPath(request: FastifyRequest): string {
 
 // Paths people paste from a repository or a previous export: the page without the suffix.
 const SUFFIX = /(\/|\.md|\.html)$/;
+
+const CHARTS_SCRIPT = viewAsset('slo-charts.js');
 
 export function runbookRoutes(app: FastifyInstance, context: AppContext): void {
   // The context is read per request, so providers plugged in after startup take effect.
@@ -37,17 +42,30 @@ export function runbookRoutes(app: FastifyInstance, context: AppContext): void {
       'server',
     );
 
-  app.get('/', async (request, reply) =>
-    sendHtml(reply, indexDocument(site(), serverLinks(requestPath(request)))),
-  );
-
-  app.get<{ Params: { service: string; slo: string } }>('/slos/:service/:slo', async (request, reply) => {
+  // The evaluator's numbers are read, never awaited: a page never waits for Prometheus.
+  app.get('/', async (request, reply) => {
     const s = site();
     const links = serverLinks(requestPath(request));
-    const slo = s.slos.find((x) => x.service === request.params.service && x.name === request.params.slo);
-    if (!slo) return sendHtml(reply, notFoundDocument(s, requestPath(request), links), 404);
-    return sendHtml(reply, sloDocument(s, slo, links));
+    const report = context.evaluation?.latest();
+    return sendHtml(reply, indexDocument(s, links, report && liveIndex(s.slos, report, links, Date.now())));
   });
+
+  app.get<{ Params: { service: string; slo: string }; Querystring: Record<string, unknown> }>(
+    '/slos/:service/:slo',
+    async (request, reply) => {
+      const s = site();
+      const links = serverLinks(requestPath(request));
+      const slo = s.slos.find((x) => x.service === request.params.service && x.name === request.params.slo);
+      if (!slo) return sendHtml(reply, notFoundDocument(s, requestPath(request), links), 404);
+      const report = context.evaluation?.latest();
+      if (!report) return sendHtml(reply, sloDocument(s, slo, links));
+      const assets = chartAssets(links);
+      const asked = chartRequest(slo, request.query);
+      const live = sloLive(slo, report, asked, links, Date.now(), assets ? null : CHART_LIBRARY_MISSING);
+      const charts = assets && live.charts.historyHref ? { ...assets, scripts: [CHARTS_SCRIPT] } : undefined;
+      return sendHtml(reply, sloDocument(s, slo, links, live, charts));
+    },
+  );
 
   app.get<{ Querystring: { q?: string | string[] } }>('/runbooks', async (request, reply) => {
     const q = request.query.q;

@@ -1,0 +1,210 @@
+/**
+ * `burnbook generate` and `validate` at 100, 1,000 and 10,000 SLOs (20 per file, so 10,000 SLOs are 500
+ * files): wall time and peak memory of the CLI as a child process, as a user runs it. Baseline, same run:
+ * a child that only starts Node with the same loader, reads the same files and parses their YAML.
+ *
+ * Options: --sizes 100,1000,10000  --repeat 3  --per-file 20  --profile (writes a CPU profile of the
+ * largest generate to bench-profiles/)
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { bytes, flags, median, ms, numberFlag, printTable, progress, tempDir, times } from './support.ts';
+
+const BIN = resolve('bin/burnbook.js');
+const PARSE_ONLY = resolve('bench/parse-only.ts');
+const TIME = '/usr/bin/time';
+
+/** One service's file: a mix of SLI kinds and options, like a real estate of services. */
+export function specFile(service: string, count: number): string {
+  const slos = Array.from({ length: count }, (_, i) => {
+    const name = `${['availability', 'latency', 'tenant-availability', 'writes'][i % 4]}-${i}`;
+    const selector = `job="${service}",handler="/api/h${i}"`;
+    switch (i % 4) {
+      case 0:
+        return [
+          `  - name: ${name}`,
+          `    description: ${service} handler ${i} answers without a 5xx`,
+          '    objective: 99.9',
+          '    sli:',
+          '      ratio:',
+          `        errors: http_requests_total{${selector},code=~"5.."}`,
+          `        total: http_requests_total{${selector}}`,
+          '    breakdown: [route, code]',
+        ];
+      case 1:
+        return [
+          `  - name: ${name}`,
+          `    description: ${service} handler ${i} answers within 300 ms`,
+          '    objective: 99',
+          '    sli:',
+          '      latency:',
+          `        histogram: http_request_duration_seconds{${selector}}`,
+          '        threshold: 0.3',
+          '    breakdown: [route]',
+        ];
+      case 2:
+        return [
+          `  - name: ${name}`,
+          '    objective: 99.5',
+          '    sli:',
+          '      ratio:',
+          `        errors: search_requests_total{${selector},status="error"}`,
+          `        total: search_requests_total{${selector}}`,
+          '    groupBy: [tenant]',
+          '    breakdown: [index, instance]',
+          '    minEvents: 100',
+          '    alerting:',
+          '      labels: {component: frontend}',
+        ];
+      default:
+        return [
+          `  - name: ${name}`,
+          '    objective: 99.95',
+          '    period: 28d',
+          '    sli:',
+          '      query:',
+          `        errors: sum(rate(write_failures_total{${selector}}[{{window}}]))`,
+          `        total: sum(rate(writes_total{${selector}}[{{window}}]))`,
+          '    alerting:',
+          '      tiers:',
+          '        - {name: fast, budgetPercent: 2, long: 1h, short: 5m, for: 1m, severity: page}',
+          '        - {name: slow, budgetPercent: 5, long: 6h, short: 30m, for: 10m, severity: page}',
+        ];
+    }
+  });
+  return [
+    'apiVersion: burnbook/v1',
+    `service: ${service}`,
+    `labels: {team: team-${service.slice(-2)}}`,
+    'scrapeInterval: 30s',
+    'slos:',
+    ...slos.flat(),
+    '',
+  ].join('\n');
+}
+
+function writeSpecs(dir: string, slos: number, perFile: number): number {
+  mkdirSync(dir, { recursive: true });
+  let files = 0;
+  for (let written = 0; written < slos; written += perFile) {
+    const service = `svc-${String(files).padStart(4, '0')}`;
+    writeFileSync(join(dir, `${service}.yaml`), specFile(service, Math.min(perFile, slos - written)));
+    files++;
+  }
+  return files;
+}
+
+interface Run {
+  seconds: number;
+  maxRssBytes: number;
+}
+
+/** Wall time and the largest resident set of the child (and its children: promtool), from GNU time. */
+async function measure(args: string[]): Promise<Run> {
+  const useTime = existsSync(TIME);
+  const started = process.hrtime.bigint();
+  const { stderr } = await promisify(execFile)(
+    useTime ? TIME : process.execPath,
+    useTime ? ['-v', process.execPath, ...args] : args,
+    { maxBuffer: 64 * 1024 * 1024 },
+  ).catch((error: { stderr?: string; message: string }) => {
+    throw new Error(`${args.join(' ')} failed: ${error.stderr?.slice(-2000) || error.message}`);
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  return { seconds, maxRssBytes: rss ? Number(rss[1]) * 1024 : Number.NaN };
+}
+
+async function best(repeat: number, args: string[]): Promise<Run> {
+  const runs: Run[] = [];
+  for (let i = 0; i < repeat; i++) runs.push(await measure(args));
+  return { seconds: median(runs.map((r) => r.seconds)), maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes)) };
+}
+
+export async function generateBench(args: string[]): Promise<void> {
+  const options = flags(args);
+  const sizes = (options.get('sizes') ?? '100,1000,10000').split(',').map(Number);
+  const repeat = numberFlag(options, 'repeat', 3);
+  const perFile = numberFlag(options, 'per-file', 20);
+  if (!existsSync(TIME)) progress(`${TIME} is missing (apt-get install time): peak memory is not measured`);
+  const dir = tempDir('generate');
+
+  // One SLO first: what every run pays before the first SLO (Node, the loader, the modules, promtool).
+  const all = [1, ...sizes];
+  const results = new Map<number, { files: number; parse: Run; validate: Run; generate: Run }>();
+  // The loader compiles TypeScript on first use and caches it; a throwaway run keeps that out of the figures.
+  await measure([BIN, '--help']).catch(() => undefined);
+  for (const size of all) {
+    const specs = join(dir, `specs-${size}`);
+    const files = writeSpecs(specs, size, perFile);
+    const out = join(dir, `out-${size}`);
+    progress(`generate: ${size} SLOs in ${files} files, ${repeat} runs each`);
+    const parse = await best(repeat, ['--import', 'tsx', PARSE_ONLY, specs]);
+    const validate = await best(repeat, [BIN, 'validate', specs]);
+    const generate = await best(repeat, [BIN, 'generate', specs, '--out', out]);
+    results.set(size, { files, parse, validate, generate });
+  }
+
+  if (options.has('profile')) {
+    const largest = Math.max(...sizes);
+    const profiles = resolve('bench-profiles');
+    await measure([
+      '--cpu-prof',
+      `--cpu-prof-dir=${profiles}`,
+      BIN,
+      'generate',
+      join(dir, `specs-${largest}`),
+      '--out',
+      join(dir, 'out-profile'),
+    ]);
+    progress(`CPU profile of generate at ${largest} SLOs in ${profiles}/ (open in Chrome DevTools)`);
+  }
+
+  const one = results.get(1) as { parse: Run; validate: Run; generate: Run };
+  const perSlo = (run: Run, fixed: Run, size: number) =>
+    size > 1 ? `${(((run.seconds - fixed.seconds) / (size - 1)) * 1000).toFixed(2)} ms` : '-';
+  printTable({
+    title: `generate and validate at scale (${perFile} SLOs per file; median of ${repeat} runs; 2 cores)`,
+    columns: [
+      'SLOs',
+      'files',
+      'read+parse YAML',
+      'validate',
+      'generate',
+      'generate ÷ parse',
+      'validate ÷ generate',
+      'generate per SLO',
+      'validate per SLO',
+      'generate peak RSS',
+      'validate peak RSS',
+    ],
+    rows: all.map((size) => {
+      const r = results.get(size) as { files: number; parse: Run; validate: Run; generate: Run };
+      return [
+        String(size),
+        String(r.files),
+        ms(r.parse.seconds),
+        ms(r.validate.seconds),
+        ms(r.generate.seconds),
+        times(r.generate.seconds, r.parse.seconds),
+        `${(r.validate.seconds / r.generate.seconds).toFixed(2)}`,
+        perSlo(r.generate, one.generate, size),
+        perSlo(r.validate, one.validate, size),
+        bytes(r.generate.maxRssBytes),
+        bytes(r.validate.maxRssBytes),
+      ];
+    }),
+    notes: [
+      'per SLO: (time at N − time at 1 SLO) ÷ (N − 1); constant down the column means linear growth',
+      'peak RSS: GNU time "Maximum resident set size" of the child, promtool included (generate runs promtool check rules)',
+      (() => {
+        const largest = results.get(Math.max(...sizes));
+        if (!largest) return '';
+        const ok = largest.generate.seconds < 5 && largest.generate.maxRssBytes < 500 * 2 ** 20;
+        return `target at ${Math.max(...sizes)} SLOs: generate < 5 s and < 500 MB: ${ok ? 'met' : 'MISSED'}`;
+      })(),
+    ],
+  });
+}

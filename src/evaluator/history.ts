@@ -1,0 +1,254 @@
+import { errorBudget, tierFacts } from '../policy/burn.ts';
+import { formatDuration, parseDuration } from '../policy/duration.ts';
+import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
+import { windowsOf } from '../rules/names.ts';
+import type { Slo } from '../spec/model.ts';
+import { aborted, briefCache } from './brief-cache.ts';
+import {
+  coverageFrom,
+  coverageProbe,
+  keyOf,
+  MEASURE_LABEL,
+  type PlannedQuery,
+  planFallback,
+  planQueries,
+  withLabels,
+} from './plan.ts';
+import type { Source } from './report.ts';
+
+/**
+ * One SLO's burn rates and budget over the last hours or days, for the SLO page's charts. The
+ * same queries as the evaluator (recording rules where their history covers the window and the
+ * range, the raw SLI otherwise), run as range queries: each point is what an evaluation at that
+ * instant would have said.
+ */
+
+/** The ranges a chart offers, each with a step that keeps it near 300–400 points. */
+const RANGES = { '6h': '1m', '24h': '5m', '7d': '30m' } as const;
+export type HistoryRange = keyof typeof RANGES;
+export const HISTORY_RANGES = Object.keys(RANGES) as HistoryRange[];
+export const DEFAULT_RANGE: HistoryRange = '24h';
+
+export function isHistoryRange(value: unknown): value is HistoryRange {
+  return typeof value === 'string' && Object.hasOwn(RANGES, value);
+}
+
+export interface HistoryRequest {
+  range: HistoryRange;
+  /** The groupBy labels of the group to chart; absent: the group with the least budget left. */
+  group?: Record<string, string>;
+}
+
+export interface TierLine {
+  tier: string;
+  severity: string;
+  /** The burn rate both windows must exceed: the threshold line of the tier's chart. */
+  factor: number;
+  longWindow: string;
+  shortWindow: string;
+}
+
+export interface SloHistory {
+  service: string;
+  slo: string;
+  range: HistoryRange;
+  stepSeconds: number;
+  budgetStepSeconds: number;
+  /** ISO 8601; the first and last points. */
+  start: string;
+  end: string;
+  /** The group charted; `{}` without groupBy, null when no group had data. */
+  group: Record<string, string> | null;
+  /** How many groups had data (1 without groupBy); only the one in `group` is charted. */
+  groupsSeen: number;
+  /** Unix seconds, one per step from `start` to `end`. */
+  timestamps: number[];
+  /** Multiples of the error budget by window (`5m`, `1h`, ...); null where nothing was known. */
+  burnRates: Record<string, Array<number | null>>;
+  /**
+   * 1 − period error ratio ÷ budget, every `budgetStepSeconds` and null between: the period window
+   * (in `burnRates` too) is sampled more sparsely than the others.
+   */
+  budgetRemaining: Array<number | null>;
+  sources: Record<string, Source>;
+  tiers: TierLine[];
+  /** Failed queries; their windows read null throughout. */
+  errors: string[];
+}
+
+// The period window moves by a 720th of itself per step at this spacing: a smooth line for a fraction
+// of the cost. On the raw SLI each point re-reads the whole period (30 days of samples per series).
+const PERIOD_POINTS = 720;
+
+/** The step grid: aligned to the step, so a cached answer and Prometheus's own agree on the points. */
+export function historyGrid(range: HistoryRange, now: number) {
+  const stepMs = parseDuration(RANGES[range]) as number;
+  const rangeMs = parseDuration(range) as number;
+  const end = Math.floor(now / stepMs) * stepMs;
+  return { start: end - rangeMs, end, stepMs, rangeMs, points: rangeMs / stepMs + 1 };
+}
+
+/** The period window's step: a multiple of the grid's that divides the range, so its points are on the grid. */
+export function periodStepMs(grid: Pick<Grid, 'stepMs' | 'rangeMs'>, periodMs: number): number {
+  let n = Math.max(1, Math.floor(periodMs / PERIOD_POINTS / grid.stepMs));
+  while ((grid.rangeMs / grid.stepMs) % n !== 0) n--;
+  return n * grid.stepMs;
+}
+
+type Grid = ReturnType<typeof historyGrid>;
+
+/** Keeps only one group's series of any expression: `and on` a one-sample vector with its labels. */
+export function onlyGroup(expr: string, group: Record<string, string>): string {
+  const names = Object.keys(group);
+  if (!names.length) return expr;
+  return `(${expr}) and on (${names.join(', ')}) ${withLabels('vector(1)', group)}`;
+}
+
+type Outcome = { query: PlannedQuery; series: RangeSeries[] } | { query: PlannedQuery; error: Error };
+
+interface GroupRatios {
+  labels: Record<string, string>;
+  /** Error ratio per step, by window. */
+  ratios: Map<number, Array<number | null>>;
+}
+
+function collect(slo: Slo, outcomes: Outcome[], grid: Grid): Map<string, GroupRatios> {
+  const groups = new Map<string, GroupRatios>();
+  for (const outcome of outcomes) {
+    if (!('series' in outcome)) continue;
+    for (const { metric, values } of outcome.series) {
+      if (metric.slo_service !== slo.service || metric.slo !== slo.name) continue;
+      if (metric[MEASURE_LABEL] !== 'ratio') continue;
+      const labels = Object.fromEntries(slo.groupBy.map((l) => [l, metric[l] ?? '']));
+      const id = JSON.stringify(labels);
+      const group = groups.get(id) ?? { labels, ratios: new Map() };
+      groups.set(id, group);
+      const points = new Array<number | null>(grid.points).fill(null);
+      for (const { timestampMs, value } of values) {
+        const i = Math.round((timestampMs - grid.start) / grid.stepMs);
+        if (i >= 0 && i < grid.points && Number.isFinite(value)) points[i] = value;
+      }
+      group.ratios.set(outcome.query.windowMs, points);
+    }
+  }
+  return groups;
+}
+
+function lastKnown(values: Array<number | null> | undefined): number {
+  const known = (values ?? []).filter((v): v is number => v !== null);
+  return known.length ? (known[known.length - 1] as number) : Number.NEGATIVE_INFINITY;
+}
+
+/** Without a group asked for, the one whose period error ratio ends highest: the least budget left. */
+function leastBudgetLeft(slo: Slo, groups: GroupRatios[]): GroupRatios | undefined {
+  const period = (g: GroupRatios) => lastKnown(g.ratios.get(slo.periodMs));
+  return groups.reduce<GroupRatios | undefined>((a, b) => (a && period(a) >= period(b) ? a : b), undefined);
+}
+
+async function run(
+  client: PrometheusClient,
+  query: PlannedQuery,
+  group: Record<string, string>,
+  grid: Grid,
+  stepMs: number,
+): Promise<Outcome> {
+  try {
+    const expr = onlyGroup(query.expr, group);
+    const result = await client.queryRange(expr, new Date(grid.start), new Date(grid.end), stepMs / 1000);
+    return { query, series: result.result };
+  } catch (error) {
+    return { query, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/**
+ * Reads the history from Prometheus: one probe, then one range query per window per source, all
+ * at once. Rejects only when the probe fails (Prometheus not answering); a failed window query
+ * leaves that window null and says why in `errors`.
+ */
+export async function fetchHistory(
+  client: PrometheusClient,
+  slo: Slo,
+  request: HistoryRequest,
+  now = Date.now(),
+): Promise<SloHistory> {
+  const grid = historyGrid(request.range, now);
+  const windows = windowsOf(slo);
+  // Recordings serve a window only if they reach back one window before the chart's first point.
+  const probe = await client.query(
+    coverageProbe(
+      [slo],
+      windows.map((w) => w + grid.rangeMs),
+    ),
+    new Date(grid.end),
+  );
+  const spans = coverageFrom(probe.resultType === 'vector' ? probe.result : []).get(keyOf(slo));
+  const covered = new Map([[keyOf(slo), new Set(windows.filter((w) => spans?.has(w + grid.rangeMs)))]]);
+  const asked =
+    request.group && slo.groupBy.length
+      ? Object.fromEntries(slo.groupBy.map((l) => [l, request.group?.[l] ?? '']))
+      : undefined;
+  const budgetStepMs = periodStepMs(grid, slo.periodMs);
+  const ask = (q: PlannedQuery) =>
+    run(client, q, asked ?? {}, grid, q.windowMs === slo.periodMs ? budgetStepMs : grid.stepMs);
+  const first = await Promise.all(planQueries([slo], covered).map(ask));
+  const answered = first.flatMap((o) => ('series' in o ? [{ query: o.query, samples: o.series }] : []));
+  const second = await Promise.all(planFallback(answered).map(ask));
+  const outcomes = [...first, ...second];
+
+  const found = [...collect(slo, outcomes, grid).values()];
+  const shown = slo.groupBy.length && !asked ? leastBudgetLeft(slo, found) : found[0];
+  const budget = errorBudget(slo.objective);
+  const ratios = (w: number) => shown?.ratios.get(w) ?? new Array<number | null>(grid.points).fill(null);
+  const sources: Record<string, Source> = {};
+  for (const { query } of outcomes) sources[formatDuration(query.windowMs)] = query.source;
+  return {
+    service: slo.service,
+    slo: slo.name,
+    range: request.range,
+    stepSeconds: grid.stepMs / 1000,
+    budgetStepSeconds: budgetStepMs / 1000,
+    start: new Date(grid.start).toISOString(),
+    end: new Date(grid.end).toISOString(),
+    group: shown?.labels ?? asked ?? (slo.groupBy.length ? null : {}),
+    groupsSeen: found.length,
+    timestamps: Array.from({ length: grid.points }, (_, i) => (grid.start + i * grid.stepMs) / 1000),
+    burnRates: Object.fromEntries(
+      windows.map((w) => [formatDuration(w), ratios(w).map((r) => (r === null ? null : r / budget))]),
+    ),
+    budgetRemaining: ratios(slo.periodMs).map((r) => (r === null ? null : 1 - r / budget)),
+    sources,
+    tiers: slo.alerting.tiers.map((tier) => ({
+      tier: tier.name,
+      severity: tier.severity,
+      factor: tierFacts(tier, slo.periodMs, slo.objective).factor,
+      longWindow: formatDuration(tier.longMs),
+      shortWindow: formatDuration(tier.shortMs),
+    })),
+    errors: [...new Set(outcomes.flatMap((o) => ('error' in o ? [o.error.message] : [])))],
+  };
+}
+
+/** Reads one SLO's history; rejects (or honours `signal`) when Prometheus cannot tell. */
+export type SloHistoryProvider = (
+  slo: Slo,
+  request: HistoryRequest,
+  signal: AbortSignal,
+) => Promise<SloHistory>;
+
+// A chart's newest point moves once a step (a minute at least); reloads within that see the same.
+const CACHE_MS = 30_000;
+
+/**
+ * The SLO page's history, with a brief cache. While the evaluator finds Prometheus down (`down()`
+ * returns why), the answer is that, at once, instead of another wait for a timeout.
+ */
+export function sloHistoryFrom(client: PrometheusClient, down: () => string | undefined): SloHistoryProvider {
+  const cached = briefCache<SloHistory>(CACHE_MS, 100);
+  return (slo, request, signal) => {
+    const reason = down();
+    if (reason) return Promise.reject(new Error(reason));
+    const key = JSON.stringify([keyOf(slo), request.range, request.group ?? null]);
+    return Promise.race([cached(key, () => fetchHistory(client, slo, request)), aborted(signal)]);
+  };
+}

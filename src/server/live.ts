@@ -1,0 +1,264 @@
+import { byUrgency } from '../evaluator/evaluate.ts';
+import type { EvaluatorReport } from '../evaluator/evaluator.ts';
+import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator/format.ts';
+import { DEFAULT_RANGE, HISTORY_RANGES, type HistoryRequest, isHistoryRange } from '../evaluator/history.ts';
+import type { GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
+import { tierFacts } from '../policy/burn.ts';
+import { formatDuration, humanDuration } from '../policy/duration.ts';
+import { sloPath, tierPath } from '../runbooks/context.ts';
+import { formatLabels } from '../runbooks/render.ts';
+import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+import { isoTime } from './alert-views.ts';
+import type { Links } from './links.ts';
+
+/**
+ * The evaluator's latest numbers as page views: `/` sorted by budget left, and the SLO page's
+ * current numbers and chart settings. Pure: a report and the request in, plain values out for the
+ * mustache views, which escape each one. Mustache looks a missing key up in the enclosing
+ * context, so every optional value is a key set to null.
+ */
+
+// A groupBy SLO with hundreds of tenants: the most urgent few are offered as charts, then a count.
+const GROUPS_OFFERED = 5;
+const UNKNOWN = 'no data';
+
+export interface Banner {
+  kind: 'failed' | 'starting' | 'partial';
+  title: string;
+  detail: string;
+  /** When the numbers shown are from; null when that is now. */
+  since: string | null;
+}
+
+function when(iso: string, now: number): string {
+  const ms = Date.parse(iso);
+  return `${isoTime(ms)} (${humanDuration(Math.max(0, now - ms))} ago)`;
+}
+
+/** What the page must say before any number: Prometheus down, not asked yet, or partly answering. */
+export function evaluationBanner(report: EvaluatorReport, now: number): Banner | null {
+  if (report.state === 'failed') {
+    const success = report.lastSuccessAt
+      ? `Last successful evaluation: ${when(report.lastSuccessAt, now)}.`
+      : 'No evaluation has succeeded since burnbook started.';
+    const numbers = report.evaluatedAt
+      ? ` The numbers below are from ${when(report.evaluatedAt, now)}.`
+      : ' No numbers are known yet.';
+    return {
+      kind: 'failed',
+      title: 'Prometheus is not answering',
+      detail: report.error?.message ?? 'The last evaluation failed.',
+      since: `${success}${numbers}`,
+    };
+  }
+  if (report.state === 'starting') {
+    return {
+      kind: 'starting',
+      title: 'First evaluation running',
+      detail: `burnbook is asking Prometheus at ${report.prometheusUrl}; reload in a few seconds for live numbers.`,
+      since: null,
+    };
+  }
+  if (report.state === 'partial') {
+    return {
+      kind: 'partial',
+      title: 'Some numbers are unknown',
+      detail: `Prometheus answered, but some queries failed: ${report.error?.message ?? 'no detail'}`,
+      since: null,
+    };
+  }
+  return null;
+}
+
+export function statusOf(report: EvaluatorReport, slo: Slo): SloStatus | undefined {
+  return report.slos.find((s) => s.service === slo.service && s.slo === slo.name);
+}
+
+/** The tier's alert as people name it: firing and pending from the evaluator's `for`, else burning. */
+function tierState(tier: TierStatus): 'firing' | 'pending' | 'burning' | 'quiet' | 'unknown' {
+  if (tier.state === 'firing' || tier.state === 'pending') return tier.state;
+  if (tier.burning === null) return 'unknown';
+  return tier.burning ? 'burning' : 'quiet';
+}
+
+function budgetView(group: GroupStatus | undefined) {
+  const left = group?.budgetRemaining ?? null;
+  const exhaustion = group ? exhaustionText(group) : null;
+  return {
+    text: percentText(left) ?? UNKNOWN,
+    level: budgetLevel(left),
+    exhaustion: exhaustion ?? UNKNOWN,
+    /** The same, as a phrase under the number. */
+    outlook:
+      exhaustion === null || exhaustion === 'spent'
+        ? exhaustion
+        : exhaustion === 'never'
+          ? 'not shrinking'
+          : `gone in ${exhaustion}`,
+  };
+}
+
+function burnOver(group: GroupStatus | undefined, windowMs: number): string {
+  return burnText(group?.burnRates[formatDuration(windowMs)] ?? null) ?? UNKNOWN;
+}
+
+function groupedBy(slo: Slo, status: SloStatus | undefined): string | null {
+  if (!slo.groupBy.length) return null;
+  const count = status?.groups.length ?? 0;
+  if (!count) return `no ${slo.groupBy.join(', ')} seen yet`;
+  return `${formatLabels(status?.labels ?? {})}, the most urgent of ${count}`;
+}
+
+function indexRow(slo: Slo, status: SloStatus | undefined, links: Links) {
+  const fastest = slo.alerting.tiers[0];
+  const alerts = (status?.tiers ?? []).flatMap((tier, i) => {
+    const state = tierState(tier);
+    const spec = slo.alerting.tiers[i];
+    if (!spec || (state !== 'firing' && state !== 'pending' && state !== 'burning')) return [];
+    return [{ tier: tier.tier, state, severity: tier.severity, href: links.to(tierPath(slo, spec)) ?? null }];
+  });
+  return {
+    service: slo.service,
+    slo: slo.name,
+    href: links.to(sloPath(slo)) ?? null,
+    description: slo.description ?? null,
+    objective: `${slo.objective}%`,
+    budget: budgetView(status),
+    // Burn now: over 5m, and over the fastest tier's long window (what pages first).
+    burns: [BASE_WINDOW_MS, ...(fastest ? [fastest.longMs] : [])].flatMap((w) => {
+      const rate = burnText(status?.burnRates[formatDuration(w)] ?? null);
+      return rate === null ? [] : [{ window: formatDuration(w), rate }];
+    }),
+    alerts,
+    quiet: alerts.length === 0,
+    group: groupedBy(slo, status),
+    budgetRemaining: status?.budgetRemaining ?? null,
+  };
+}
+
+/** Least budget left first; unknown budgets last, so a quiet gap never hides a spent budget. */
+function byBudgetLeft(a: ReturnType<typeof indexRow>, b: ReturnType<typeof indexRow>): number {
+  const left = (r: typeof a) => r.budgetRemaining ?? Number.POSITIVE_INFINITY;
+  return left(a) - left(b) || `${a.service}/${a.slo}`.localeCompare(`${b.service}/${b.slo}`);
+}
+
+/** `/` with live numbers: every SLO in one table, least budget left first. */
+export function liveIndex(slos: readonly Slo[], report: EvaluatorReport, links: Links, now: number) {
+  const rows = slos.map((slo) => indexRow(slo, statusOf(report, slo), links));
+  return { banner: evaluationBanner(report, now), rows: rows.sort(byBudgetLeft) };
+}
+
+const GROUP_PARAM = 'group.';
+
+/**
+ * Which range and group the SLO page charts, from its query string (`?range=7d&group.tenant=acme`):
+ * a group only when every groupBy label is given, so a half-typed URL falls back to the default.
+ */
+export function chartRequest(slo: Slo, query: Record<string, unknown>): HistoryRequest {
+  const range = isHistoryRange(query.range) ? query.range : DEFAULT_RANGE;
+  const values = slo.groupBy.map((l) => query[`${GROUP_PARAM}${l}`]);
+  if (!slo.groupBy.length || !values.every((v) => typeof v === 'string')) return { range };
+  return { range, group: Object.fromEntries(slo.groupBy.map((l, i) => [l, values[i] as string])) };
+}
+
+export function chartQuery(request: HistoryRequest): string {
+  const params = new URLSearchParams({ range: request.range });
+  for (const [label, value] of Object.entries(request.group ?? {}))
+    params.set(`${GROUP_PARAM}${label}`, value);
+  return params.toString();
+}
+
+/** The SLO's chart data (routes/live.ts), under the API like `/api/v1/slos`. */
+export function historyPath(slo: Pick<Slo, 'service' | 'name'>): string {
+  return `/api/v1/slos/${slo.service}/${slo.name}/history`;
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+}
+
+/**
+ * The SLO page's live part: the numbers of the group shown (the one asked for, or the most urgent),
+ * each tier's state, the groups on offer and where the charts' data comes from.
+ */
+export function sloLive(
+  slo: Slo,
+  report: EvaluatorReport,
+  asked: HistoryRequest,
+  links: Links,
+  now: number,
+  /** Why the page cannot draw charts whatever Prometheus says (no chart library); null if it can. */
+  noCharts: string | null,
+) {
+  const status = statusOf(report, slo);
+  const askedGroup = asked.group;
+  const group = askedGroup ? status?.groups.find((g) => sameLabels(g.labels, askedGroup)) : status;
+  // The most urgent group is what the evaluator leads with; charting it keeps page and numbers in step.
+  const shown: HistoryRequest =
+    askedGroup || !slo.groupBy.length || !status?.groups.length
+      ? asked
+      : { range: asked.range, group: status.labels };
+  const self = (request: HistoryRequest) => `${links.to(sloPath(slo)) ?? ''}?${chartQuery(request)}`;
+  const ranked = slo.groupBy.length ? byUrgency(status?.groups ?? []) : [];
+  const budgetWindow = formatDuration(slo.periodMs);
+  // Known down: say so where the charts would be, rather than have the page ask and wait.
+  const unavailable =
+    report.state === 'failed'
+      ? `No charts while Prometheus is not answering: ${report.error?.message}`
+      : noCharts;
+  return {
+    banner: evaluationBanner(report, now),
+    evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
+    source: status?.source ?? null,
+    budget: budgetView(group),
+    budgetWindow,
+    burnBase: burnOver(group, BASE_WINDOW_MS),
+    windows: Object.entries(group?.burnRates ?? {}).map(([window, rate]) => ({
+      window,
+      errorRatio: percentText(group?.errorRatios[window] ?? null) ?? UNKNOWN,
+      burn: burnText(rate) ?? UNKNOWN,
+    })),
+    tiers: slo.alerting.tiers.map((tier, i) => {
+      const current = group?.tiers[i];
+      return {
+        tier: tier.name,
+        severity: tier.severity,
+        href: links.to(tierPath(slo, tier)) ?? null,
+        state: current ? tierState(current) : 'unknown',
+        longWindow: formatDuration(tier.longMs),
+        shortWindow: formatDuration(tier.shortMs),
+        long: burnOver(group, tier.longMs),
+        short: burnOver(group, tier.shortMs),
+        factor: burnText(tierFacts(tier, slo.periodMs, slo.objective).factor),
+      };
+    }),
+    group: shown.group ? formatLabels(shown.group) : null,
+    groupMissing: Boolean(askedGroup && !group),
+    groups: ranked.slice(0, GROUPS_OFFERED).map((g) => ({
+      label: formatLabels(g.labels),
+      href: self({ range: asked.range, group: g.labels }),
+      current: Boolean(shown.group && sameLabels(g.labels, shown.group)),
+      budget: percentText(g.budgetRemaining) ?? UNKNOWN,
+    })),
+    moreGroups: ranked.length > GROUPS_OFFERED ? ranked.length - GROUPS_OFFERED : null,
+    charts: {
+      unavailable,
+      historyHref: unavailable ? null : `${links.to(historyPath(slo)) ?? ''}?${chartQuery(shown)}`,
+      ranges: HISTORY_RANGES.map((range) => ({
+        range,
+        href: self({ ...shown, range }),
+        current: range === asked.range,
+      })),
+      tiers: slo.alerting.tiers.map((tier) => ({
+        tier: tier.name,
+        severity: tier.severity,
+        longWindow: formatDuration(tier.longMs),
+        shortWindow: formatDuration(tier.shortMs),
+      })),
+      budgetWindow,
+    },
+  };
+}
+
+export type SloLive = ReturnType<typeof sloLive>;
+export type LiveIndex = ReturnType<typeof liveIndex>;

@@ -1,0 +1,208 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { tierFacts } from '../../src/policy/burn.ts';
+import { alertmanagerFile, ruleFiles } from '../../src/rules/output.ts';
+import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { startBurnbook } from '../support/burnbook.ts';
+import { type RunningExporter, startExporter } from '../support/exporter.ts';
+import { freePort } from '../support/ports.ts';
+import type { RunningServer } from '../support/process.ts';
+import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
+import { slosFrom } from '../support/promtool-scenario.ts';
+
+/**
+ * The whole path on 127.0.0.1: an exporter the test steers, Prometheus with the rules burnbook generates,
+ * Alertmanager with the snippet burnbook generates (plus the bearer token its webhook requires), and
+ * `burnbook serve`. The error ratio goes over the fast tier's threshold: the alert arrives, is stored,
+ * linked to its runbook page, shown on /alerts, with evidence from Prometheus; the errors stop: resolved.
+ *
+ * burnbook measures no window shorter than 5m, so the test tier is as fast as that allows: 2.5% of a
+ * 1-day budget within 6m (burn factor 2.5% × 1d / 6m = 6), confirmed over 5m, for 1s. At a 90% objective
+ * (budget 0.1) it fires above an error ratio of 0.6. Before the burn the exporter counts 20 good
+ * requests a second; during it, 50 failing ones: the 5m ratio passes 0.6 after a few seconds of that.
+ * Recovery floods the windows with good requests, so the ratio drops under 0.6 within seconds.
+ */
+
+const SPEC = `
+apiVersion: burnbook/v1
+service: shop
+scrapeInterval: 1s
+slos:
+  - name: checkout
+    objective: 90
+    period: 1d
+    sli:
+      ratio:
+        errors: shop_requests_total{job="shop",code=~"5.."}
+        total: shop_requests_total{job="shop"}
+    groupBy: [region]
+    breakdown: [code]
+    alerting:
+      tiers:
+        - {name: fast, severity: page, budgetPercent: 2.5, long: 6m, short: 5m, for: 1s}
+`;
+const [slo] = slosFrom(SPEC);
+if (!slo) throw new Error('spec did not load');
+const TOKEN = 'e2e-webhook-token';
+const RUNBOOK = '/runbooks/shop/checkout-fast-burn';
+
+let exporter: RunningExporter;
+let prometheus: RunningPrometheus;
+let alertmanager: RunningAlertmanager;
+let burnbook: RunningServer;
+
+interface ApiAlert {
+  id: number;
+  status: string;
+  labels: Record<string, string>;
+  runbook: { path: string } | null;
+  slo: { path: string } | null;
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'burnbook-e2e-alerts-'));
+  const port = await freePort();
+  const externalUrl = `http://127.0.0.1:${port}`;
+
+  exporter = await startExporter([
+    { name: 'shop_requests_total', labels: { job: 'shop', region: 'eu', code: '200' }, perSecond: 20 },
+    { name: 'shop_requests_total', labels: { job: 'shop', region: 'eu', code: '500' }, perSecond: 0 },
+  ]);
+
+  const snippet = parse(alertmanagerFile([slo], externalUrl));
+  for (const receiver of snippet.receivers) {
+    for (const webhook of receiver.webhook_configs) {
+      webhook.http_config = { authorization: { type: 'Bearer', credentials: TOKEN } };
+    }
+  }
+  alertmanager = await startAlertmanager({
+    configYaml: stringify({
+      route: {
+        receiver: 'null',
+        group_by: ['slo_service', 'slo'],
+        group_wait: '1s',
+        group_interval: '1s',
+        repeat_interval: '1h',
+        routes: snippet.route.routes,
+      },
+      receivers: [{ name: 'null' }, ...snippet.receivers],
+      inhibit_rules: snippet.inhibit_rules,
+    }),
+  });
+
+  const ruleFile = join(dir, 'shop.yaml');
+  const rules = ruleFiles([slo], { externalUrl }).find((f) => f.kind === 'rules');
+  writeFileSync(ruleFile, rules?.content ?? '');
+  prometheus = await startPrometheus({
+    ruleFiles: [ruleFile],
+    scrapeTargets: [exporter.target],
+    alertmanagerUrl: alertmanager.url,
+  });
+
+  const specFile = join(dir, 'shop-slos.yaml');
+  writeFileSync(specFile, SPEC);
+  burnbook = await startBurnbook({
+    specs: [specFile],
+    dataDir: join(dir, 'data'),
+    port,
+    args: ['--prometheus-url', prometheus.url, '--webhook-bearer-token', TOKEN],
+  });
+});
+
+afterAll(async () => {
+  await burnbook?.stop();
+  await Promise.all([prometheus?.stop(), alertmanager?.stop()]);
+  await exporter?.close();
+});
+
+async function get(path: string): Promise<string> {
+  const response = await fetch(`${burnbook.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+  expect(response.status, path).toBe(200);
+  return response.text();
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await sleep(250);
+  }
+}
+
+const shopAlerts = async () =>
+  (JSON.parse(await get('/api/v1/alerts?service=shop')) as { alerts: ApiAlert[] }).alerts;
+
+describe('an SLO burning through the real stack', () => {
+  it('the test tier fires above 0.6, as the spec comment says', () => {
+    const tier = slo.alerting.tiers[0];
+    if (!tier) throw new Error('no tier');
+    expect(tierFacts(tier, slo.periodMs, slo.objective)).toMatchObject({ factor: 6, threshold: 0.6 });
+  });
+
+  it('a burn arrives as a stored, linked alert with evidence, and resolves when the errors stop', async () => {
+    // A few healthy scrapes first, so the ratio is known to be 0 before the burn.
+    await until(
+      'the 5m error ratio to be recorded',
+      async () => {
+        const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent('slo:sli_error:ratio_rate5m{slo_service="shop"}')}`;
+        const body = (await (await fetch(url)).json()) as { data: { result: unknown[] } };
+        return body.data.result.length;
+      },
+      (n) => n > 0,
+      30_000,
+    );
+    expect(await shopAlerts()).toEqual([]);
+
+    const burnStarted = Date.now();
+    exporter.setRates([0, 50]);
+    const [firing] = await until('the alert to arrive', shopAlerts, (a) => a[0]?.status === 'firing', 60_000);
+    const arrivedAfter = Date.now() - burnStarted;
+    expect(firing?.labels).toMatchObject({ alertname: 'checkout-fast-burn', region: 'eu', severity: 'page' });
+    expect(firing?.runbook).toEqual({ path: RUNBOOK });
+    expect(firing?.slo?.path).toBe('/slos/shop/checkout');
+
+    const list = await get('/alerts?status=firing');
+    expect(list).toContain(`>checkout-fast-burn</a>`);
+    expect(list).toContain('href="runbooks&#x2F;shop&#x2F;checkout-fast-burn"');
+    const runbook = await get(RUNBOOK);
+    const section = runbook.slice(runbook.indexOf('<h2 id="alerts">'));
+    expect(section).toContain('<h3>Firing now</h3>');
+    expect(section).toContain(`alerts&#x2F;${firing?.id}`);
+
+    // Evidence: the first-look queries, narrowed to region="eu", run once against the real Prometheus.
+    const page = await until(
+      'evidence from Prometheus',
+      () => get(`/alerts/${firing?.id}`),
+      (html) => html.includes('<section class="evidence">'),
+      20_000,
+    );
+    const confirm = page.slice(page.indexOf('<h3>Confirm: error ratio over 5m</h3>'));
+    const value = /<code>\{region&#x3D;&quot;eu&quot;\}<\/code><\/td><td class="num">([\d.]+)<\/td>/.exec(
+      confirm,
+    );
+    expect(Number(value?.[1])).toBeGreaterThan(0.6);
+    expect(page).toContain('<h3>Scope: share of errors by code</h3>');
+    expect(page).not.toContain('did not answer');
+    const metrics = await get('/metrics');
+    expect(metrics).toMatch(/burnbook_alerts_firing\{severity="page"\} 1\n/);
+    expect(metrics).toMatch(/burnbook_webhook_requests_total\{outcome="unauthorized"\} 0\n/);
+
+    const recoveryStarted = Date.now();
+    exporter.setRates([2000, 0]);
+    await until('the alert to resolve', shopAlerts, (a) => a[0]?.status === 'resolved', 60_000);
+    const resolvedAfter = Date.now() - recoveryStarted;
+    const timeline = await get(`/alerts/${firing?.id}`);
+    expect(timeline).toMatch(/started firing<\/li>\s*<li><time [^>]*>[^<]*<\/time> resolved<\/li>/);
+    expect(await get('/alerts?status=firing')).toContain('Nothing is firing that matches these filters.');
+    console.log(
+      `alert arrived ${arrivedAfter} ms after the burn started; resolved ${resolvedAfter} ms after it stopped`,
+    );
+  });
+});
