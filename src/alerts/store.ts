@@ -95,7 +95,9 @@ const DEFAULT_LIST_LIMIT = 100;
 /** Opens (creating and migrating as needed) `<dataDir>/burnbook.sqlite`. */
 export function openAlertStore(dataDir: string) {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'burnbook.sqlite'));
+  // Wait at most 250 ms for another writer's lock: better-sqlite3 blocks the whole process while it
+  // waits, so a long wait would freeze the webhook; a quick SQLITE_BUSY becomes a 503 Alertmanager retries.
+  const db = new Database(join(dataDir, 'burnbook.sqlite'), { timeout: 250 });
   try {
     configure(db);
     migrate(db);

@@ -1,6 +1,7 @@
 import type { AlertSettings } from '../alerts/plugin.ts';
 import { parseBasicAuth } from '../alerts/webhook-auth.ts';
-import { formatDuration, parseDuration } from '../policy/duration.ts';
+import { formatDuration } from '../policy/duration.ts';
+import { durationFlag } from './duration-flag.ts';
 
 /** The flags of `serve` for the alert history and its webhook. */
 export interface AlertFlags {
@@ -12,10 +13,8 @@ export interface AlertFlags {
 
 /** Settings from the flags, or a message for the user saying what is wrong with them. */
 export function alertSettings(flags: AlertFlags): AlertSettings | string {
-  const retentionMs = parseDuration(flags.retention);
-  if (retentionMs === undefined) {
-    return `--retention ${JSON.stringify(flags.retention)} is not a duration such as 90d or 12w`;
-  }
+  const retentionMs = durationFlag('--retention', flags.retention, '90d or 12w');
+  if (typeof retentionMs === 'string') return retentionMs;
   const basicAuth = flags.webhookBasicAuth === undefined ? undefined : parseBasicAuth(flags.webhookBasicAuth);
   if (flags.webhookBasicAuth !== undefined && basicAuth === undefined) {
     return '--webhook-basic-auth expects user:password (the user must not be empty)';

@@ -1,8 +1,9 @@
 import { defaultStepMs } from '../backtest/plan.ts';
 import { type Backtest, backtest } from '../backtest/run.ts';
-import { humanDuration, parseDuration } from '../policy/duration.ts';
+import { humanDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { createPrometheusClient, PrometheusError } from '../prometheus/client.ts';
+import { durationFlag } from './duration-flag.ts';
 import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
 import { type Cell, table } from './table.ts';
 import { EXIT, paint, progress } from './terminal.ts';
@@ -57,16 +58,17 @@ function rows(result: Backtest): Cell[][] {
 export async function backtestCommand(paths: string[], opts: BacktestCommandOptions): Promise<void> {
   const clientOptions = prometheusClientOptions(opts);
   const days = Number(opts.days);
-  const stepMs = opts.step === undefined ? defaultStepMs(days) : parseDuration(opts.step);
+  const stepMs =
+    opts.step === undefined ? defaultStepMs(days) : durationFlag('--step', opts.step, '1m or 5m');
   const usage =
     typeof clientOptions === 'string'
       ? clientOptions
       : !(days > 0)
         ? `--days ${JSON.stringify(opts.days)} is not a positive number of days`
-        : stepMs === undefined
-          ? `--step ${JSON.stringify(opts.step)} is not a duration such as 1m or 5m`
+        : typeof stepMs === 'string'
+          ? stepMs
           : undefined;
-  if (usage || typeof clientOptions === 'string' || stepMs === undefined) {
+  if (usage || typeof clientOptions === 'string' || typeof stepMs === 'string') {
     console.error(usage);
     process.exitCode = EXIT.usage;
     return;

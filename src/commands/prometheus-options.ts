@@ -1,5 +1,5 @@
-import { parseDuration } from '../policy/duration.ts';
 import type { PrometheusClientOptions } from '../prometheus/client.ts';
+import { durationFlag } from './duration-flag.ts';
 
 /** The flags every command that asks Prometheus shares (`status`, `backtest`, `serve`). */
 export interface PrometheusFlags {
@@ -15,10 +15,8 @@ const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/;
 /** Client options from the flags, or a message for the user saying what is wrong with them. */
 export function prometheusClientOptions(flags: PrometheusFlags): PrometheusClientOptions | string {
   if (!flags.prometheusUrl) return 'Give Prometheus with --prometheus-url URL (or BURNBOOK_PROMETHEUS_URL).';
-  const timeoutMs = parseDuration(flags.prometheusTimeout);
-  if (timeoutMs === undefined) {
-    return `--prometheus-timeout ${JSON.stringify(flags.prometheusTimeout)} is not a duration such as 10s or 1m`;
-  }
+  const timeoutMs = durationFlag('--prometheus-timeout', flags.prometheusTimeout, '10s or 1m');
+  if (typeof timeoutMs === 'string') return timeoutMs;
   const headers: Record<string, string> = {};
   for (const line of (flags.prometheusHeader ?? []).flatMap((h) => h.split('\n')).filter((h) => h.trim())) {
     const match = HEADER.exec(line.trim());

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { WEBHOOK_PATH } from '../alerts/receiver.ts';
-import { parseDuration } from '../policy/duration.ts';
 import { buildApp } from '../server/app.ts';
 import { type AlertFlags, alertSettings, describeAlertSettings } from './alert-options.ts';
+import { durationFlag } from './duration-flag.ts';
 import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
 import { EXIT, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
@@ -19,10 +19,8 @@ export interface ServeOptions extends PrometheusFlags, AlertFlags {
 
 /** The evaluator's settings from the flags, or a message saying what is wrong with them. */
 function evaluationSettings(opts: ServeOptions) {
-  const evaluationIntervalMs = parseDuration(opts.evaluationInterval);
-  if (evaluationIntervalMs === undefined) {
-    return `--evaluation-interval ${JSON.stringify(opts.evaluationInterval)} is not a duration such as 30s or 1m`;
-  }
+  const evaluationIntervalMs = durationFlag('--evaluation-interval', opts.evaluationInterval, '30s or 1m');
+  if (typeof evaluationIntervalMs === 'string') return evaluationIntervalMs;
   if (!opts.prometheusUrl) return { evaluationIntervalMs };
   const client = prometheusClientOptions(opts);
   if (typeof client === 'string') return client;

@@ -14,12 +14,12 @@ type Unit = keyof typeof UNIT_MS;
 const DURATION = /^(?:\d+(?:ms|[smhdwy]))+$/;
 const PART = /(\d+)(ms|[smhdwy])/g;
 
-/** Milliseconds for a Prometheus duration string, or undefined when it is not one. */
+/** Milliseconds for a Prometheus duration string (`0s` is 0), or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
   if (!DURATION.test(text)) return undefined;
   let ms = 0;
   for (const [, n, unit] of text.matchAll(PART)) ms += Number(n) * UNIT_MS[unit as Unit];
-  return ms > 0 ? ms : undefined;
+  return ms;
 }
 
 // Days at most: `28d` reads better than `4w` in rule names and pages.

@@ -10,14 +10,20 @@ const name = z
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected lowercase letters, digits, _ and - (e.g. checkout-api)');
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name');
 const labels = z.record(labelName, z.string());
+/** A window or period: a Prometheus duration longer than zero. */
 export const duration = z
   .string()
-  .refine((s) => parseDuration(s) !== undefined, 'expected a Prometheus duration such as 5m, 1h or 30d');
+  .refine((s) => (parseDuration(s) ?? 0) > 0, 'expected a Prometheus duration such as 5m, 1h or 30d');
+
+/** A `for`: zero is allowed and means "fire at once". */
+const forDuration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, 'expected a Prometheus duration such as 0s, 2m or 1h');
 
 /** A tier: a default's name, or an object. An object named like a default overrides its fields. */
 export const tierRefSchema = z.union([
   z.string(),
-  tierSchema.extend({ long: duration, short: duration, for: duration }).partial().required({ name: true }),
+  tierSchema.extend({ long: duration, short: duration, for: forDuration }).partial().required({ name: true }),
 ]);
 
 export const alertingSchema = z
