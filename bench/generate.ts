@@ -7,7 +7,7 @@
  * largest generate to bench-profiles/)
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { bytes, flags, median, ms, numberFlag, printTable, progress, tempDir, times } from './support.ts';
@@ -102,13 +102,13 @@ interface Run {
 }
 
 /** Wall time and the largest resident set of the child (and its children: promtool), from GNU time. */
-async function measure(args: string[]): Promise<Run> {
+async function measure(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   const useTime = existsSync(TIME);
   const started = process.hrtime.bigint();
   const { stderr } = await promisify(execFile)(
     useTime ? TIME : process.execPath,
     useTime ? ['-v', process.execPath, ...args] : args,
-    { maxBuffer: 64 * 1024 * 1024 },
+    { maxBuffer: 64 * 1024 * 1024, env },
   ).catch((error: { stderr?: string; message: string }) => {
     throw new Error(`${args.join(' ')} failed: ${error.stderr?.slice(-2000) || error.message}`);
   });
@@ -117,10 +117,26 @@ async function measure(args: string[]): Promise<Run> {
   return { seconds, maxRssBytes: rss ? Number(rss[1]) * 1024 : Number.NaN };
 }
 
-async function best(repeat: number, args: string[]): Promise<Run> {
+/** Median time and largest memory of `repeat` runs; `args` may differ per run (a fresh output dir). */
+async function best(repeat: number, args: (run: number) => string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   const runs: Run[] = [];
-  for (let i = 0; i < repeat; i++) runs.push(await measure(args));
-  return { seconds: median(runs.map((r) => r.seconds)), maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes)) };
+  for (let i = 0; i < repeat; i++) runs.push(await measure(args(i), env));
+  return {
+    seconds: median(runs.map((r) => r.seconds)),
+    maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes)),
+  };
+}
+
+// generate checks its rule files with the promtool it finds on PATH, and skips the check without one.
+const WITHOUT_PROMTOOL = { ...process.env, PATH: '/nonexistent' };
+
+interface Result {
+  files: number;
+  parse: Run;
+  validate: Run;
+  generate: Run;
+  withoutPromtool: Run;
+  unchanged: Run;
 }
 
 export async function generateBench(args: string[]): Promise<void> {
@@ -133,7 +149,7 @@ export async function generateBench(args: string[]): Promise<void> {
 
   // One SLO first: what every run pays before the first SLO (Node, the loader, the modules, promtool).
   const all = [1, ...sizes];
-  const results = new Map<number, { files: number; parse: Run; validate: Run; generate: Run }>();
+  const results = new Map<number, Result>();
   // The loader compiles TypeScript on first use and caches it; a throwaway run keeps that out of the figures.
   await measure([BIN, '--help']).catch(() => undefined);
   for (const size of all) {
@@ -141,10 +157,21 @@ export async function generateBench(args: string[]): Promise<void> {
     const files = writeSpecs(specs, size, perFile);
     const out = join(dir, `out-${size}`);
     progress(`generate: ${size} SLOs in ${files} files, ${repeat} runs each`);
-    const parse = await best(repeat, ['--import', 'tsx', PARSE_ONLY, specs]);
-    const validate = await best(repeat, [BIN, 'validate', specs]);
-    const generate = await best(repeat, [BIN, 'generate', specs, '--out', out]);
-    results.set(size, { files, parse, validate, generate });
+    const parse = await best(repeat, () => ['--import', 'tsx', PARSE_ONLY, specs]);
+    const validate = await best(repeat, () => [BIN, 'validate', specs]);
+    // Into an empty directory each time: a second run into the same one finds nothing to write.
+    const generate = await best(repeat, (i) => [BIN, 'generate', specs, '--out', `${out}-${i}`]);
+    const withoutPromtool = await best(
+      repeat,
+      (i) => [BIN, 'generate', specs, '--out', `${out}-bare-${i}`],
+      WITHOUT_PROMTOOL,
+    );
+    const unchanged = await best(repeat, () => [BIN, 'generate', specs, '--out', `${out}-0`]);
+    for (let i = 0; i < repeat; i++) {
+      rmSync(`${out}-${i}`, { recursive: true, force: true });
+      rmSync(`${out}-bare-${i}`, { recursive: true, force: true });
+    }
+    results.set(size, { files, parse, validate, generate, withoutPromtool, unchanged });
   }
 
   if (options.has('profile')) {
@@ -162,9 +189,11 @@ export async function generateBench(args: string[]): Promise<void> {
     progress(`CPU profile of generate at ${largest} SLOs in ${profiles}/ (open in Chrome DevTools)`);
   }
 
-  const one = results.get(1) as { parse: Run; validate: Run; generate: Run };
-  const perSlo = (run: Run, fixed: Run, size: number) =>
-    size > 1 ? `${(((run.seconds - fixed.seconds) / (size - 1)) * 1000).toFixed(2)} ms` : '-';
+  const one = results.get(1) as Result;
+  const perSlo = (pick: (r: Result) => Run, size: number) =>
+    size > 1
+      ? `${(((pick(results.get(size) as Result).seconds - pick(one).seconds) / (size - 1)) * 1000).toFixed(2)} ms`
+      : '-';
   printTable({
     title: `generate and validate at scale (${perFile} SLOs per file; median of ${repeat} runs; 2 cores)`,
     columns: [
@@ -173,32 +202,34 @@ export async function generateBench(args: string[]): Promise<void> {
       'read+parse YAML',
       'validate',
       'generate',
+      'generate w/o promtool',
+      'regenerate, unchanged',
       'generate ÷ parse',
       'validate ÷ generate',
-      'generate per SLO',
-      'validate per SLO',
       'generate peak RSS',
       'validate peak RSS',
     ],
     rows: all.map((size) => {
-      const r = results.get(size) as { files: number; parse: Run; validate: Run; generate: Run };
+      const r = results.get(size) as Result;
       return [
         String(size),
         String(r.files),
         ms(r.parse.seconds),
         ms(r.validate.seconds),
         ms(r.generate.seconds),
+        ms(r.withoutPromtool.seconds),
+        ms(r.unchanged.seconds),
         times(r.generate.seconds, r.parse.seconds),
-        `${(r.validate.seconds / r.generate.seconds).toFixed(2)}`,
-        perSlo(r.generate, one.generate, size),
-        perSlo(r.validate, one.validate, size),
+        (r.validate.seconds / r.generate.seconds).toFixed(2),
         bytes(r.generate.maxRssBytes),
         bytes(r.validate.maxRssBytes),
       ];
     }),
     notes: [
-      'per SLO: (time at N − time at 1 SLO) ÷ (N − 1); constant down the column means linear growth',
-      'peak RSS: GNU time "Maximum resident set size" of the child, promtool included (generate runs promtool check rules)',
+      'generate: into an empty directory, checked with promtool check rules (as users run it when promtool is installed)',
+      'generate w/o promtool: the same with promtool not on PATH, so burnbook skips the check: its own cost',
+      'regenerate, unchanged: again into the same directory; nothing to write, nothing to check',
+      'peak RSS: GNU time "Maximum resident set size" of the child and its children (promtool)',
       (() => {
         const largest = results.get(Math.max(...sizes));
         if (!largest) return '';
@@ -206,5 +237,18 @@ export async function generateBench(args: string[]): Promise<void> {
         return `target at ${Math.max(...sizes)} SLOs: generate < 5 s and < 500 MB: ${ok ? 'met' : 'MISSED'}`;
       })(),
     ],
+  });
+
+  printTable({
+    title: 'Growth: time per SLO beyond the first ((time at N − time at 1 SLO) ÷ (N − 1))',
+    columns: ['SLOs', 'read+parse YAML', 'validate', 'generate', 'generate w/o promtool'],
+    rows: sizes.map((size) => [
+      String(size),
+      perSlo((r) => r.parse, size),
+      perSlo((r) => r.validate, size),
+      perSlo((r) => r.generate, size),
+      perSlo((r) => r.withoutPromtool, size),
+    ]),
+    notes: ['constant down a column means time grows linearly with the number of SLOs'],
   });
 }

@@ -154,7 +154,9 @@ export class Counters {
     this.origin = now - days * DAY - HOUR;
     this.horizon = now + extraSeconds;
     const steps = (this.horizon - this.origin) / stepSeconds + 1;
-    this.diurnal = Float64Array.from({ length: steps }, (_, k) => this.traffic(this.origin + k * stepSeconds));
+    this.diurnal = Float64Array.from({ length: steps }, (_, k) =>
+      this.traffic(this.origin + k * stepSeconds),
+    );
     this.profiles = slos.map((slo) => errorProfile(slo, now));
     this.errorSums = slos.map(() => new Float64Array(steps));
     this.totalSums = slos.map(() => new Float64Array(steps));
@@ -182,7 +184,8 @@ export class Counters {
   private increment(sloIndex: number, s: Series, t: number, traffic: number): number {
     const p = this.profiles[sloIndex] as ErrorProfile;
     const e = t > p.from && t <= p.to ? p.high : p.base;
-    const share = s.code === '200' ? 0.97 - e : s.code === '404' ? 0.03 : s.code === '500' ? 0.7 * e : 0.3 * e;
+    const share =
+      s.code === '200' ? 0.97 - e : s.code === '404' ? 0.03 : s.code === '500' ? 0.7 * e : 0.3 * e;
     // Stochastic rounding: whole requests, and the expected count stays exact.
     return Math.floor(s.requestsPerSecond * traffic * share + unit(s.id, t));
   }
@@ -192,7 +195,8 @@ export class Counters {
    * as OpenMetrics lines, series by series as the format wants. Returns the number of samples.
    */
   advance(sloIndex: number, from: number, until: number, write?: (chunk: string) => void): number {
-    if (until > this.horizon) throw new Error(`cannot backfill past ${new Date(this.horizon * 1000).toISOString()}`);
+    if (until > this.horizon)
+      throw new Error(`cannot backfill past ${new Date(this.horizon * 1000).toISOString()}`);
     const errors = this.errorSums[sloIndex] as Float64Array;
     const totals = this.totalSums[sloIndex] as Float64Array;
     const step = this.stepSeconds;
@@ -290,7 +294,8 @@ export function writeOpenMetrics(
     for (const family of ['errors', 'total'] as const) {
       write(`# TYPE slo:sli_${family}:rate5m gauge\n`);
       for (const r of recorded) {
-        for (let i = 0; i < r[family].length; i += 10_000) write(`${r[family].slice(i, i + 10_000).join('\n')}\n`);
+        for (let i = 0; i < r[family].length; i += 10_000)
+          write(`${r[family].slice(i, i + 10_000).join('\n')}\n`);
         samples += r[family].length;
       }
     }

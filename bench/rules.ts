@@ -130,7 +130,9 @@ async function phase(
   cycles: number,
   intervalSeconds: number,
 ): Promise<PhaseResult> {
-  progress(`${label}: loading ${files.length} rule files, waiting for ${cycles + 1} evaluations of each group`);
+  progress(
+    `${label}: loading ${files.length} rule files, waiting for ${cycles + 1} evaluations of each group`,
+  );
   await prometheus.loadRules(files);
   const seen = new Map<string, string[]>();
   const groupSeconds = new Map<string, number[]>();
@@ -158,19 +160,25 @@ async function phase(
       lastEvaluation.set(g.name, Date.parse(g.lastEvaluation) / 1000);
     }
     // CPU is measured from the moment every group is past its warm-up evaluation.
-    if (Number.isNaN(cpuStart) && seen.size === groupCount && [...seen.values()].every((e) => e.length >= 1)) {
+    if (
+      Number.isNaN(cpuStart) &&
+      seen.size === groupCount &&
+      [...seen.values()].every((e) => e.length >= 1)
+    ) {
       cpuStart = await processCpu(prometheus.url);
       wallStart = Date.now();
     }
     const done = [...groupSeconds.values()].filter((d) => d.length >= cycles).length;
     if (groupSeconds.size === groupCount && done === groupCount) break;
-    if (Date.now() > deadline) throw new Error(`${label}: only ${done} of ${groupCount} groups ran ${cycles} times`);
+    if (Date.now() > deadline)
+      throw new Error(`${label}: only ${done} of ${groupCount} groups ran ${cycles} times`);
     await sleep(1000);
   }
   const cpuSeconds = (await processCpu(prometheus.url)) - cpuStart;
   const wallSeconds = (Date.now() - wallStart) / 1000;
   const samples = await metrics(prometheus.url);
-  const ours = (s: { labels: Record<string, string> }) => files.some((f) => s.labels.rule_group?.startsWith(`${f};`));
+  const ours = (s: { labels: Record<string, string> }) =>
+    files.some((f) => s.labels.rule_group?.startsWith(`${f};`));
   const missed = samples
     .filter((s) => s.name === 'prometheus_rule_group_iterations_missed_total' && ours(s))
     .reduce((sum, s) => sum + s.value, 0);
@@ -243,7 +251,9 @@ function writeRuleFiles(dir: string, files: Array<{ path: string; content: strin
 }
 
 function pickBlockHours(fromMs: number, toMs: number): number {
-  const fits = BLOCK_HOURS.find((h) => Math.floor(fromMs / (h * 3_600_000)) === Math.floor(toMs / (h * 3_600_000)));
+  const fits = BLOCK_HOURS.find(
+    (h) => Math.floor(fromMs / (h * 3_600_000)) === Math.floor(toMs / (h * 3_600_000)),
+  );
   return fits ?? (BLOCK_HOURS.at(-1) as number);
 }
 
@@ -280,7 +290,9 @@ async function backfill(counters: Counters, dataDir: string, dir: string): Promi
     const file = join(dir, `history-${i}.om`);
     samples += writeOpenMetrics(file, counters, [i], counters.origin, counters.now);
     await pending;
-    progress(`  backfill: SLO ${i + 1}/${counters.slos.length} written, promtool running (${count(samples)} samples so far)`);
+    progress(
+      `  backfill: SLO ${i + 1}/${counters.slos.length} written, promtool running (${count(samples)} samples so far)`,
+    );
     pending = promtoolBackfill(file, dataDir, hours);
   }
   await pending;
@@ -308,9 +320,11 @@ async function waitForMergedBlocks(dataDir: string): Promise<void> {
   for (;;) {
     const list = blocks(dataDir);
     if (!overlapping(list)) return;
-    if (!announced) progress(`Prometheus is merging ${list.length} overlapping blocks (runs about a minute after start)`);
+    if (!announced)
+      progress(`Prometheus is merging ${list.length} overlapping blocks (runs about a minute after start)`);
     announced = true;
-    if (Date.now() > deadline) throw new Error('Prometheus did not merge the backfilled blocks within 30 minutes');
+    if (Date.now() > deadline)
+      throw new Error('Prometheus did not merge the backfilled blocks within 30 minutes');
     await sleep(2000);
   }
 }
@@ -350,13 +364,16 @@ async function compareRatios(
     const time = at.get(b.name) as number;
     for (const w of windowsOf(slo)) {
       const find = (g: RuleGroup, prefix: string) =>
-        g.rules.find((r) => isRecording(r) && r.record === errorRatioRecord(w).replace(/^slo:/, prefix))?.expr;
+        g.rules.find((r) => isRecording(r) && r.record === errorRatioRecord(w).replace(/^slo:/, prefix))
+          ?.expr;
       const ours = await query(url, find(b, 'slo:') as string, time);
       const theirs = await query(url, find(baseline[i] as RuleGroup, 'baseline:') as string, time);
       const diff =
-        Math.abs(Number(ours.result[0]?.value[1]) - Number(theirs.result[0]?.value[1])) / errorBudget(slo.objective);
+        Math.abs(Number(ours.result[0]?.value[1]) - Number(theirs.result[0]?.value[1])) /
+        errorBudget(slo.objective);
       const burnDiff = Number.isNaN(diff) ? Infinity : diff;
-      if (burnDiff >= (worst.get(w)?.burnDiff ?? 0)) worst.set(w, { windowMs: w, service: slo.service, burnDiff });
+      if (burnDiff >= (worst.get(w)?.burnDiff ?? 0))
+        worst.set(w, { windowMs: w, service: slo.service, burnDiff });
     }
   }
   return [...worst.values()];
@@ -435,7 +452,8 @@ export async function rulesBench(args: string[]): Promise<void> {
   const dataDir = join(dir, 'data');
   const bench = benchSlos(workload);
   mkdirSync(join(dir, 'specs'));
-  for (const slo of bench) writeFileSync(join(dir, 'specs', `${slo.service}.yaml`), specYaml(slo, workload.stepSeconds));
+  for (const slo of bench)
+    writeFileSync(join(dir, 'specs', `${slo.service}.yaml`), specYaml(slo, workload.stepSeconds));
   const loaded = loadSpecs([join(dir, 'specs')]);
   if (loaded.errors.length) throw new Error(`bench specs are invalid: ${JSON.stringify(loaded.errors[0])}`);
   const slos = loaded.slos;
@@ -451,7 +469,10 @@ export async function rulesBench(args: string[]): Promise<void> {
   );
   const baselineFiles = writeRuleFiles(
     join(dir, 'baseline'),
-    slos.map((slo, i) => ({ path: `${slo.service}.yaml`, content: stringify({ groups: [baselineGroups[i]] }) })),
+    slos.map((slo, i) => ({
+      path: `${slo.service}.yaml`,
+      content: stringify({ groups: [baselineGroups[i]] }),
+    })),
   );
 
   // History ends on an evaluation boundary, so the backfilled recordings sit where Prometheus would put them.
@@ -463,7 +484,13 @@ export async function rulesBench(args: string[]): Promise<void> {
   // The minutes the backfill took are history too by now; a small second backfill closes the gap.
   const caughtUp = Math.floor(Date.now() / 1000 / workload.stepSeconds) * workload.stepSeconds;
   const gapFile = join(dir, 'gap.om');
-  writeOpenMetrics(gapFile, counters, bench.map((s) => s.index), now, caughtUp);
+  writeOpenMetrics(
+    gapFile,
+    counters,
+    bench.map((s) => s.index),
+    now,
+    caughtUp,
+  );
   await promtoolBackfill(gapFile, dataDir, 2);
   progress(`backfilled ${count(samples)} samples in ${backfillSeconds.toFixed(0)} s`);
 
@@ -484,8 +511,22 @@ export async function rulesBench(args: string[]): Promise<void> {
   await waitForMergedBlocks(dataDir);
   const recordingError = await checkRecordings(prometheus.url, bench, now - 86_400);
 
-  const ours = await phase(prometheus, 'burnbook', burnbookFiles, slos.length, cycles, workload.intervalSeconds);
-  const theirs = await phase(prometheus, 'straightforward', baselineFiles, slos.length, cycles, workload.intervalSeconds);
+  const ours = await phase(
+    prometheus,
+    'burnbook',
+    burnbookFiles,
+    slos.length,
+    cycles,
+    workload.intervalSeconds,
+  );
+  const theirs = await phase(
+    prometheus,
+    'straightforward',
+    baselineFiles,
+    slos.length,
+    cycles,
+    workload.intervalSeconds,
+  );
   // What Prometheus costs with no rules (scraping the exporter), subtracted from each phase's CPU.
   await prometheus.loadRules([]);
   await sleep(workload.intervalSeconds * 1000);
@@ -495,7 +536,13 @@ export async function rulesBench(args: string[]): Promise<void> {
   progress('measuring every rule expression alone (samples read, engine time)');
   const ourCosts = await ruleCosts(prometheus.url, ours);
   const theirCosts = await ruleCosts(prometheus.url, theirs);
-  const diffs = await compareRatios(prometheus.url, slos, burnbookGroups, baselineGroups, ours.lastEvaluation);
+  const diffs = await compareRatios(
+    prometheus.url,
+    slos,
+    burnbookGroups,
+    baselineGroups,
+    ours.lastEvaluation,
+  );
   await prometheus.stop();
 
   const a = summarize('burnbook', ours, ourCosts, idleCpuPerMinute);
@@ -553,7 +600,14 @@ export async function rulesBench(args: string[]): Promise<void> {
     costs.filter((c) => parseDuration(/rate(\w+)$/.exec(c.rule)?.[1] ?? '') === w);
   printTable({
     title: 'Cost by window, all SLOs (the error-ratio rule of each window)',
-    columns: ['window', 'burnbook samples', 'straightforward samples', 'ratio', 'burnbook time', 'straightforward time'],
+    columns: [
+      'window',
+      'burnbook samples',
+      'straightforward samples',
+      'ratio',
+      'burnbook time',
+      'straightforward time',
+    ],
     rows: windows.map((w) => {
       const [x, y] = [perWindow(ourCosts, w), perWindow(theirCosts, w)];
       const sum = (list: RuleCost[], key: 'samples' | 'liveSeconds') => list.reduce((s, c) => s + c[key], 0);
@@ -578,7 +632,15 @@ export async function rulesBench(args: string[]): Promise<void> {
   ] as const;
   printTable({
     title: `Windows of 1d and more (3d, 30d and what reads 30d) in a group evaluated every ${formatDuration(slowSeconds * 1000)}`,
-    columns: ['rules', '30d rule time', '30d rule samples', '≥1d share of time', '≥1d share of samples', 'saved time', 'saved samples'],
+    columns: [
+      'rules',
+      '30d rule time',
+      '30d rule samples',
+      '≥1d share of time',
+      '≥1d share of samples',
+      'saved time',
+      'saved samples',
+    ],
     rows: savings.map(([label, s]) => [
       label,
       ms(s.periodSeconds),
@@ -607,13 +669,23 @@ export async function rulesBench(args: string[]): Promise<void> {
       ['alerts pending or firing, burnbook', String(ours.alerts.size)],
       ['alerts pending or firing, straightforward', String(theirs.alerts.size)],
       ['alerts the scenarios should fire', String(expected.size)],
-      ['same alerts in both', same ? 'yes' : `NO: only burnbook ${onlyOurs.join(', ')}; only straightforward ${onlyTheirs.join(', ')}`],
-      ['burnbook fires what the scenarios should', [...expected].every((x) => ours.alerts.has(x)) && expected.size === ours.alerts.size ? 'yes' : 'no'],
+      [
+        'same alerts in both',
+        same
+          ? 'yes'
+          : `NO: only burnbook ${onlyOurs.join(', ')}; only straightforward ${onlyTheirs.join(', ')}`,
+      ],
+      [
+        'burnbook fires what the scenarios should',
+        [...expected].every((x) => ours.alerts.has(x)) && expected.size === ours.alerts.size ? 'yes' : 'no',
+      ],
       ...diffs.map((d) => [
         `largest burn-rate difference, ${formatDuration(d.windowMs)} window`,
         `${d.burnDiff.toFixed(3)}× (${d.service})`,
       ]),
     ],
-    notes: ['burn-rate difference: |burnbook − straightforward| error ratio at the same instant ÷ error budget'],
+    notes: [
+      'burn-rate difference: |burnbook − straightforward| error ratio at the same instant ÷ error budget',
+    ],
   });
 }

@@ -20,8 +20,12 @@ export interface Table {
 
 /** Numbers right-aligned, words left-aligned, so a column of figures reads at a glance. */
 export function printTable(table: Table): void {
-  const widths = table.columns.map((c, i) => Math.max(c.length, ...table.rows.map((r) => (r[i] ?? '').length)));
-  const numeric = table.columns.map((_, i) => table.rows.every((r) => /^[-\d.,×%<>~ µmsKMGBkx/]*$/.test(r[i] ?? '')));
+  const widths = table.columns.map((c, i) =>
+    Math.max(c.length, ...table.rows.map((r) => (r[i] ?? '').length)),
+  );
+  const numeric = table.columns.map((_, i) =>
+    table.rows.every((r) => /^[-\d.,×%<>~ µmsKMGBkx/]*$/.test(r[i] ?? '')),
+  );
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (numeric[i] && i > 0 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
@@ -106,7 +110,9 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (!sorted.length) return Number.NaN;
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** `--name value` and `--flag` from the arguments after the benchmark's name. */
@@ -130,7 +136,8 @@ export function numberFlag(options: Map<string, string>, name: string, fallback:
   const raw = options.get(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number, got ${raw}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} expects a positive number, got ${raw}`);
   return value;
 }
 

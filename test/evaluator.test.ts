@@ -193,7 +193,10 @@ describe('Prometheus flags', () => {
     });
     expect(prometheusClientOptions({ prometheusTimeout: '10s' })).toMatch(/--prometheus-url/);
     expect(prometheusClientOptions({ prometheusUrl: 'http://p', prometheusTimeout: 'soon' })).toMatch(
-      /not a duration/,
+      /--prometheus-timeout "soon" is not a positive duration/,
+    );
+    expect(prometheusClientOptions({ prometheusUrl: 'http://p', prometheusTimeout: '0s' })).toMatch(
+      /--prometheus-timeout "0s" is not a positive duration/,
     );
     expect(
       prometheusClientOptions({

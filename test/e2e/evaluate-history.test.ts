@@ -11,13 +11,13 @@ import { createPrometheusClient } from '../../src/prometheus/client.ts';
 import { windowsOf } from '../../src/rules/names.ts';
 import type { Slo } from '../../src/spec/model.ts';
 import {
-  counter,
   DAY,
   expectedRatio,
-  gauge,
   HOUR,
   historyToOpenMetrics,
   MINUTE,
+  recordings,
+  requestCounters,
   type SeriesHistory,
   type Timeline,
 } from '../support/history.ts';
@@ -96,40 +96,24 @@ const SCENARIOS: Record<string, Scenario> = {
 };
 
 function rawSeries(name: string, scenario: Scenario): SeriesHistory[] {
-  const metric = `${name}_requests_total`;
-  return scenario.groups.flatMap((g) => {
-    const good = (t: number) => g.total(t) - g.errors(t);
-    const ok = {
-      name: metric,
-      labels: { ...g.labels, code: '200' },
-      points: counter(timeline, good, scenario.resets),
-    };
-    if (scenario.noErrorSeries || g.labels.tenant === 'b') return [ok];
-    const bad = {
-      name: metric,
-      labels: { ...g.labels, code: '500' },
-      points: counter(timeline, g.errors, scenario.resets),
-    };
-    return [ok, bad];
-  });
+  return scenario.groups.flatMap((g) =>
+    requestCounters(timeline, `${name}_requests_total`, g, {
+      ...(scenario.resets ? { resets: scenario.resets } : {}),
+      errorSeries: !(scenario.noErrorSeries || g.labels.tenant === 'b'),
+    }),
+  );
 }
 
 // The "recorded" SLO's recording rules, as if loaded two days ago: values that differ from its raw
 // SLI, so each number shows where it came from. The 30m ratio record is missing on purpose.
-const RECORDED_SINCE = END - 2 * DAY;
 const RECORDED_RATIO = 0.0123;
 const RECORDED_TOTAL_RATE = 10;
 const recordedWindows = [5 * MINUTE, HOUR, 6 * HOUR];
-const recordLabels = { slo_service: 'scn', slo: 'recorded' };
-const since = (value: number) => (t: number) => (t >= RECORDED_SINCE ? value : undefined);
-const records: SeriesHistory[] = [
-  { name: 'slo:sli_total:rate5m', labels: recordLabels, points: gauge(timeline, since(RECORDED_TOTAL_RATE)) },
-  ...recordedWindows.map((w) => ({
-    name: `slo:sli_error:ratio_rate${formatDuration(w)}`,
-    labels: recordLabels,
-    points: gauge(timeline, since(RECORDED_RATIO)),
-  })),
-];
+const records = recordings(timeline, { slo_service: 'scn', slo: 'recorded' }, END - 2 * DAY, {
+  ratio: RECORDED_RATIO,
+  totalRate: RECORDED_TOTAL_RATE,
+  windowsMs: recordedWindows,
+});
 
 function sloNamed(name: string): Slo {
   const slo = slos.find((s) => s.name === name);

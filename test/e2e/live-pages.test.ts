@@ -11,14 +11,13 @@ import { windowsOf } from '../../src/rules/names.ts';
 import { type AppContext, buildApp } from '../../src/server/app.ts';
 import type { Slo } from '../../src/spec/model.ts';
 import {
-  counter,
   DAY,
   expectedRatio,
-  gauge,
   HOUR,
   historyToOpenMetrics,
   MINUTE,
-  type SeriesHistory,
+  recordings,
+  requestCounters,
   type Timeline,
 } from '../support/history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -86,31 +85,16 @@ const SCENARIOS: Record<string, Group[]> = {
   recorded: steady(0.003),
 };
 
-function rawSeries(name: string, groups: Group[]): SeriesHistory[] {
-  const metric = `${name}_requests_total`;
-  return groups.flatMap((g) => [
-    {
-      name: metric,
-      labels: { ...g.labels, code: '200' },
-      points: counter(timeline, (t) => g.total(t) - g.errors(t)),
-    },
-    { name: metric, labels: { ...g.labels, code: '500' }, points: counter(timeline, g.errors) },
-  ]);
-}
+const rawSeries = (name: string, groups: Group[]) =>
+  groups.flatMap((g) => requestCounters(timeline, `${name}_requests_total`, g));
 
 // "recorded" has burnbook's recording rules for two days, reading a ratio its raw SLI never had.
-const RECORDED_SINCE = END - 2 * DAY;
 const RECORDED_RATIO = 0.0123;
-const recordLabels = { slo_service: 'live', slo: 'recorded' };
-const since = (value: number) => (t: number) => (t >= RECORDED_SINCE ? value : undefined);
-const records: SeriesHistory[] = [
-  { name: 'slo:sli_total:rate5m', labels: recordLabels, points: gauge(timeline, since(10)) },
-  ...[5 * MINUTE, HOUR, 6 * HOUR].map((w) => ({
-    name: `slo:sli_error:ratio_rate${formatDuration(w)}`,
-    labels: recordLabels,
-    points: gauge(timeline, since(RECORDED_RATIO)),
-  })),
-];
+const records = recordings(timeline, { slo_service: 'live', slo: 'recorded' }, END - 2 * DAY, {
+  ratio: RECORDED_RATIO,
+  totalRate: 10,
+  windowsMs: [5 * MINUTE, HOUR, 6 * HOUR],
+});
 
 function sloNamed(name: string): Slo {
   const slo = slos.find((s) => s.name === name);

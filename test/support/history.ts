@@ -3,6 +3,7 @@
  * reset (a restarted process) and gauges (recording rules' output, as if the rules had always run).
  * Expected numbers in a test come from the same increments, never from burnbook's output.
  */
+import { formatDuration } from '../../src/policy/duration.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -71,6 +72,43 @@ export function expectedRatio(
     n += total(t);
   }
   return n === 0 ? 0 : e / n;
+}
+
+/** Requests counted by `code`: 200s (all less errors) and 500s, unless the errors series is left out. */
+export function requestCounters(
+  timeline: Timeline,
+  metric: string,
+  group: { labels: Record<string, string>; errors: (t: number) => number; total: (t: number) => number },
+  options: { resets?: number[]; errorSeries?: boolean } = {},
+): SeriesHistory[] {
+  const series = (code: string, increment: (t: number) => number): SeriesHistory => ({
+    name: metric,
+    labels: { ...group.labels, code },
+    points: counter(timeline, increment, options.resets),
+  });
+  const ok = series('200', (t) => group.total(t) - group.errors(t));
+  return options.errorSeries === false ? [ok] : [ok, series('500', group.errors)];
+}
+
+/**
+ * burnbook's recording rules for one SLO (`identity`: its slo_service and slo labels) as if they had
+ * run since `since`: the 5m total rate and the error ratio of each window in `windowsMs`, constant.
+ */
+export function recordings(
+  timeline: Timeline,
+  identity: Record<string, string>,
+  since: number,
+  values: { ratio: number; totalRate: number; windowsMs: number[] },
+): SeriesHistory[] {
+  const from = (value: number) => (t: number) => (t >= since ? value : undefined);
+  return [
+    { name: 'slo:sli_total:rate5m', labels: identity, points: gauge(timeline, from(values.totalRate)) },
+    ...values.windowsMs.map((w) => ({
+      name: `slo:sli_error:ratio_rate${formatDuration(w)}`,
+      labels: identity,
+      points: gauge(timeline, from(values.ratio)),
+    })),
+  ];
 }
 
 /** OpenMetrics text with every family typed gauge: promtool stores samples as given, resets included. */
