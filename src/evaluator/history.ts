@@ -1,6 +1,7 @@
 import { errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
+import { scopedTo } from '../promql/build.ts';
 import { windowsOf } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
 import { aborted, briefCache } from './brief-cache.ts';
@@ -12,7 +13,6 @@ import {
   type PlannedQuery,
   planFallback,
   planQueries,
-  withLabels,
 } from './plan.ts';
 import type { Source } from './report.ts';
 
@@ -97,13 +97,6 @@ export function periodStepMs(grid: Pick<Grid, 'stepMs' | 'rangeMs'>, periodMs: n
 
 type Grid = ReturnType<typeof historyGrid>;
 
-/** Keeps only one group's series of any expression: `and on` a one-sample vector with its labels. */
-export function onlyGroup(expr: string, group: Record<string, string>): string {
-  const names = Object.keys(group);
-  if (!names.length) return expr;
-  return `(${expr}) and on (${names.join(', ')}) ${withLabels('vector(1)', group)}`;
-}
-
 type Outcome = { query: PlannedQuery; series: RangeSeries[] } | { query: PlannedQuery; error: Error };
 
 interface GroupRatios {
@@ -153,7 +146,7 @@ async function run(
   stepMs: number,
 ): Promise<Outcome> {
   try {
-    const expr = onlyGroup(query.expr, group);
+    const expr = scopedTo(query.expr, group);
     const result = await client.queryRange(expr, new Date(grid.start), new Date(grid.end), stepMs / 1000);
     return { query, series: result.result };
   } catch (error) {

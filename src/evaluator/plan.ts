@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { InstantSample } from '../prometheus/client.ts';
-import { formatSelector, quote, ratioOrZero } from '../promql/build.ts';
+import { formatSelector, quote, ratioOrZero, withLabels } from '../promql/build.ts';
 import { errorRatioRecord, RECORDS, windowsOf } from '../rules/names.ts';
 import { errorRate, totalRate } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
@@ -31,14 +31,6 @@ export function sloKey(service: string, name: string): string {
 
 export function keyOf(slo: Slo): string {
   return sloKey(slo.service, slo.name);
-}
-
-/** Sets labels on every series of `expr`; label_replace with an empty regex always matches. */
-export function withLabels(expr: string, labels: Record<string, string>): string {
-  return Object.entries(labels).reduce(
-    (inner, [name, value]) => `label_replace(${inner}, ${quote(name)}, ${quote(value)}, "", "")`,
-    expr,
-  );
 }
 
 function alternatives(values: string[]): string {

@@ -116,6 +116,10 @@ let context: AppContext;
 
 const report = (): EvaluatorReport => (context.evaluation as NonNullable<AppContext['evaluation']>).latest();
 
+// Pages must not wait out Prometheus's timeout; bounding by it (not a speed figure) keeps this
+// a test of behaviour that holds on a loaded CI machine.
+const PROMETHEUS_TIMEOUT_MS = 2_000;
+
 async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -147,7 +151,7 @@ beforeAll(async () => {
     dataDir: mkdtempSync(join(tmpdir(), 'burnbook-live-')),
     prometheusUrl: proxy.url,
     evaluationIntervalMs: 500,
-    prometheusAccess: { timeoutMs: 2_000 },
+    prometheusAccess: { timeoutMs: PROMETHEUS_TIMEOUT_MS },
   }));
   await app.ready();
   await until('the first evaluation', () => report().state === 'ok');
@@ -339,12 +343,12 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
     for (const url of ['/', '/slos/live/incident']) {
       const { response, ms } = await get(url);
       expect(response.statusCode).toBe(200);
-      expect(ms, url).toBeLessThan(500);
+      expect(ms, url).toBeLessThan(PROMETHEUS_TIMEOUT_MS);
     }
     await until('the evaluator to notice', () => report().state === 'failed');
     const lastSuccess = report().lastSuccessAt as string;
     const index = await get('/');
-    expect(index.ms).toBeLessThan(500);
+    expect(index.ms).toBeLessThan(PROMETHEUS_TIMEOUT_MS);
     expect(index.response.body).toContain(
       '<div class="banner failed" role="status"><strong>Prometheus is not answering</strong>',
     );
@@ -355,13 +359,13 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
     expect(indexRows(index.response.body)).toHaveLength(slos.length);
 
     const page = await get('/slos/live/incident?range=7d');
-    expect(page.ms).toBeLessThan(500);
+    expect(page.ms).toBeLessThan(PROMETHEUS_TIMEOUT_MS);
     expect(page.response.body).toContain('No charts while Prometheus is not answering: Prometheus at');
     expect(page.response.body).not.toContain('data-history=');
     expect(page.response.body).not.toContain('<script src=');
 
     const api = await get('/api/v1/slos/live/incident/history?range=7d');
-    expect(api.ms).toBeLessThan(500);
+    expect(api.ms).toBeLessThan(PROMETHEUS_TIMEOUT_MS);
     expect(api.response.statusCode).toBe(503);
     expect(api.response.json().error).toContain('did not answer within 2000 ms');
   });
