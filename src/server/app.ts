@@ -49,6 +49,8 @@ export async function buildApp(
   const context: AppContext = { ...options, metrics: createMetrics() };
   metricsPlugin(app, context.metrics);
   app.get('/healthz', async () => ({ status: 'ok', slos: context.slos.length }));
+  // Browsers ask for it on every first visit; an empty answer keeps their consoles free of 404s.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   evaluatorPlugin(app, context);
   liveRoutes(app, context);
   runbookRoutes(app, context);
