@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exampleProject } from './support/scratch.ts';
 
 const BIN = resolve('bin/burnbook.js');
 
@@ -16,13 +16,6 @@ function burnbook(args: string[], env: Record<string, string> = {}, cwd = proces
   return { code: run.status, stdout: run.stdout, stderr: run.stderr, all: `${run.stdout}${run.stderr}` };
 }
 
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'burnbook-cli-'));
-  cpSync('slos', join(dir, 'slos'), { recursive: true });
-  cpSync('runbooks', join(dir, 'runbooks'), { recursive: true });
-  return dir;
-}
-
 describe('burnbook CLI', () => {
   it('validate: exit 0 and a count for the examples', () => {
     const run = burnbook(['validate', 'slos/']);
@@ -31,7 +24,7 @@ describe('burnbook CLI', () => {
   });
 
   it('validate: exit 1 with file:line:col, a caret and a hint', () => {
-    const dir = scratch();
+    const dir = exampleProject('cli');
     writeFileSync(
       join(dir, 'slos/bad.yaml'),
       'apiVersion: burnbook/v1\nservice: bad\nslos:\n  - name: x\n    objective: 0.999\n    sli: {ratio: {errors: \'a{code="500"}\', total: a}}\n',
@@ -46,7 +39,7 @@ describe('burnbook CLI', () => {
   });
 
   it('generate: nothing is written when any spec is invalid', () => {
-    const dir = scratch();
+    const dir = exampleProject('cli');
     expect(burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir).code).toBe(0);
     const snapshot = () =>
       readdirSync(join(dir, 'out'), { recursive: true, withFileTypes: true })
@@ -67,7 +60,7 @@ describe('burnbook CLI', () => {
   });
 
   it('generate: removes rule files of deleted services but never files it did not write', () => {
-    const dir = scratch();
+    const dir = exampleProject('cli');
     burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
     writeFileSync(join(dir, 'out/hand-written.yaml'), 'groups: []\n');
     spawnSync('rm', [join(dir, 'slos/ledger.yaml')]);
@@ -80,7 +73,7 @@ describe('burnbook CLI', () => {
   });
 
   it('generate reads BURNBOOK_EXTERNAL_URL, and test runs promtool check + every generated test', () => {
-    const dir = scratch();
+    const dir = exampleProject('cli');
     const gen = burnbook(
       ['generate', 'slos/', '--out', 'out/', '--alertmanager', 'out/alertmanager.yaml'],
       {
@@ -101,7 +94,7 @@ describe('burnbook CLI', () => {
   });
 
   it('test: exit 1 when a generated test no longer holds', () => {
-    const dir = scratch();
+    const dir = exampleProject('cli');
     burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
     const rules = join(dir, 'out/checkout.yaml');
     writeFileSync(rules, readFileSync(rules, 'utf8').replaceAll('> 0.072', '> 0.5'));

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -9,6 +8,7 @@ import { serviceDashboardUid, stableUid } from '../src/grafana/uid.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { type Dashboard, dashboardQueries, dashboardSchema, interpolate } from './support/grafana.ts';
+import { exampleProject } from './support/scratch.ts';
 import { requireTool } from './support/tools.ts';
 
 const EXTERNAL_URL = 'http://127.0.0.1:8080';
@@ -148,16 +148,9 @@ function burnbook(args: string[], cwd: string) {
   return { code: run.status, all: `${run.stdout}${run.stderr}` };
 }
 
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'burnbook-grafana-'));
-  cpSync('slos', join(dir, 'slos'), { recursive: true });
-  cpSync('runbooks', join(dir, 'runbooks'), { recursive: true });
-  return dir;
-}
-
 describe('burnbook generate --grafana', () => {
   it('--grafana-url links every alert to its dashboard, and promtool still accepts and proves the rules', () => {
-    const dir = scratch();
+    const dir = exampleProject('grafana');
     const run = burnbook(
       [
         'generate',
@@ -205,7 +198,7 @@ describe('burnbook generate --grafana', () => {
   });
 
   it('removes dashboards no SLO produces any more, never files it did not write', () => {
-    const dir = scratch();
+    const dir = exampleProject('grafana');
     expect(burnbook(['generate', 'slos/', '--out', 'out/', '--grafana', 'grafana/'], dir).code).toBe(0);
     writeFileSync(join(dir, 'grafana/dashboards/hand-made.json'), '{"title": "mine"}\n');
     rmSync(join(dir, 'slos/ledger.yaml'));
