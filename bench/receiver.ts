@@ -29,7 +29,7 @@ const PATH = '/hooks/alertmanager';
  * A wrk script posting Alertmanager webhook bodies. `fresh`: every alert of every request has a new
  * fingerprint (a new alert to insert); otherwise the same body again (an alert seen before: a receipt).
  */
-function script(alerts: number, fresh: boolean): string {
+export function webhookScript(alerts: number, fresh: boolean): string {
   // Per run, so fingerprints never collide with an earlier run against the same store.
   const run = Math.floor(Math.random() * 0xffffffff)
     .toString(16)
@@ -106,7 +106,7 @@ export async function receiverBench(args: string[]): Promise<void> {
   const rows: Array<{ label: string; alerts: number; bare: WrkResult; ours: WrkResult }> = [];
   for (const c of cases) {
     const file = join(dir, `${c.alerts}-${c.fresh ? 'new' : 'repeated'}.lua`);
-    writeFileSync(file, script(c.alerts, c.fresh));
+    writeFileSync(file, webhookScript(c.alerts, c.fresh));
     progress(`receiver: ${c.label}`);
     const load = (server: Child) => wrk(`${server.url}${PATH}`, { connections, seconds, script: file });
     // Scripts start their fingerprints from 1; a repeated body is new to a store only on its first request.
@@ -166,7 +166,7 @@ async function filled(
   seconds: number,
 ): Promise<void> {
   const file = join(dir, 'fill.lua');
-  writeFileSync(file, script(50, true));
+  writeFileSync(file, webhookScript(50, true));
   const started = Date.now();
   let stored = await storedAlerts(burnbook.url);
   while (stored < target) {
@@ -175,7 +175,7 @@ async function filled(
     stored = await storedAlerts(burnbook.url);
     progress(`receiver: ${count(stored)} alerts stored (${result.requestsPerSecond.toFixed(0)} bodies/s)`);
     // Each wrk run starts its count again: a new script brings a new prefix, so new fingerprints.
-    writeFileSync(file, script(50, true));
+    writeFileSync(file, webhookScript(50, true));
   }
   const fillSeconds = (Date.now() - started) / 1000;
   const rss = await rssBytes(burnbook.pid);

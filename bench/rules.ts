@@ -2,6 +2,13 @@
  * Rule evaluation cost in a real Prometheus: burnbook's generated rules against the straightforward ones
  * that compute every window from the raw series, on the same 30 days of backfilled history, in the same
  * Prometheus, one after the other. Also checks that both fire the same alerts on that data.
+ *
+ * History: per SLO, `http_requests_total` by instance, route and code, backfilled with promtool, plus
+ * burnbook's two 5m recordings for the same 30 days (recording rules only have samples from when Prometheus
+ * starts); a small exporter continues the counters live while the rules run.
+ *
+ * Options: --slos 20  --series 48 (--full: 200, the issue's size; about 45 minutes)  --step 15 (seconds)
+ * --days 30  --interval 60 (evaluation, seconds)  --cycles 3  --slow-interval 300  --max-samples N
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -18,7 +18,10 @@ const UNSUPPORTED = Symbol('unsupported');
 export function fastYaml(value: unknown): string | undefined {
   if (!isPlainObject(value) || !Object.values(value).some((v) => v !== undefined)) return undefined;
   try {
-    return `${mapLines(value, '', new Set())}\n`;
+    const out: string[] = [];
+    writeCollection(value, '', out, new Set(), true);
+    out.push('\n');
+    return out.join('');
   } catch (error) {
     if (error === UNSUPPORTED) return undefined;
     throw error;
@@ -95,11 +98,6 @@ function scalar(value: unknown, indent: string): string {
   }
 }
 
-function emptyCollection(value: unknown, seen: Set<object>): string {
-  visit(value as object, seen);
-  return Array.isArray(value) ? '[]' : '{}';
-}
-
 /**
  * The package writes an object it meets twice as an anchor and an alias; that is left to it. `seen`
  * holds every object written so far.
@@ -109,38 +107,54 @@ function visit(value: object, seen: Set<object>): void {
   seen.add(value);
 }
 
-function mapLines(map: Record<string, unknown>, indent: string, seen: Set<object>): string {
-  visit(map, seen);
-  const lines: string[] = [];
-  for (const [k, v] of Object.entries(map)) {
-    if (v === undefined) continue;
-    const name = key(k);
-    if (isEmpty(v)) lines.push(`${indent}${name}: ${emptyCollection(v, seen)}`);
-    else if (Array.isArray(v)) lines.push(`${indent}${name}:\n${seqLines(v, `${indent}  `, seen)}`);
-    else if (typeof v === 'object' && v !== null) {
-      if (!isPlainObject(v)) unsupported();
-      lines.push(`${indent}${name}:\n${mapLines(v, `${indent}  `, seen)}`);
-    } else lines.push(`${indent}${name}: ${scalar(v, `${indent}  `)}`);
-  }
-  return lines.join('\n');
-}
-
-function seqLines(items: unknown[], indent: string, seen: Set<object>): string {
-  visit(items, seen);
-  const lines: string[] = [];
+/**
+ * Writes a collection into `out`, each line starting with a newline and `indent`, except the first when
+ * `inline`: a map or sequence as a sequence item starts on the item's `- ` line.
+ */
+function writeCollection(
+  value: unknown,
+  indent: string,
+  out: string[],
+  seen: Set<object>,
+  inline: boolean,
+): void {
+  visit(value as object, seen);
+  let first = inline;
+  const lineStart = () => {
+    out.push(first ? '' : `\n${indent}`);
+    first = false;
+  };
   const inner = `${indent}  `;
-  for (const item of items) {
-    if (item === undefined) unsupported();
-    if (isEmpty(item)) lines.push(`${indent}- ${emptyCollection(item, seen)}`);
-    else if (Array.isArray(item)) lines.push(`${indent}- ${seqLines(item, inner, seen).slice(inner.length)}`);
-    else if (typeof item === 'object' && item !== null) {
-      if (!isPlainObject(item)) unsupported();
-      lines.push(`${indent}- ${mapLines(item, inner, seen).slice(inner.length)}`);
-    } else {
-      // A block scalar as a sequence item is indented differently; burnbook never writes one.
-      if (typeof item === 'string' && item.includes('\n')) unsupported();
-      lines.push(`${indent}- ${scalar(item, inner)}`);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item === undefined) unsupported();
+      lineStart();
+      out.push('- ');
+      writeValue(item, inner, out, seen, true);
+    }
+    return;
+  }
+  if (!isPlainObject(value)) unsupported();
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    lineStart();
+    out.push(key(k), ':');
+    if (!isEmpty(v) && typeof v === 'object' && v !== null) writeCollection(v, inner, out, seen, false);
+    else {
+      out.push(' ');
+      writeValue(v, inner, out, seen, false);
     }
   }
-  return lines.join('\n');
+}
+
+/** A value after `key: ` or `- `; `inner` indents what it writes on further lines. */
+function writeValue(value: unknown, inner: string, out: string[], seen: Set<object>, item: boolean): void {
+  if (typeof value !== 'object' || value === null) {
+    // A block scalar as a sequence item is indented differently; burnbook never writes one.
+    if (item && typeof value === 'string' && value.includes('\n')) unsupported();
+    out.push(scalar(value, inner));
+  } else if (isEmpty(value)) {
+    visit(value, seen);
+    out.push(Array.isArray(value) ? '[]' : '{}');
+  } else writeCollection(value, inner, out, seen, true);
 }
