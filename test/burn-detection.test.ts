@@ -29,7 +29,7 @@ const [slo, grouped] = slosFrom(SPEC);
 if (!slo || !grouped) throw new Error('spec did not load');
 const { ruleFile } = writeRules([slo, grouped]);
 const names = slo.alerting.tiers.map((t) => alertName(slo, t));
-const [fast] = names;
+const fast = names[0] as string;
 
 /** One hour healthy at 1000 requests/min, then `ratio` of them failing. */
 function incident(ratio: number, minutes: number, labels = '') {
@@ -47,32 +47,27 @@ function incident(ratio: number, minutes: number, labels = '') {
   ];
 }
 
-function firstFiring(alertname: string, fired: ReturnType<typeof firings>): number | undefined {
-  return fired.find((f) => f.alertname === alertname)?.minute;
+/** Minutes from the start of the incident (after the healthy hour) until the fast tier fires. */
+function minutesToPage(ratio: number, minutes: number, lookFrom = 55): number {
+  const fired = firings({
+    ruleFile: ruleFile('api'),
+    series: incident(ratio, minutes),
+    alertnames: [fast],
+    minutes: range(lookFrom, minutes),
+  });
+  return (fired.find((f) => f.alertname === fast)?.minute ?? Number.POSITIVE_INFINITY) - 60;
 }
 
 describe('default tiers on a 99.9%/30d SLO (real promtool)', () => {
   it('pages on a total outage within a few minutes', () => {
-    const fired = firings({
-      ruleFile: ruleFile('api'),
-      series: incident(1, 80),
-      alertnames: [fast as string],
-      minutes: range(55, 80),
-    });
-    const detected = (firstFiring(fast as string, fired) ?? Number.POSITIVE_INFINITY) - 60;
+    const detected = minutesToPage(1, 80);
     // 0.86 min for the 1h window to cross 0.0144, the 2m `for`, and a scrape or two of rate lag.
     expect(detected).toBeGreaterThanOrEqual(2);
     expect(detected).toBeLessThanOrEqual(5);
   });
 
   it('pages on a 2% error ratio after 43-50 minutes, as the workbook says', () => {
-    const fired = firings({
-      ruleFile: ruleFile('api'),
-      series: incident(0.02, 120),
-      alertnames: [fast as string],
-      minutes: range(90, 120),
-    });
-    const detected = (firstFiring(fast as string, fired) ?? Number.POSITIVE_INFINITY) - 60;
+    const detected = minutesToPage(0.02, 120, 90);
     expect(detected).toBeGreaterThanOrEqual(43);
     expect(detected).toBeLessThanOrEqual(50);
   });
@@ -98,7 +93,9 @@ describe('default tiers on a 99.9%/30d SLO (real promtool)', () => {
       ...incident(1, 80, ', tenant="b"'),
       ...incident(0, 80, ', tenant="c"'),
     ];
-    const name = alertName(grouped, grouped.alerting.tiers[0] as never);
+    const [fastTier] = grouped.alerting.tiers;
+    if (!fastTier) throw new Error('grouped SLO has no tiers');
+    const name = alertName(grouped, fastTier);
     const fired = firings({ ruleFile: ruleFile('api'), series, alertnames: [name], minutes: [75] });
     expect(fired).toHaveLength(1);
     const alerts = fired[0]?.alerts ?? [];
