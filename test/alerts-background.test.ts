@@ -34,7 +34,7 @@ describe('group commit', () => {
   function recorder(fail: (items: readonly string[]) => boolean = () => false, transient = false) {
     const commits: string[][] = [];
     const queue = new GroupCommit<string, string>({
-      commit: (items) => {
+      commit: async (items) => {
         if (fail(items)) throw Object.assign(new Error('disk on fire'), { transient });
         commits.push([...items]);
         return items.map((item) => `${item}!`);
@@ -59,6 +59,28 @@ describe('group commit', () => {
     expect(commits).toEqual([['a', 'b', 'c'], ['d', 'e', 'f'], ['g']]);
   });
 
+  it('commits one batch at a time: what arrives during a commit waits for it and goes in the next', async () => {
+    const commits: string[][] = [];
+    let release = () => {};
+    const queue = new GroupCommit<string, string>({
+      commit: async (items) => {
+        commits.push([...items]);
+        if (items.includes('a')) await new Promise<void>((resolve) => (release = resolve));
+        return [...items];
+      },
+      maxBatch: 10,
+      retrySingly: () => false,
+    });
+    const first = queue.submit('a');
+    await sleep(5);
+    const later = ['b', 'c'].map((item) => queue.submit(item));
+    await sleep(5);
+    expect(commits).toEqual([['a']]);
+    release();
+    expect(await Promise.all([first, ...later])).toEqual(['a', 'b', 'c']);
+    expect(commits).toEqual([['a'], ['b', 'c']]);
+  });
+
   it('retries a failed batch item by item, so one poisoned body fails alone', async () => {
     const { commits, queue } = recorder((items) => items.includes('poison'));
     const results = await Promise.allSettled(['a', 'poison', 'b'].map((item) => queue.submit(item)));
@@ -76,7 +98,7 @@ describe('group commit', () => {
   it('on close, commits what waits and refuses anything after', async () => {
     const { commits, queue } = recorder();
     const waiting = queue.submit('last');
-    queue.close();
+    await queue.close();
     expect(commits).toEqual([['last']]);
     expect(await waiting).toBe('last!');
     await expect(queue.submit('late')).rejects.toBeInstanceOf(QueueClosedError);

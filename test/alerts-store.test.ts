@@ -89,7 +89,8 @@ describe('ingest', () => {
     const result = store.ingest(recorded('firing.json'), T0);
     expect(result).toMatchObject({ stored: 2, updated: 0, unchanged: 0 });
     expect(result.newlyFiring.map((a) => a.labels.tenant).sort()).toEqual(['acme', 'globex']);
-    const [row] = result.newlyFiring;
+    const [firing] = result.newlyFiring;
+    const row = store.get(firing?.id ?? -1);
     expect(row).toMatchObject({
       status: 'firing',
       endsAt: null,
@@ -102,7 +103,7 @@ describe('ingest', () => {
       lastReceivedAt: T0,
       receiveCount: 1,
     });
-    expect(store.get(row?.id ?? -1)?.events).toEqual([{ kind: 'fired', at: T0 }]);
+    expect(row?.events).toEqual([{ kind: 'fired', at: T0 }]);
   });
 
   it('resolves the recorded alerts with the recorded resolved body', () => {
@@ -141,7 +142,11 @@ describe('ingest', () => {
     const refire = store.ingest(body(firing), T0 + 3 * MINUTE);
     expect(refire).toMatchObject({ stored: 0, updated: 1, unchanged: 0 });
     expect(refire.newlyFiring).toHaveLength(1);
-    expect(refire.newlyFiring[0]).toMatchObject({ status: 'firing', endsAt: null, receiveCount: 4 });
+    expect(store.get(refire.newlyFiring[0]?.id ?? -1)).toMatchObject({
+      status: 'firing',
+      endsAt: null,
+      receiveCount: 4,
+    });
 
     const row = only(store.list());
     expect(store.get(row.id)?.events).toEqual([

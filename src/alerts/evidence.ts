@@ -10,7 +10,7 @@ import type { PrometheusClient, QueryResult } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
 import { type FirstLookQuery, firstLookQueries } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
-import type { AlertRow, AlertStore, EvidenceInput } from './store.ts';
+import type { EvidenceInput, FiringAlert } from './store.ts';
 
 /** What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not JSON). */
 export const evidenceResultSchema = z.object({
@@ -43,16 +43,16 @@ function evidenceResult(result: QueryResult): z.input<typeof evidenceResultSchem
 
 export interface EvidenceOptions {
   prometheus: Pick<PrometheusClient, 'query'>;
-  store: Pick<AlertStore, 'addEvidence'>;
+  store: { addEvidence: (...evidence: readonly EvidenceInput[]) => Promise<unknown> | unknown };
   /** The SLO tier an alert belongs to, when it is a burnbook alert. */
-  tierOf: (alert: AlertRow) => { slo: Slo; tier: Tier } | undefined;
+  tierOf: (alert: FiringAlert) => { slo: Slo; tier: Tier } | undefined;
   /** Alerts whose queries run at once; each alert's queries run together. Default 4. */
   concurrency?: number;
   /** Alerts that may wait; past this an alert gets an error row instead. Default 1000. */
   maxWaiting?: number;
 }
 
-type Job = { alert: AlertRow; queries: FirstLookQuery[] };
+type Job = { alert: FiringAlert; queries: FirstLookQuery[] };
 
 export function createEvidenceCollector(options: EvidenceOptions) {
   const concurrency = options.concurrency ?? 4;
@@ -66,7 +66,7 @@ export function createEvidenceCollector(options: EvidenceOptions) {
     // The store closes on shutdown; an answer that arrives after that is dropped.
     if (stopped) return;
     const capturedAt = Date.now();
-    options.store.addEvidence(
+    await options.store.addEvidence(
       ...job.queries.map((query, i): EvidenceInput => {
         const answer = answers[i] as PromiseSettledResult<QueryResult>;
         return {
@@ -99,7 +99,7 @@ export function createEvidenceCollector(options: EvidenceOptions) {
 
   return {
     /** Queues the first-look queries of every burnbook alert among `alerts`. */
-    capture(alerts: readonly AlertRow[]): void {
+    capture(alerts: readonly FiringAlert[]): void {
       if (stopped) return;
       const overflow: EvidenceInput[] = [];
       for (const alert of alerts) {
@@ -118,7 +118,11 @@ export function createEvidenceCollector(options: EvidenceOptions) {
           });
         }
       }
-      if (overflow.length) options.store.addEvidence(...overflow);
+      if (overflow.length) {
+        Promise.resolve(options.store.addEvidence(...overflow)).catch((error: unknown) => {
+          if (!stopped) console.error('burnbook: could not record evidence that was not captured:', error);
+        });
+      }
       pump();
     },
 

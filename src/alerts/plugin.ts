@@ -1,8 +1,8 @@
 /**
- * The alert history in the server: the store in `--data-dir`, the webhook committing into it in groups,
- * evidence capture, retention, metrics, and the runbook pages' alerts. Shuts down in order: the server
- * stops taking requests first (fastify closes it before these hooks run), then what is queued commits,
- * then the store closes.
+ * The alert history in the server: the store in `--data-dir`, read here and written by its writer thread
+ * (the webhook's group commits, evidence, retention), metrics, and the runbook pages' alerts. Shuts down in
+ * order: the server stops taking requests first (fastify closes it before these hooks run), then what is
+ * queued commits and the writer stops, then the store closes.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -12,14 +12,14 @@ import type { RunbookProviders } from '../runbooks/providers.ts';
 import { readMarkdownFiles } from '../runbooks/sources.ts';
 import type { Slo } from '../spec/model.ts';
 import { createEvidenceCollector } from './evidence.ts';
-import { GroupCommit } from './group-commit.ts';
 import { type LinkTargets, linkAlert } from './link.ts';
 import { createAlertMetrics } from './metrics.ts';
-import { isTransientStoreError, receiverRoute } from './receiver.ts';
+import { receiverRoute } from './receiver.ts';
 import { DEFAULT_RETENTION_MS, startRetention } from './retention.ts';
 import { runbookAlerts } from './runbook-alerts.ts';
-import { type AlertStore, type Delivery, type IngestResult, openAlertStore } from './store.ts';
+import { type AlertStore, openAlertStore } from './store.ts';
 import type { WebhookAuth } from './webhook-auth.ts';
+import { startAlertWriter } from './writer.ts';
 
 /** Server options the alert history reads. */
 export interface AlertSettings {
@@ -42,8 +42,6 @@ interface AlertsContext extends AlertSettings, RunbookProviders {
 // Alertmanager sends groups of up to a few hundred alerts; with room for the largest groups, since a 413
 // is a 4xx and Alertmanager drops the notification. `max_alerts` in the webhook_config caps a body.
 const WEBHOOK_BODY_LIMIT = 8 * 1024 * 1024;
-// Deliveries per transaction: enough to share an fsync under load, few enough to commit within a millisecond or two.
-const MAX_BATCH = 256;
 const EVIDENCE_TIMEOUT_MS = 10_000;
 
 export interface AlertHistory {
@@ -61,11 +59,9 @@ export function alertsPlugin(app: FastifyInstance, context: AlertsContext): Aler
     externalUrl: context.externalUrl,
   });
 
-  const commits = new GroupCommit<Delivery, IngestResult>({
-    commit: (deliveries) => store.ingestMany(deliveries),
-    maxBatch: MAX_BATCH,
-    retrySingly: (error) => !isTransientStoreError(error),
-    observe: (seconds) => metrics.storeWrite.observe(seconds),
+  const writer = startAlertWriter({
+    dataDir: context.dataDir,
+    observeCommit: (seconds) => metrics.storeWrite.observe(seconds),
   });
 
   const evidence = context.prometheusUrl
@@ -75,7 +71,7 @@ export function alertsPlugin(app: FastifyInstance, context: AlertsContext): Aler
           ...context.prometheusAccess,
           url: context.prometheusUrl,
         }),
-        store,
+        store: writer,
         // Burnbook's own labels only: evidence is the first-look queries of the alert's tier.
         tierOf: (alert) => {
           const link = linkAlert(alert, { slos: context.slos, pages: [], externalUrl: context.externalUrl });
@@ -85,7 +81,7 @@ export function alertsPlugin(app: FastifyInstance, context: AlertsContext): Aler
     : undefined;
 
   receiverRoute(app, {
-    store: (delivery) => commits.submit(delivery),
+    store: (delivery) => writer.ingest(delivery),
     auth: context.webhookAuth ?? {},
     metrics,
     bodyLimit: WEBHOOK_BODY_LIMIT,
@@ -95,12 +91,13 @@ export function alertsPlugin(app: FastifyInstance, context: AlertsContext): Aler
 
   let retention: { stop(): void } | undefined;
   app.addHook('onReady', async () => {
-    retention = startRetention({ store, retentionMs: context.retentionMs ?? DEFAULT_RETENTION_MS });
+    await writer.ready;
+    retention = startRetention({ store: writer, retentionMs: context.retentionMs ?? DEFAULT_RETENTION_MS });
   });
   app.addHook('onClose', async () => {
     retention?.stop();
-    commits.close();
     evidence?.stop();
+    await writer.close();
     store.close();
   });
   return { store, targets };

@@ -5,14 +5,13 @@
  * commit (and its 2xx) for as long as it ran.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AlertStore } from './store.ts';
 
 export const DEFAULT_RETENTION_MS = 90 * 24 * 3_600_000;
 const INTERVAL_MS = 3_600_000;
 const BATCH = 500;
 
 export interface RetentionOptions {
-  store: Pick<AlertStore, 'prune'>;
+  store: { prune: (olderThanMs: number, now: number, limit: number) => Promise<number> | number };
   retentionMs: number;
   intervalMs?: number;
   batch?: number;
@@ -27,7 +26,7 @@ export function startRetention(options: RetentionOptions): { stop(): void } {
     if (pruning) return;
     pruning = true;
     try {
-      while (!stopped && options.store.prune(options.retentionMs, Date.now(), batch) === batch) {
+      while (!stopped && (await options.store.prune(options.retentionMs, Date.now(), batch)) === batch) {
         await nextTurn();
       }
     } catch (error) {

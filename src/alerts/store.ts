@@ -60,6 +60,8 @@ const severityCountSchema = z.object({ severity: z.string(), count: z.number() }
 /** Alert times are milliseconds since the epoch; `endsAt` is null while Alertmanager gave no end. */
 export type AlertRow = z.output<typeof alertRowSchema>;
 export type AlertEvent = z.output<typeof alertEventSchema>;
+/** What evidence capture needs of an alert that just started firing. */
+export type FiringAlert = Pick<AlertRow, 'id' | 'labels' | 'annotations'>;
 export type AlertEvidence = z.output<typeof alertEvidenceSchema>;
 export type EvidenceInput = Omit<AlertEvidence, 'id'> & { alertId: number };
 /** Where the previous page ended: its last row. */
@@ -106,7 +108,7 @@ export function openAlertStore(dataDir: string) {
     throw error;
   }
 
-  // The common delivery repeats what is stored: one statement that reads the alert and bumps its receipt.
+  // The common delivery repeats what is stored: one statement that finds the alert and bumps its receipt.
   const touch = db.prepare(`
     UPDATE alert_receipts
     SET last_received_at = max(last_received_at, @receivedAt), receive_count = receive_count + 1
@@ -114,11 +116,14 @@ export function openAlertStore(dataDir: string) {
       SELECT id FROM alerts
       WHERE fingerprint = @fingerprint AND starts_at = @startsAt AND status = @status AND ends_at IS @endsAt
         AND labels = @labels AND annotations = @annotations AND generator_url = @generatorURL)`);
-  const insert = db.prepare(`
+  const insert = db
+    .prepare(`
     INSERT INTO alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
       first_received_at)
     VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL, @receivedAt)
-    ON CONFLICT (fingerprint, starts_at) DO NOTHING`);
+    ON CONFLICT (fingerprint, starts_at) DO NOTHING
+    RETURNING id`)
+    .pluck();
   const insertReceipt = db.prepare(
     'INSERT INTO alert_receipts (alert_id, last_received_at, receive_count) VALUES (?, ?, 1)',
   );
@@ -131,8 +136,8 @@ export function openAlertStore(dataDir: string) {
     WHERE id = @id`);
   const bumpReceipt = db.prepare(`
     UPDATE alert_receipts
-    SET last_received_at = max(last_received_at, @receivedAt), receive_count = receive_count + 1
-    WHERE alert_id = @id`);
+    SET last_received_at = max(last_received_at, ?), receive_count = receive_count + 1
+    WHERE alert_id = ?`);
   const addEvent = db.prepare('INSERT INTO alert_events (alert_id, kind, at) VALUES (?, ?, ?)');
   const getAlert = db.prepare(`${SELECT_ALERTS} WHERE id = ?`);
   const eventsOf = db.prepare('SELECT kind, at FROM alert_events WHERE alert_id = ? ORDER BY at, id');
@@ -174,7 +179,7 @@ export function openAlertStore(dataDir: string) {
     let stored = 0;
     let updated = 0;
     let unchanged = 0;
-    const newlyFiring: AlertRow[] = [];
+    const newlyFiring: FiringAlert[] = [];
     for (const alert of payload.alerts) {
       const params = {
         fingerprint: alert.fingerprint,
@@ -190,12 +195,10 @@ export function openAlertStore(dataDir: string) {
         unchanged++;
         continue;
       }
-      let id: number;
+      let id = insert.get(params) as number | undefined;
       let event: AlertEvent['kind'];
-      const inserted = insert.run(params);
-      if (inserted.changes > 0) {
+      if (id !== undefined) {
         stored++;
-        id = Number(inserted.lastInsertRowid);
         insertReceipt.run(id, receivedAt);
         event = alert.status === 'firing' ? 'fired' : 'resolved';
       } else {
@@ -203,12 +206,13 @@ export function openAlertStore(dataDir: string) {
         const previous = previousSchema.parse(previousOf.get(params));
         id = previous.id;
         update.run({ ...params, id });
-        bumpReceipt.run({ id, receivedAt });
+        bumpReceipt.run(receivedAt, id);
         if (previous.status === alert.status) continue;
         event = alert.status === 'firing' ? 'refired' : 'resolved';
       }
       addEvent.run(id, event, receivedAt);
-      if (alert.status === 'firing') newlyFiring.push(alertRowSchema.parse(getAlert.get(id)));
+      if (alert.status === 'firing')
+        newlyFiring.push({ id, labels: alert.labels, annotations: alert.annotations });
     }
     return { stored, updated, unchanged, newlyFiring };
   }
@@ -310,6 +314,7 @@ function configure(db: Database.Database): void {
   // loss or an OS crash; FULL fsyncs the WAL at every commit, so an acknowledged alert is on disk.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
   // A prune of many rows grows the WAL; this shrinks it back after the next checkpoint.
   db.pragma('journal_size_limit = 67108864');
 }
