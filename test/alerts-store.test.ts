@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate } from '../src/alerts/migrations.ts';
 import {
   type AlertmanagerAlert,
   type AlertmanagerPayload,
@@ -363,6 +364,34 @@ describe('opening', () => {
       expect(store.list()).toHaveLength(2);
     }
     expect(store.ingest(recorded('firing.json'), T0 + 1)).toMatchObject({ unchanged: 2 });
+  });
+
+  it('upgrades a store written by an older burnbook: its alerts keep their filter columns', () => {
+    const old = mkdtempSync(join(tmpdir(), 'burnbook-store-v2-'));
+    const db = new Database(join(old, 'burnbook.sqlite'));
+    db.pragma('journal_mode = WAL');
+    migrate(db, 2);
+    const runbook = 'http://burnbook:8080/runbooks/checkout/availability-fast-burn';
+    const { lastInsertRowid } = db
+      .prepare(
+        `INSERT INTO alerts (fingerprint, starts_at, status, labels, annotations, generator_url, first_received_at)
+         VALUES ('old', ?, 'firing', ?, ?, '', ?)`,
+      )
+      .run(T0, JSON.stringify(alert('old').labels), JSON.stringify({ runbook_url: runbook }), T0);
+    db.prepare('INSERT INTO alert_receipts VALUES (?, ?, 1)').run(lastInsertRowid, T0);
+    db.close();
+
+    const upgraded = openAlertStore(old);
+    try {
+      expect(upgraded.list({ service: 'checkout', slo: 'availability' })).toMatchObject([
+        { fingerprint: 'old', alertname: 'availability-fast-burn', severity: 'page', sloTier: 'fast' },
+      ]);
+      expect(upgraded.list({ runbookUrl: runbook })).toHaveLength(1);
+      expect(upgraded.list({ alertname: 'availability-fast-burn', severity: 'page' })).toHaveLength(1);
+    } finally {
+      upgraded.close();
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 
   it('refuses a database from a newer burnbook', () => {

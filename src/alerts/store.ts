@@ -119,8 +119,9 @@ export function openAlertStore(dataDir: string) {
   const insert = db
     .prepare(`
     INSERT INTO alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-      first_received_at)
-    VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL, @receivedAt)
+      first_received_at, alertname, severity, slo_service, slo, slo_tier, runbook_url)
+    VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL,
+      @receivedAt, @alertname, @severity, @sloService, @slo, @sloTier, @runbookUrl)
     ON CONFLICT (fingerprint, starts_at) DO NOTHING
     RETURNING id`)
     .pluck();
@@ -132,7 +133,8 @@ export function openAlertStore(dataDir: string) {
   );
   const update = db.prepare(`
     UPDATE alerts SET status = @status, ends_at = @endsAt, labels = @labels, annotations = @annotations,
-      generator_url = @generatorURL
+      generator_url = @generatorURL, alertname = @alertname, severity = @severity, slo_service = @sloService,
+      slo = @slo, slo_tier = @sloTier, runbook_url = @runbookUrl
     WHERE id = @id`);
   const bumpReceipt = db.prepare(`
     UPDATE alert_receipts
@@ -190,6 +192,13 @@ export function openAlertStore(dataDir: string) {
         annotations: JSON.stringify(alert.annotations),
         generatorURL: alert.generatorURL,
         receivedAt,
+        // The columns list() filters by, from the labels and annotations they must always agree with.
+        alertname: alert.labels.alertname ?? null,
+        severity: alert.labels.severity ?? null,
+        sloService: alert.labels.slo_service ?? null,
+        slo: alert.labels.slo ?? null,
+        sloTier: alert.labels.slo_tier ?? null,
+        runbookUrl: alert.annotations.runbook_url ?? null,
       };
       if (touch.run(params).changes > 0) {
         unchanged++;

@@ -54,9 +54,9 @@ export function startAlertWriter(options: WriterOptions): AlertWriter {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let stopped: Error | undefined;
-  let started: (value: void) => void;
+  let started = () => {};
   const ready = new Promise<void>((resolve, reject) => {
-    started = resolve;
+    started = () => resolve();
     worker.once('error', reject);
   });
 
