@@ -8,6 +8,7 @@ const DEBIAN_PACKAGES: Record<string, string> = {
   'prometheus-alertmanager': 'prometheus-alertmanager',
   amtool: 'prometheus-alertmanager',
   chromium: 'chromium',
+  wrk: 'wrk',
 };
 
 /**
