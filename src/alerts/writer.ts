@@ -54,14 +54,16 @@ export function startAlertWriter(options: WriterOptions): AlertWriter {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let stopped: Error | undefined;
-  let started = () => {};
+  let markReady = () => {};
   const ready = new Promise<void>((resolve, reject) => {
-    started = () => resolve();
+    markReady = () => resolve();
     worker.once('error', reject);
   });
+  // Handled by whoever awaits it (the server's onReady); until then a failed start is no unhandled rejection.
+  ready.catch(() => {});
 
   worker.on('message', (reply: WriterReply) => {
-    if (reply.kind === 'ready') return started();
+    if (reply.kind === 'ready') return markReady();
     const waiting = pending.get(reply.id);
     pending.delete(reply.id);
     if (reply.kind === 'done') waiting?.resolve(reply.value);
