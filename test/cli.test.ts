@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleProject } from './support/scratch.ts';
+import { requireTool } from './support/tools.ts';
 
 const BIN = resolve('bin/burnbook.js');
 
@@ -57,6 +58,41 @@ describe('burnbook CLI', () => {
     expect(run.stderr).toMatch(/nothing written/);
     expect(snapshot()).toEqual(before);
     expect(readFileSync(join(dir, 'out/checkout.yaml'), 'utf8')).toContain('> 0.072');
+  });
+
+  it('generate: when promtool rejects one rule file, nothing is written and the error names that file', () => {
+    const dir = exampleProject('cli');
+    expect(burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir).code).toBe(0);
+    const snapshot = () =>
+      readdirSync(join(dir, 'out'), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
+    const before = snapshot();
+    // A promtool that rejects the ledger rules and checks the others for real, in parallel processes.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'promtool'),
+      `#!/bin/sh\nfor f in "$@"; do case "$f" in *ledger.yaml*) echo "  FAILED: $f: rejected for the test"; exit 1;; esac; done\nexec ${requireTool('promtool')} "$@"\n`,
+      { mode: 0o755 },
+    );
+    for (const spec of ['checkout', 'ledger', 'search']) {
+      const file = join(dir, `slos/${spec}.yaml`);
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\n# changed\n`);
+    }
+    const run = burnbook(
+      ['generate', 'slos/', '--out', 'out/', '--external-url', 'http://changed.test'],
+      {
+        PATH: `${bin}:${process.env.PATH}`,
+      },
+      dir,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/rejected the generated rules; nothing written/);
+    // The file as people know it, not the temporary name promtool was given.
+    expect(run.stderr).toContain(`${join(dir, 'out/ledger.yaml')}: rejected for the test`);
+    expect(run.stderr).not.toMatch(/\.tmp/);
+    expect(snapshot()).toEqual(before);
   });
 
   it('generate: removes rule files of deleted services but never files it did not write', () => {

@@ -1,11 +1,12 @@
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { sloDashboardUrl } from '../grafana/links.ts';
-import { grafanaFiles } from '../grafana/output.ts';
 import type { AlertOptions } from '../rules/alerting.ts';
-import { alertmanagerFile, ruleFiles } from '../rules/output.ts';
-import { PROMTOOL_MISSING, promtool } from '../rules/promtool.ts';
+import { byService } from '../rules/groups.ts';
+import { alertmanagerFile, eachRuleFile } from '../rules/output.ts';
+import { PROMTOOL_MISSING } from '../rules/promtool.ts';
+import { PromtoolPool } from '../rules/promtool-pool.ts';
 import { writeAtomically } from '../rules/write.ts';
-import { EXIT, paint, progress } from './terminal.ts';
+import { EXIT, paint, progress, statusLine } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
 export interface GenerateOptions {
@@ -20,57 +21,103 @@ export interface GenerateOptions {
 
 class CheckFailed extends Error {}
 
-export function generateCommand(paths: string[], opts: GenerateOptions): void {
+/** Up to this many written or removed files are listed one per line; more are counted per directory. */
+const LIST_AT_MOST = 20;
+
+function listFiles(paths: string[], verb: string, why = ''): void {
+  if (paths.length <= LIST_AT_MOST) {
+    for (const path of paths) progress(`  ${verb}  ${path}${why}`);
+    return;
+  }
+  const perDir = new Map<string, number>();
+  for (const path of paths) perDir.set(dirname(path), (perDir.get(dirname(path)) ?? 0) + 1);
+  for (const [dir, count] of perDir) {
+    progress(`  ${verb}  ${count} files in ${relative('.', dir) || '.'}/${why}`);
+  }
+}
+
+/**
+ * Renders every file lazily and writes it through the atomic writer; each rule file is handed to a pool
+ * of promtool processes the moment it is staged, so checking runs while the rest is rendered and
+ * written. Nothing is renamed into place unless every rule file passed.
+ */
+export async function generateCommand(paths: string[], opts: GenerateOptions): Promise<void> {
   const started = Date.now();
   const loaded = loadOrReport(paths);
   if (!loaded) return;
+  const { slos } = loaded;
   progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
   const { grafanaUrl } = opts;
   const alertOptions: AlertOptions = {
     externalUrl: opts.externalUrl,
     ...(grafanaUrl ? { dashboardUrl: (slo, values) => sloDashboardUrl(grafanaUrl, slo, values.label) } : {}),
   };
-  const generated = ruleFiles(loaded.slos, alertOptions);
   const out = resolve(opts.out);
-  const files = new Map(generated.map((f) => [resolve(out, f.path), f.content]));
-  if (opts.alertmanager)
-    files.set(resolve(opts.alertmanager), alertmanagerFile(loaded.slos, opts.externalUrl));
-  const pruneDirs = [out];
-  if (opts.grafana) {
-    const grafana = resolve(opts.grafana);
-    for (const f of grafanaFiles(loaded.slos, { externalUrl: opts.externalUrl })) {
-      files.set(resolve(grafana, f.path), f.content);
+  const pruneDirs = [out, ...(opts.grafana ? [resolve(opts.grafana)] : [])];
+  // The Grafana SDK takes a fifth of a second to load: only when dashboards are asked for.
+  const grafana = opts.grafana ? await import('../grafana/output.ts') : undefined;
+  const counts = { rules: 0, test: 0, alertmanager: 0, dashboards: 0, files: 0 };
+  const rulePaths = new Set<string>();
+
+  function* files(): Generator<[string, string]> {
+    for (const f of eachRuleFile(slos, alertOptions)) {
+      const path = resolve(out, f.path);
+      if (f.kind === 'rules') rulePaths.add(path);
+      counts[f.kind]++;
+      counts.files++;
+      yield [path, f.content];
     }
-    pruneDirs.push(grafana);
+    if (opts.alertmanager) {
+      counts.files++;
+      yield [resolve(opts.alertmanager), alertmanagerFile(slos, opts.externalUrl)];
+    }
+    if (opts.grafana && grafana) {
+      const dir = resolve(opts.grafana);
+      for (const f of grafana.grafanaFiles(slos, { externalUrl: opts.externalUrl })) {
+        if (f.path.endsWith('.json')) counts.dashboards++;
+        counts.files++;
+        yield [resolve(dir, f.path), f.content];
+      }
+    }
   }
 
-  const ruleTemps = (staged: Map<string, string>) =>
-    generated
-      .filter((f) => f.kind === 'rules' && staged.has(resolve(out, f.path)))
-      .map((f) => staged.get(resolve(out, f.path)) as string);
+  const pool = new PromtoolPool();
+  // promtool names the files it checked; people should read the names they asked for.
+  const tempNames = new Map<string, string>();
+  const services = byService(slos).size;
+  const status = statusLine(
+    () =>
+      `generate: ${counts.files} files rendered; promtool checked ${pool.checked} of ${services} rule files`,
+  );
   try {
-    const report = writeAtomically(files, {
+    const report = await writeAtomically(files(), {
       pruneDirs,
-      verify: (staged) => {
-        const temps = ruleTemps(staged);
-        if (!temps.length) return;
-        const check = promtool(['check', 'rules', ...temps]);
-        if (!check) progress(paint('yellow', `Not checked with promtool: ${PROMTOOL_MISSING}`));
-        else if (!check.ok) throw new CheckFailed(check.output);
+      staged: (path, temp, content) => {
+        if (!rulePaths.has(path)) return;
+        tempNames.set(temp, path);
+        pool.add(temp, content.length);
+      },
+      verify: async () => {
+        const check = await pool.finish();
+        if (check.missing) progress(paint('yellow', `Not checked with promtool: ${PROMTOOL_MISSING}`));
+        else if (!check.ok) {
+          let output = check.output;
+          for (const [temp, path] of tempNames) output = output.replaceAll(temp, path);
+          throw new CheckFailed(output);
+        }
       },
     });
-    for (const path of report.written) progress(`  ${paint('green', 'wrote')}    ${path}`);
-    for (const path of report.removed)
-      progress(`  ${paint('yellow', 'removed')}  ${path} (no SLO produces it any more)`);
-    const rules = generated.filter((f) => f.kind === 'rules').length;
-    const tests = generated.filter((f) => f.kind === 'test').length;
-    const dashboards = [...files.keys()].filter((path) => path.endsWith('.json')).length;
-    const boards = opts.grafana ? ` and ${dashboards} dashboards in ${opts.grafana}` : '';
+    status.done();
+    listFiles(report.written, `${paint('green', 'wrote')}  `);
+    listFiles(report.removed, paint('yellow', 'removed'), ' (no SLO produces it any more)');
+    const boards = opts.grafana ? ` and ${counts.dashboards} dashboards in ${opts.grafana}` : '';
     console.log(
-      `${rules} rule files and ${tests} promtool tests for ${loaded.slos.length} SLOs in ${opts.out}${boards} ` +
+      `${counts.rules} rule files and ${counts.test} promtool tests for ${loaded.slos.length} SLOs in ${opts.out}${boards} ` +
         `(${report.written.length} written, ${report.unchanged.length} unchanged) in ${Date.now() - started} ms.`,
     );
   } catch (error) {
+    status.done();
+    pool.stop();
     if (!(error instanceof CheckFailed)) throw error;
     console.error(`promtool check rules rejected the generated rules; nothing written:\n${error.message}`);
     process.exitCode = EXIT.invalid;

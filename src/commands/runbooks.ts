@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { writeAtomically } from '../rules/write.ts';
+import { type WriteReport, writeAtomically } from '../rules/write.ts';
 import { exportSite } from '../server/export.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
@@ -20,9 +20,11 @@ export async function runbooksBuildCommand(paths: string[], opts: RunbooksBuildO
     ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
   });
   const out = resolve(opts.out);
-  let report: ReturnType<typeof writeAtomically>;
+  let report: WriteReport;
   try {
-    report = writeAtomically(new Map([...pages].map(([file, content]) => [resolve(out, file), content])));
+    report = await writeAtomically(
+      new Map([...pages].map(([file, content]) => [resolve(out, file), content])),
+    );
   } catch (error) {
     console.error(`Cannot write the runbooks to ${opts.out}: ${(error as Error).message}`);
     process.exitCode = EXIT.environment;

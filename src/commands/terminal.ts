@@ -15,3 +15,22 @@ export function progress(message: string): void {
 
 /** Exit codes: 0 fine; 1 the input or the checked thing is wrong; 2 usage; 3 the environment. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, environment: 3 } as const;
+
+/**
+ * One line on stderr that redraws in place while long work runs, on a terminal only (a pipe or a log
+ * gets the summary lines alone). `text` is asked for the line every 200 ms, whenever the event loop
+ * gets a turn; `done` clears it.
+ */
+export function statusLine(text: () => string): { done: () => void } {
+  if (!process.stderr.isTTY) return { done: () => undefined };
+  const started = Date.now();
+  const draw = () =>
+    process.stderr.write(`\r\x1b[K${text()} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const timer = setInterval(draw, 200);
+  return {
+    done: () => {
+      clearInterval(timer);
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}

@@ -54,25 +54,33 @@ export function sources(slos: readonly Slo[]): string {
 
 /** Rule files per service and promtool tests per SLO; pure, so it is tested without a disk. */
 export function ruleFiles(slos: readonly Slo[], options: AlertOptions): GeneratedFile[] {
-  const files: GeneratedFile[] = [];
-  for (const [service, own] of byService(slos)) {
-    const path = ruleFileName(service);
-    files.push({
-      path,
+  return [...eachRuleFile(slos, options)];
+}
+
+/**
+ * The same files one at a time, so a caller can write each and let it go: every rule file first, so
+ * checking them can start while the tests are still being rendered.
+ */
+export function* eachRuleFile(slos: readonly Slo[], options: AlertOptions): Generator<GeneratedFile> {
+  const services = byService(slos);
+  for (const [service, own] of services) {
+    yield {
+      path: ruleFileName(service),
       kind: 'rules',
       content: yamlFile(`from ${sources(own)}`, { groups: own.map((slo) => ruleGroup(slo, options)) }),
-    });
+    };
+  }
+  for (const [service, own] of services) {
     for (const slo of own) {
-      const tests = promtoolTests({ slo, ruleFile: `../${path}`, options });
+      const tests = promtoolTests({ slo, ruleFile: `../${ruleFileName(service)}`, options });
       if (!tests) continue;
-      files.push({
+      yield {
         path: `tests/${service}-${slo.name}.test.yaml`,
         kind: 'test',
         content: yamlFile(`from ${slo.source.file}; proves each tier of ${service}/${slo.name}`, tests),
-      });
+      };
     }
   }
-  return files;
 }
 
 export function alertmanagerFile(slos: readonly Slo[], externalUrl: string): string {
