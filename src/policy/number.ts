@@ -3,7 +3,7 @@
  * The math keeps twelve significant digits, which hides binary floating-point noise.
  */
 export function roundForPeople(x: number): number {
-  return Number(x.toPrecision(12));
+  return remember(rounded, x, () => Number(x.toPrecision(12)));
 }
 
 /**
@@ -12,6 +12,11 @@ export function roundForPeople(x: number): number {
  * author wrote out in full, such as an objective of 99.99999%.
  */
 export function formatNumber(x: number, significant = 6): string {
+  if (significant === 6) return remember(printed, x, () => format(x, significant));
+  return format(x, significant);
+}
+
+function format(x: number, significant: number): string {
   const r = Number(x.toPrecision(significant));
   // Plain decimals in PromQL and text: `0.0000144`, never `1.44e-5`.
   if (r !== 0 && Math.abs(r) < 1e-6) return r.toFixed(20).replace(/0+$/, '');
@@ -21,4 +26,21 @@ export function formatNumber(x: number, significant = 6): string {
 /** A ratio as a percentage for people: 0.005 → `0.5%`. */
 export function formatPercent(ratio: number): string {
   return `${formatNumber(ratio * 100)}%`;
+}
+
+/**
+ * Generating 10,000 SLOs formats the same few numbers (objectives, factors, thresholds, rates) millions
+ * of times, and toPrecision is slow; a small memo per function keeps that out of the profile.
+ */
+const rounded = new Map<number, number>();
+const printed = new Map<number, string>();
+
+function remember<T>(memo: Map<number, T>, x: number, compute: () => T): T {
+  let value = memo.get(x);
+  if (value === undefined) {
+    if (memo.size >= 10_000) memo.clear();
+    value = compute();
+    memo.set(x, value);
+  }
+  return value;
 }

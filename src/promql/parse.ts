@@ -1,4 +1,4 @@
-import type { SyntaxNode } from '@lezer/common';
+import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 
 /** Where PromQL text stops making sense: the offset into the text and what went wrong. */
@@ -10,8 +10,12 @@ export interface PromqlSyntaxError {
 /** Parse-checks PromQL with Prometheus's own lezer grammar; undefined when it parses. */
 export function checkPromql(text: string): PromqlSyntaxError | undefined {
   if (!text.trim()) return { offset: 0, message: 'empty expression' };
+  return firstError(text, parser.parse(text));
+}
+
+function firstError(text: string, tree: Tree): PromqlSyntaxError | undefined {
   let error: PromqlSyntaxError | undefined;
-  parser.parse(text).iterate({
+  tree.iterate({
     enter: (node) => {
       if (error || !node.type.isError) return;
       const near = text.slice(node.from, node.from + 12);
@@ -40,12 +44,35 @@ export interface Selector {
 /**
  * A plain vector selector (`metric{label="value"}`) taken apart, or where and why the text
  * is something else. Ratio and latency SLIs need one so burnbook can wrap it in
- * `rate(...[window])`.
+ * `rate(...[window])`. The same selector is asked for when the spec is checked, for every rule
+ * and for the promtool tests, so answers are remembered (frozen: callers share them).
  */
 export function parseSelector(text: string): Selector | PromqlSyntaxError {
-  const syntax = checkPromql(text);
+  let parsed = selectors.get(text);
+  if (!parsed) {
+    if (selectors.size >= 50_000) selectors.clear();
+    parsed = deepFreeze(parseSelectorOnce(text));
+    selectors.set(text, parsed);
+  }
+  return parsed;
+}
+
+const selectors = new Map<string, Selector | PromqlSyntaxError>();
+
+function deepFreeze<T extends Selector | PromqlSyntaxError>(value: T): T {
+  if ('matchers' in value) {
+    for (const m of value.matchers) Object.freeze(m);
+    Object.freeze(value.matchers);
+  }
+  return Object.freeze(value);
+}
+
+function parseSelectorOnce(text: string): Selector | PromqlSyntaxError {
+  if (!text.trim()) return { offset: 0, message: 'PromQL does not parse: empty expression' };
+  const tree = parser.parse(text);
+  const syntax = firstError(text, tree);
   if (syntax) return { ...syntax, message: `PromQL does not parse: ${syntax.message}` };
-  const top = parser.parse(text).topNode.firstChild;
+  const top = tree.topNode.firstChild;
   if (top?.name !== 'VectorSelector') {
     return {
       offset: 0,

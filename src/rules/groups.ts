@@ -21,6 +21,10 @@ export function ruleGroup(slo: Slo, opts: AlertOptions): RuleGroup {
 /** SLOs by service, in spec order: one rule file per service. */
 export function byService(slos: readonly Slo[]): Map<string, Slo[]> {
   const out = new Map<string, Slo[]>();
-  for (const slo of slos) out.set(slo.service, [...(out.get(slo.service) ?? []), slo]);
+  for (const slo of slos) {
+    const own = out.get(slo.service);
+    if (own) own.push(slo);
+    else out.set(slo.service, [slo]);
+  }
   return out;
 }
