@@ -1,12 +1,5 @@
 import { Command, Option } from 'commander';
-import { backtestCommand } from './commands/backtest.ts';
-import { generateCommand } from './commands/generate.ts';
-import { runbooksBuildCommand } from './commands/runbooks.ts';
-import { serveCommand } from './commands/serve.ts';
-import { statusCommand } from './commands/status.ts';
 import { EXIT } from './commands/terminal.ts';
-import { testCommand } from './commands/test.ts';
-import { validateCommand } from './commands/validate.ts';
 
 /** Every flag also reads an environment variable: --prometheus-url ↔ BURNBOOK_PROMETHEUS_URL. */
 function option(flags: string, description: string, defaultValue?: string): Option {
@@ -19,6 +12,7 @@ function option(flags: string, description: string, defaultValue?: string): Opti
 const DEFAULT_PATHS = ['slos/'];
 const DEFAULT_EXTERNAL_URL = 'http://127.0.0.1:8080';
 
+// Each command's module loads when it runs: `validate` and `generate` need not load the server.
 const program = new Command('burnbook')
   .description('SLOs in YAML → burn-rate alerts, runbooks, alert history and live burn status')
   .showHelpAfterError()
@@ -30,7 +24,7 @@ program
   .command('validate')
   .description('check SLO specs; exit 1 on any error')
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
-  .action((paths: string[]) => validateCommand(paths));
+  .action((paths: string[]) => import('./commands/validate.ts').then((m) => m.validateCommand(paths)));
 
 program
   .command('generate')
@@ -47,13 +41,15 @@ program
   .addOption(option('--alertmanager <file>', 'also write an Alertmanager snippet (receiver + inhibit rules)'))
   .addOption(option('--grafana <dir>', 'also write Grafana dashboards and provisioning files into <dir>'))
   .addOption(option('--grafana-url <url>', 'Grafana that serves them: adds dashboard_url to every alert'))
-  .action((paths: string[], opts) => generateCommand(paths, opts));
+  .action((paths: string[], opts) =>
+    import('./commands/generate.ts').then((m) => m.generateCommand(paths, opts)),
+  );
 
 program
   .command('test')
   .description('promtool check rules and promtool test rules on generated output')
   .addOption(option('--rules <dir>', 'directory with generated rules', 'rules/'))
-  .action((opts) => testCommand(opts));
+  .action((opts) => import('./commands/test.ts').then((m) => m.testCommand(opts)));
 
 const serve = program
   .command('serve')
@@ -81,7 +77,9 @@ const serve = program
     option('--webhook-basic-auth <user:password>', 'require basic auth on POST /hooks/alertmanager'),
   );
 
-withPrometheus(serve, '10s').action((paths: string[], opts) => serveCommand(paths, opts));
+withPrometheus(serve, '10s').action((paths: string[], opts) =>
+  import('./commands/serve.ts').then((m) => m.serveCommand(paths, opts)),
+);
 
 /** Flags for reaching Prometheus, the same on every command that asks it. */
 function withPrometheus(command: Command, defaultTimeout: string): Command {
@@ -112,7 +110,7 @@ withPrometheus(
     .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
     .addOption(option('--json', 'print JSON instead of a table')),
   '30s',
-).action((paths: string[], opts) => statusCommand(paths, opts));
+).action((paths: string[], opts) => import('./commands/status.ts').then((m) => m.statusCommand(paths, opts)));
 
 withPrometheus(
   program
@@ -123,7 +121,9 @@ withPrometheus(
     .addOption(option('--step <duration>', 'replay resolution (default: 1m up to 14 days, 5m beyond)'))
     .addOption(option('--json', 'print JSON instead of a table')),
   '2m',
-).action((paths: string[], opts) => backtestCommand(paths, opts));
+).action((paths: string[], opts) =>
+  import('./commands/backtest.ts').then((m) => m.backtestCommand(paths, opts)),
+);
 
 const runbooks = program.command('runbooks').description('runbook pages without a server');
 
@@ -134,6 +134,8 @@ runbooks
   .addOption(option('--out <dir>', 'where the pages go', 'runbooks-site/'))
   .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
   .addOption(option('--prometheus-url <url>', 'Prometheus the "open in Prometheus" links point at'))
-  .action((paths: string[], opts) => runbooksBuildCommand(paths, opts));
+  .action((paths: string[], opts) =>
+    import('./commands/runbooks.ts').then((m) => m.runbooksBuildCommand(paths, opts)),
+  );
 
 await program.parseAsync();
