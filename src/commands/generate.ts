@@ -99,6 +99,7 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
       },
       verify: async () => {
         const check = await pool.finish();
+        status.done();
         if (check.missing) progress(paint('yellow', `Not checked with promtool: ${PROMTOOL_MISSING}`));
         else if (!check.ok) {
           let output = check.output;

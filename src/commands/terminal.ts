@@ -19,7 +19,7 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, environment: 3 } as const;
 /**
  * One line on stderr that redraws in place while long work runs, on a terminal only (a pipe or a log
  * gets the summary lines alone). `text` is asked for the line every 200 ms, whenever the event loop
- * gets a turn; `done` clears it.
+ * gets a turn; `done` clears it (once, however often it is called).
  */
 export function statusLine(text: () => string): { done: () => void } {
   if (!process.stderr.isTTY) return { done: () => undefined };
@@ -27,10 +27,12 @@ export function statusLine(text: () => string): { done: () => void } {
   const draw = () =>
     process.stderr.write(`\r\x1b[K${text()} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const timer = setInterval(draw, 200);
+  let cleared = false;
   return {
     done: () => {
       clearInterval(timer);
-      process.stderr.write('\r\x1b[K');
+      if (!cleared) process.stderr.write('\r\x1b[K');
+      cleared = true;
     },
   };
 }
