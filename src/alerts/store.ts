@@ -323,9 +323,6 @@ function configure(db: Database.Database): void {
   // loss or an OS crash; FULL fsyncs the WAL at every commit, so an acknowledged alert is on disk.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  // 64 MiB of pages instead of SQLite's 2 MiB: with a year of history the indexes every insert touches
-  // no longer fit in 2 MiB, and each insert would read its index pages back from the OS.
-  db.pragma('cache_size = -65536');
   // A prune of many rows grows the WAL; this shrinks it back after the next checkpoint.
   db.pragma('journal_size_limit = 67108864');
 }
