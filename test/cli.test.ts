@@ -17,6 +17,13 @@ function burnbook(args: string[], env: Record<string, string> = {}, cwd = proces
   return { code: run.status, stdout: run.stdout, stderr: run.stderr, all: `${run.stdout}${run.stderr}` };
 }
 
+/** Every file under `dir` (hidden temporary files too) with its content. */
+function filesWithContent(dir: string): string[][] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
+}
+
 describe('burnbook CLI', () => {
   it('validate: exit 0 and a count for the examples', () => {
     const run = burnbook(['validate', 'slos/']);
@@ -42,10 +49,7 @@ describe('burnbook CLI', () => {
   it('generate: nothing is written when any spec is invalid', () => {
     const dir = exampleProject('cli');
     expect(burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir).code).toBe(0);
-    const snapshot = () =>
-      readdirSync(join(dir, 'out'), { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
+    const snapshot = () => filesWithContent(join(dir, 'out'));
     const before = snapshot();
     // A valid change to one file and an invalid second file: neither may land.
     writeFileSync(
@@ -63,10 +67,7 @@ describe('burnbook CLI', () => {
   it('generate: when promtool rejects one rule file, nothing is written and the error names that file', () => {
     const dir = exampleProject('cli');
     expect(burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir).code).toBe(0);
-    const snapshot = () =>
-      readdirSync(join(dir, 'out'), { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
+    const snapshot = () => filesWithContent(join(dir, 'out'));
     const before = snapshot();
     // A promtool that rejects the ledger rules and checks the others for real, in parallel processes.
     const bin = join(dir, 'bin');
