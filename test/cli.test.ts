@@ -31,6 +31,29 @@ describe('burnbook CLI', () => {
     expect(run.stdout).toMatch(/5 SLOs in 3 files are valid/);
   });
 
+  it('validate: lists the first 50 SLOs and counts the rest, so the verdict stays in view', () => {
+    const dir = exampleProject('burnbook-many-');
+    const slos = Array.from({ length: 60 }, (_, i) =>
+      [
+        `  - name: handler-${i}`,
+        '    objective: 99.9',
+        '    sli:',
+        '      ratio:',
+        `        errors: http_requests_total{handler="h${i}",code=~"5.."}`,
+        `        total: http_requests_total{handler="h${i}"}`,
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'slos', 'many.yaml'),
+      `apiVersion: burnbook/v1\nservice: many\nslos:\n${slos.join('\n')}\n`,
+    );
+    const run = burnbook(['validate', 'slos/'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr.match(/^ {2}ok {2}/gm)).toHaveLength(50);
+    expect(run.stderr).toContain('… and 15 more, all valid');
+    expect(run.stdout).toMatch(/65 SLOs in 4 files are valid/);
+  });
+
   it('validate: exit 1 with file:line:col, a caret and a hint', () => {
     const dir = exampleProject('cli');
     writeFileSync(
