@@ -62,6 +62,12 @@ const serve = program
     option('--external-url <url>', 'base URL people reach burnbook at (default: http://<host>:<port>)'),
   )
   .addOption(option('--alertmanager-url <url>', 'Alertmanager the evaluator sends its alerts to'))
+  .addOption(
+    option(
+      '--grafana-url <url>',
+      'Grafana serving the generated dashboards: runbook pages link to them, evaluator alerts get dashboard_url',
+    ),
+  )
   .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
   .addOption(option('--evaluation-interval <duration>', 'how often the evaluator asks Prometheus', '30s'))
   .addOption(

@@ -1,5 +1,5 @@
 import { dirname, relative, resolve } from 'node:path';
-import { sloDashboardUrl } from '../grafana/links.ts';
+import { grafanaAlertOptions } from '../grafana/links.ts';
 import type { AlertOptions } from '../rules/alerting.ts';
 import { byService } from '../rules/groups.ts';
 import { alertmanagerFile, eachRuleFile } from '../rules/output.ts';
@@ -50,7 +50,7 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
   const { grafanaUrl } = opts;
   const alertOptions: AlertOptions = {
     externalUrl: opts.externalUrl,
-    ...(grafanaUrl ? { dashboardUrl: (slo, values) => sloDashboardUrl(grafanaUrl, slo, values.label) } : {}),
+    ...(grafanaUrl ? grafanaAlertOptions(grafanaUrl) : {}),
   };
   const out = resolve(opts.out);
   const pruneDirs = [out, ...(opts.grafana ? [resolve(opts.grafana)] : [])];

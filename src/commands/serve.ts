@@ -13,6 +13,7 @@ export interface ServeOptions extends PrometheusFlags, AlertFlags {
   dataDir: string;
   externalUrl?: string;
   alertmanagerUrl?: string;
+  grafanaUrl?: string;
   runbooks: string;
   evaluationInterval: string;
 }
@@ -50,6 +51,7 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
       ...evaluation,
       ...alerts,
       ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
+      ...(opts.grafanaUrl ? { grafanaUrl: opts.grafanaUrl } : {}),
     }));
   } catch (error) {
     // Opening the alert store is what can fail here: a data directory not writable, a newer schema.

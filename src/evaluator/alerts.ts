@@ -1,5 +1,5 @@
 import type { Tier } from '../policy/tiers.ts';
-import { alertAnnotations, alertLabels } from '../rules/alerting.ts';
+import { type AlertOptions, alertAnnotations, alertLabels } from '../rules/alerting.ts';
 import { goPrintfG3 } from '../rules/go-format.ts';
 import { alertName } from '../rules/names.ts';
 import { sloPath } from '../runbooks/context.ts';
@@ -25,19 +25,14 @@ export function alertContent(
   tier: Tier,
   group: Record<string, string>,
   longErrorRatio: number,
-  externalUrl: string,
+  options: AlertOptions,
 ) {
   return {
     labels: { alertname: alertName(slo, tier), ...alertLabels(slo, tier), ...group },
-    annotations: alertAnnotations(
-      slo,
-      tier,
-      { externalUrl },
-      {
-        value: goPrintfG3(longErrorRatio),
-        label: (name) => group[name] ?? '',
-      },
-    ),
+    annotations: alertAnnotations(slo, tier, options, {
+      value: goPrintfG3(longErrorRatio),
+      label: (name) => group[name] ?? '',
+    }),
   };
 }
 

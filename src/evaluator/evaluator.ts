@@ -1,5 +1,6 @@
 import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient } from '../prometheus/client.ts';
+import type { AlertOptions } from '../rules/alerting.ts';
 import type { Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
 import { alertContent, generatorUrl, type PostableAlert, postable } from './alerts.ts';
@@ -14,8 +15,8 @@ export interface EvaluatorOptions {
   slos: Slo[];
   prometheus: PrometheusClient;
   intervalMs: number;
-  /** Base URL of burnbook, for runbook_url and generatorURL. */
-  externalUrl: string;
+  /** What the generated rules' alerts carry: runbook_url (and generatorURL) under externalUrl, dashboard_url. */
+  alertOptions: AlertOptions;
   alertmanager?: AlertmanagerClient;
   metrics: EvaluatorMetrics;
 }
@@ -185,7 +186,7 @@ export class Evaluator {
       const state = advance(previous?.state ?? INACTIVE, status.burning, now, tier.forMs);
       const alert =
         status.burning && status.longErrorRatio !== null
-          ? alertContent(slo, tier, group.labels, status.longErrorRatio, this.options.externalUrl)
+          ? alertContent(slo, tier, group.labels, status.longErrorRatio, this.options.alertOptions)
           : previous?.alert;
       this.track(key, { slo, tier, state, ...(alert ? { alert } : {}) });
       return {
@@ -204,11 +205,18 @@ export class Evaluator {
   }
 
   private async notify(now: number): Promise<void> {
-    const { alertmanager, metrics, intervalMs, externalUrl } = this.options;
+    const { alertmanager, metrics, intervalMs, alertOptions } = this.options;
     if (!alertmanager || !this.report.alertmanager) return;
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
       const sent =
-        alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, generatorUrl(slo, externalUrl));
+        alert &&
+        postable(
+          alert,
+          state,
+          now,
+          VALID_INTERVALS * intervalMs,
+          generatorUrl(slo, alertOptions.externalUrl),
+        );
       return sent ? [sent] : [];
     });
     if (!alerts.length) return;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { grafanaAlertOptions } from '../grafana/links.ts';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
 import type { LiveValues } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
@@ -35,6 +36,8 @@ interface EvaluatorContext extends EvaluationSettings {
   externalUrl: string;
   prometheusUrl?: string;
   alertmanagerUrl?: string;
+  /** Pushed alerts then carry `dashboard_url`, as the rules' alerts do. */
+  grafanaUrl?: string;
   metrics: { registry: Registry };
   evaluation?: EvaluationProvider;
   liveValues?: LiveValues;
@@ -63,7 +66,10 @@ export function evaluatorPlugin(app: FastifyInstance, context: EvaluatorContext)
       slos: context.slos,
       prometheus,
       intervalMs,
-      externalUrl: context.externalUrl,
+      alertOptions: {
+        externalUrl: context.externalUrl,
+        ...(context.grafanaUrl ? grafanaAlertOptions(context.grafanaUrl) : {}),
+      },
       metrics: createEvaluatorMetrics(context.metrics.registry, context.slos),
       ...(context.alertmanagerUrl
         ? { alertmanager: createAlertmanagerClient({ url: context.alertmanagerUrl, timeoutMs }) }

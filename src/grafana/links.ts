@@ -1,3 +1,4 @@
+import type { AlertOptions } from '../rules/alerting.ts';
 import type { Slo } from '../spec/model.ts';
 import { OVERVIEW_UID, serviceDashboardUid } from './uid.ts';
 
@@ -43,6 +44,14 @@ export function sloDashboardUrl(
 ): string {
   const vars = groupValue ? slo.groupBy.map((label) => `var-${label}=${groupValue(label)}`) : [];
   return `${withoutTrailingSlash(grafanaUrl)}${serviceDashboardPath(slo.service)}${vars.length ? `?${vars.join('&')}` : ''}`;
+}
+
+/**
+ * What `--grafana-url` adds to every alert, from the rules and from the evaluator alike: a
+ * `dashboard_url` opening the SLO's dashboard on the alert's group.
+ */
+export function grafanaAlertOptions(grafanaUrl: string): Pick<AlertOptions, 'dashboardUrl'> {
+  return { dashboardUrl: (slo, values) => sloDashboardUrl(grafanaUrl, slo, values.label) };
 }
 
 /** burnbook's page for one SLO; `/slos/:service/:slo` on the server. */

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type AlertSettings, alertsPlugin } from '../alerts/plugin.ts';
 import { type EvaluationProvider, type EvaluationSettings, evaluatorPlugin } from '../evaluator/plugin.ts';
+import { sloDashboardUrl } from '../grafana/links.ts';
 import type { RunbookProviders } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createMetrics, type Metrics, metricsPlugin } from './metrics.ts';
@@ -22,6 +23,8 @@ export interface ServerOptions extends RunbookProviders, EvaluationSettings, Ale
   dataDir: string;
   prometheusUrl?: string;
   alertmanagerUrl?: string;
+  /** Grafana serving the generated dashboards: runbook pages link to them, pushed alerts carry `dashboard_url`. */
+  grafanaUrl?: string;
 }
 
 export interface AppContext extends ServerOptions {
@@ -47,6 +50,8 @@ export async function buildApp(
     requestTimeout: 30_000,
   });
   const context: AppContext = { ...options, metrics: createMetrics() };
+  const { grafanaUrl } = options;
+  if (grafanaUrl) context.dashboardUrl ??= (slo) => sloDashboardUrl(grafanaUrl, slo);
   metricsPlugin(app, context.metrics);
   app.get('/healthz', async () => ({ status: 'ok', slos: context.slos.length }));
   // Browsers ask for it on every first visit; an empty answer keeps their consoles free of 404s.

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
+import { grafanaAlertOptions } from '../../src/grafana/links.ts';
 import { alertAnnotations } from '../../src/rules/alerting.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
@@ -35,6 +36,7 @@ slos:
 const [slo] = slosFrom(SPEC);
 if (!slo) throw new Error('spec did not load');
 const EXTERNAL = 'http://burnbook.test';
+const GRAFANA = 'http://grafana.test';
 const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
 const timeline: Timeline = { start: END - 4 * DAY, end: END, stepMs: MINUTE };
 
@@ -71,6 +73,7 @@ beforeAll(async () => {
     dataDir: mkdtempSync(join(tmpdir(), 'burnbook-evaluator-')),
     prometheusUrl: proxy.url,
     alertmanagerUrl: alertmanager.url,
+    grafanaUrl: GRAFANA,
     evaluationIntervalMs: 250,
     prometheusAccess: { timeoutMs: 1_500 },
   }));
@@ -153,11 +156,15 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
     const expected = alertAnnotations(
       slo,
       fast,
-      { externalUrl: EXTERNAL },
+      { externalUrl: EXTERNAL, ...grafanaAlertOptions(GRAFANA) },
       { value: '0.05', label: () => 'eu' },
     );
     expect(alert.annotations).toEqual(expected);
     expect(alert.annotations.runbook_url).toBe('http://burnbook.test/runbooks/pay/api-fast-burn');
+    // The region's view of the SLO's dashboard, as the generated rule's alert links it.
+    expect(alert.annotations.dashboard_url).toMatch(
+      /^http:\/\/grafana\.test\/d\/[\w-]+\/[\w-]+\?var-region=eu$/,
+    );
     expect(alert.status.state).toBe('active');
   });
 
@@ -166,6 +173,10 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
     expect(page.statusCode).toBe(200);
     // Confirm (5m) and trend (1h) queries, both at the 5% the history holds, above the 0.0144 threshold.
     expect(page.body.match(/<td class="num above">0\.05<\/td>/g)).toHaveLength(2);
+    // --grafana-url: the page links the SLO's dashboard.
+    expect(page.body.replaceAll('&#x2F;', '/')).toMatch(
+      /<a href="http:\/\/grafana\.test\/d\/[^"]+">Dashboard<\/a>/,
+    );
   });
 
   it('reports a hanging Prometheus as a timeout and holds alert states', async () => {
