@@ -22,7 +22,7 @@ export function createAlertMetrics(registry: Registry, store: Pick<AlertStore, '
   });
   const storeWrite = new Histogram({
     name: 'burnbook_store_write_seconds',
-    help: 'Duration of one alert store commit (one or more webhook bodies), fsync included',
+    help: 'Duration of one alert store commit (one or more webhook bodies) as the server waits for it: fsync and the hop to the writer thread included',
     buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
