@@ -1,41 +1,70 @@
+import { z } from 'zod';
 import type { PostableAlert } from './alerts.ts';
 
-/** Sends alerts to Alertmanager's v2 API; every call is bounded by a timeout. */
+/** What this client reads of Alertmanager's `GET /api/v2/alerts`; other fields are dropped. */
+const activeAlertsSchema = z.array(
+  z.object({
+    labels: z.record(z.string(), z.string()),
+    annotations: z.record(z.string(), z.string()),
+    startsAt: z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
+    generatorURL: z.string().default(''),
+  }),
+);
+export type ActiveAlert = z.output<typeof activeAlertsSchema>[number];
+
+/** Sends alerts to Alertmanager's v2 API and reads them back; every call is bounded by a timeout. */
 export interface AlertmanagerClient {
   readonly url: string;
   postAlerts(alerts: PostableAlert[]): Promise<void>;
+  /** Every alert Alertmanager holds that has not ended, silenced and inhibited ones included. */
+  activeAlerts(): Promise<ActiveAlert[]>;
 }
 
 export function createAlertmanagerClient(options: { url: string; timeoutMs: number }): AlertmanagerClient {
   const base = options.url.replace(/\/+$/, '');
   const endpoint = `${base}/api/v2/alerts`;
+
+  async function call(url: string, init: RequestInit = {}): Promise<string> {
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        ...init,
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'burnbook' },
+        signal,
+      });
+    } catch (cause) {
+      // undici hides the socket error (ECONNREFUSED, a TLS failure) in `cause`.
+      const reason =
+        cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : String(cause);
+      const what = signal.aborted
+        ? `did not answer within ${options.timeoutMs} ms`
+        : `is unreachable: ${reason}`;
+      throw new Error(`Alertmanager at ${endpoint} ${what}`, { cause });
+    }
+    const body = await response.text().catch(() => '');
+    if (!response.ok) {
+      throw new Error(`Alertmanager at ${endpoint} answered HTTP ${response.status}: ${body.slice(0, 200)}`);
+    }
+    return body;
+  }
+
   return {
     url: base,
     async postAlerts(alerts) {
-      const signal = AbortSignal.timeout(options.timeoutMs);
-      let response: Response;
+      await call(endpoint, { method: 'POST', body: JSON.stringify(alerts) });
+    },
+    async activeAlerts() {
+      const body = await call(`${endpoint}?active=true&silenced=true&inhibited=true&unprocessed=true`);
+      let json: unknown;
       try {
-        response = await fetch(endpoint, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'User-Agent': 'burnbook' },
-          body: JSON.stringify(alerts),
-          signal,
-        });
-      } catch (cause) {
-        // undici hides the socket error (ECONNREFUSED, a TLS failure) in `cause`.
-        const reason =
-          cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : String(cause);
-        const what = signal.aborted
-          ? `did not answer within ${options.timeoutMs} ms`
-          : `is unreachable: ${reason}`;
-        throw new Error(`Alertmanager at ${endpoint} ${what}`, { cause });
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
       }
-      const body = await response.text().catch(() => '');
-      if (!response.ok) {
-        throw new Error(
-          `Alertmanager at ${endpoint} answered HTTP ${response.status}: ${body.slice(0, 200)}`,
-        );
-      }
+      const parsed = activeAlertsSchema.safeParse(json);
+      if (!parsed.success) throw new Error(`Alertmanager at ${endpoint} sent alerts burnbook cannot read`);
+      return parsed.data;
     },
   };
 }

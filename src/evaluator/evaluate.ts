@@ -18,7 +18,8 @@ interface GroupValues {
   values: Record<Measure, Map<number, number>>;
 }
 
-function groupLabels(slo: Slo, metric: Record<string, string>): Record<string, string> {
+/** The values of the SLO's groupBy labels in `metric`, in groupBy order: what tells its groups apart. */
+export function groupLabels(slo: Slo, metric: Record<string, string>): Record<string, string> {
   return Object.fromEntries(slo.groupBy.map((l) => [l, metric[l] ?? '']));
 }
 

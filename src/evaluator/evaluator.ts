@@ -4,7 +4,7 @@ import type { AlertOptions } from '../rules/alerting.ts';
 import type { Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
 import { alertContent, generatorUrl, type PostableAlert, postable } from './alerts.ts';
-import { evaluateSlos, summarize } from './evaluate.ts';
+import { evaluateSlos, groupLabels, summarize } from './evaluate.ts';
 import { type EvaluatorMetrics, recordStatuses } from './metrics.ts';
 import { keyOf } from './plan.ts';
 import type { GroupStatus, SloStatus } from './report.ts';
@@ -111,7 +111,42 @@ export class Evaluator {
       this.timer = setTimeout(tick, Math.max(0, this.options.intervalMs - (Date.now() - started)));
       this.timer.unref();
     };
-    void tick();
+    this.running = this.restore();
+    void this.running.then(() => {
+      if (!this.stopped) void tick();
+    });
+  }
+
+  /**
+   * Takes back from Alertmanager the alerts this burnbook was sending before it restarted, so they go on
+   * firing with the same start instead of waiting out their `for` again. Without it a restart let them
+   * expire while pending (a resolved notification) and then paged anew, on every deploy. Only alerts
+   * whose generatorURL is this burnbook's SLO page: the generated rules' alerts come from Prometheus.
+   */
+  private async restore(): Promise<void> {
+    const { alertmanager, alertOptions, slos } = this.options;
+    if (!alertmanager || !this.report.alertmanager) return;
+    try {
+      for (const alert of await alertmanager.activeAlerts()) {
+        const slo = slos.find((s) => s.service === alert.labels.slo_service && s.name === alert.labels.slo);
+        const tier = slo?.alerting.tiers.find((t) => t.name === alert.labels.slo_tier);
+        if (!slo || !tier || alert.generatorURL !== generatorUrl(slo, alertOptions.externalUrl)) continue;
+        this.track(trackKey(slo, groupLabels(slo, alert.labels), tier), {
+          slo,
+          tier,
+          state: { state: 'firing', activeAt: alert.startsAt, firedAt: alert.startsAt },
+          alert: { labels: alert.labels, annotations: alert.annotations },
+        });
+      }
+    } catch (error) {
+      this.report.alertmanager = {
+        ...this.report.alertmanager,
+        error: {
+          at: iso(Date.now()),
+          message: `could not take back firing alerts: ${(error as Error).message}`,
+        },
+      };
+    }
   }
 
   async stop(): Promise<void> {

@@ -113,6 +113,7 @@ const tierStates = (r: EvaluatorReport) => r.slos[0]?.groups[0]?.tiers.map((t) =
 interface AmAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  startsAt: string;
   status: { state: string };
 }
 
@@ -166,6 +167,39 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
       /^http:\/\/grafana\.test\/d\/[\w-]+\/[\w-]+\?var-region=eu$/,
     );
     expect(alert.status.state).toBe('active');
+  });
+
+  it('after a restart, goes on firing what Alertmanager holds instead of waiting out `for` again', async () => {
+    const [before] = await alertsInAlertmanager();
+    // A second burnbook with the first one's settings stands in for the first one restarted. It evaluates
+    // once at start and then not for a minute, so its report stays that first evaluation's.
+    const { app: restarted } = await buildApp({
+      slos: [slo],
+      externalUrl: EXTERNAL,
+      runbooksDir: 'runbooks',
+      dataDir: mkdtempSync(join(tmpdir(), 'burnbook-evaluator-restart-')),
+      prometheusUrl: burning.url,
+      alertmanagerUrl: alertmanager.url,
+      evaluationIntervalMs: 60_000,
+    });
+    try {
+      await restarted.ready();
+      const restartedReport = async () =>
+        (await restarted.inject({ url: '/api/v1/slos' })).json() as EvaluatorReport;
+      const first = await until('the first evaluation', restartedReport, (r) => r.evaluatedAt !== null);
+      // Without the alert taken back, the fast tier would be pending here, for its `for` of 1s.
+      expect(tierStates(first)).toEqual(['firing', 'pending', 'pending']);
+      const sent = await until(
+        'its alerts sent',
+        restartedReport,
+        (r) => r.alertmanager?.lastSentAt !== null,
+      );
+      expect(sent.alertmanager?.error).toBeNull();
+      const [after] = await alertsInAlertmanager();
+      expect(after?.startsAt).toBe(before?.startsAt);
+    } finally {
+      await restarted.close();
+    }
   });
 
   it("fills the runbook page's first-look queries with current values", async () => {
