@@ -14,6 +14,7 @@ import { createPrometheusClient } from '../src/prometheus/client.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { firstLookQueries } from '../src/runbooks/context.ts';
 import { loadSpecs } from '../src/spec/load.ts';
+import { until } from './support/wait.ts';
 
 /** What the webhook does around its answer: group commit, evidence capture, retention. */
 
@@ -21,14 +22,6 @@ const { slos } = loadSpecs(['slos']);
 const search = slos.find((s) => s.service === 'search');
 const fast = search?.alerting.tiers[0];
 if (!search || !fast) throw new Error('search/tenant-availability missing from slos/');
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('group commit', () => {
   function recorder(fail: (items: readonly string[]) => boolean = () => false, transient = false) {

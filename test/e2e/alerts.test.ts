@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { tierFacts } from '../../src/policy/burn.ts';
@@ -13,6 +12,7 @@ import { freePort } from '../support/ports.ts';
 import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * The whole path on 127.0.0.1: an exporter the test steers, Prometheus with the rules burnbook generates,
@@ -123,17 +123,6 @@ async function get(path: string): Promise<string> {
   const response = await fetch(`${burnbook.url}${path}`, { signal: AbortSignal.timeout(5_000) });
   expect(response.status, path).toBe(200);
   return response.text();
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(250);
-  }
 }
 
 const shopAlerts = async () =>

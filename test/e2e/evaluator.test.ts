@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
@@ -13,6 +12,7 @@ import { counter, DAY, HOUR, historyToOpenMetrics, MINUTE, type Timeline } from 
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
 import { type RunningProxy, startProxy } from '../support/proxy.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * The server's evaluator against real servers: it fires the fast tier after its `for` and pushes
@@ -88,24 +88,6 @@ afterAll(async () => {
 
 async function report(): Promise<EvaluatorReport> {
   return (await app.inject({ url: '/api/v1/slos' })).json() as EvaluatorReport;
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}; last: ${JSON.stringify(value, null, 1).slice(0, 3000)}`,
-      );
-    await sleep(100);
-  }
 }
 
 const tierStates = (r: EvaluatorReport) => r.slos[0]?.groups[0]?.tiers.map((t) => t.state);

@@ -23,6 +23,7 @@ import {
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
 import { type RunningProxy, startProxy } from '../support/proxy.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * The pages' live numbers and the SLO page's chart data, from burnbook's own evaluator and a real
@@ -119,14 +120,6 @@ const report = (): EvaluatorReport => (context.evaluation as NonNullable<AppCont
 // Pages must not wait out Prometheus's timeout; bounding by it (not a speed figure) keeps this
 // a test of behaviour that holds on a loaded CI machine.
 const PROMETHEUS_TIMEOUT_MS = 2_000;
-
-async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function get(url: string) {
   const started = performance.now();
