@@ -92,6 +92,22 @@ describe('writeAtomically with parallel promtool checks', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('gives up on a promtool that hangs, and says so', async () => {
+    const bin = scratch();
+    writeFileSync(join(bin, 'promtool'), '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const pool = new PromtoolPool({ parallelism: 2, timeoutMs: 300 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      pool.add('/nonexistent/rules.yaml', 10);
+      const outcome = await pool.finish();
+      expect(outcome).toMatchObject({ ok: false, missing: false, checked: 0 });
+      expect(outcome.output).toContain('promtool did not finish within 0.3 s');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('reports a missing promtool instead of failing, and checks nothing', async () => {
     const pool = new PromtoolPool({ parallelism: 2 });
     const path = process.env.PATH;

@@ -34,6 +34,9 @@ const CHUNK_BYTES = 4 * 2 ** 20;
 
 const GO_TUNING = { GOGC: '400', GOMAXPROCS: '1' };
 
+// A chunk takes about half a second; a promtool still running after this is stuck, and generate must end.
+const CHUNK_TIMEOUT_MS = 120_000;
+
 export class PromtoolPool {
   private readonly queue: Array<{ path: string; bytes: number }> = [];
   private queuedBytes = 0;
@@ -47,10 +50,12 @@ export class PromtoolPool {
 
   private readonly parallelism: number;
   private readonly chunkBytes: number;
+  private readonly timeoutMs: number;
 
-  constructor(options: { parallelism?: number; chunkBytes?: number } = {}) {
+  constructor(options: { parallelism?: number; chunkBytes?: number; timeoutMs?: number } = {}) {
     this.parallelism = options.parallelism ?? availableParallelism();
     this.chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+    this.timeoutMs = options.timeoutMs ?? CHUNK_TIMEOUT_MS;
   }
 
   /** Queues a file; a process starts on it at once when one is free. */
@@ -120,9 +125,15 @@ export class PromtoolPool {
     child.stdout?.setEncoding('utf8').on('data', (s: string) => output.push(s));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => output.push(s));
     let done = false;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill();
+    }, this.timeoutMs);
     const end = (ok: boolean, message?: string) => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       this.running.delete(child);
       if (ok) this.checkedFiles += files.length;
       else if (!this.failed) {
@@ -137,12 +148,14 @@ export class PromtoolPool {
       if (error.code === 'ENOENT') {
         this.missing = true;
         done = true;
+        clearTimeout(timer);
         this.running.delete(child);
         this.pump();
       } else end(false, `promtool: ${error.message}`);
     });
-    child.on('close', (code, signal) =>
-      end(code === 0, signal ? `promtool stopped by ${signal}` : undefined),
-    );
+    child.on('close', (code, signal) => {
+      if (timedOut) end(false, `promtool did not finish within ${this.timeoutMs / 1000} s`);
+      else end(code === 0, signal ? `promtool stopped by ${signal}` : undefined);
+    });
   }
 }
