@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDuration } from '../src/policy/duration.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { firstLookQueries } from '../src/runbooks/context.ts';
-import { buildApp } from '../src/server/app.ts';
 import { loadSpecs } from '../src/spec/load.ts';
+import { testApp } from './support/app.ts';
 
 const { slos, errors } = loadSpecs(['slos']);
 const MINUTE = 60_000;
@@ -17,11 +14,8 @@ const UNIT_MS: Record<string, number> = { s: 1000, min: MINUTE, h: HOUR, days: 2
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  ({ app } = await buildApp({
+  ({ app } = await testApp({
     slos,
-    externalUrl: 'http://burnbook.test',
-    runbooksDir: 'runbooks',
-    dataDir: mkdtempSync(join(tmpdir(), 'burnbook-pages-')),
   }));
 });
 

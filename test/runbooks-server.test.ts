@@ -1,13 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstLookQueries } from '../src/runbooks/context.ts';
 import type { AlertSummary, LiveSample } from '../src/runbooks/providers.ts';
-import { type AppContext, buildApp } from '../src/server/app.ts';
+import type { AppContext } from '../src/server/app.ts';
 import { PROVIDER_TIMEOUT_MS } from '../src/server/site.ts';
 import { loadSpecs } from '../src/spec/load.ts';
+import { testApp } from './support/app.ts';
 
 const { slos } = loadSpecs(['slos']);
 const checkout = slos.find((s) => s.service === 'checkout' && s.name === 'availability');
@@ -17,11 +15,8 @@ let app: FastifyInstance;
 let context: AppContext;
 
 beforeAll(async () => {
-  ({ app, context } = await buildApp({
+  ({ app, context } = await testApp({
     slos,
-    externalUrl: 'http://burnbook.test',
-    runbooksDir: 'runbooks',
-    dataDir: mkdtempSync(join(tmpdir(), 'burnbook-server-')),
   }));
 });
 

@@ -1,16 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSlos } from '../src/evaluator/evaluate.ts';
 import type { EvaluatorReport } from '../src/evaluator/evaluator.ts';
 import { historyGrid, periodStepMs } from '../src/evaluator/history.ts';
 import { parseDuration } from '../src/policy/duration.ts';
-import { type AppContext, buildApp } from '../src/server/app.ts';
+import type { AppContext } from '../src/server/app.ts';
 import { exportSite } from '../src/server/export.ts';
 import { chartQuery, chartRequest, evaluationBanner } from '../src/server/live.ts';
 import { loadSpecs } from '../src/spec/load.ts';
+import { testApp } from './support/app.ts';
 
 /** The live parts of the pages where no Prometheus answers: what they say instead, and the pure pieces. */
 
@@ -37,11 +35,8 @@ let app: FastifyInstance;
 let context: AppContext;
 
 beforeAll(async () => {
-  ({ app, context } = await buildApp({
+  ({ app, context } = await testApp({
     slos,
-    externalUrl: 'http://burnbook.test',
-    runbooksDir: 'runbooks',
-    dataDir: mkdtempSync(join(tmpdir(), 'burnbook-live-unit-')),
   }));
 });
 

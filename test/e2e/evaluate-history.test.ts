@@ -23,7 +23,7 @@ import {
 } from '../support/history.ts';
 import { freePort } from '../support/ports.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { slosFrom } from '../support/promtool-scenario.ts';
+import { sloNamed, slosFrom } from '../support/promtool-scenario.ts';
 
 /**
  * Known burn rates and budgets on 31 days of backfilled history, evaluated by burnbook against a
@@ -115,12 +115,6 @@ const records = recordings(timeline, { slo_service: 'scn', slo: 'recorded' }, EN
   windowsMs: recordedWindows,
 });
 
-function sloNamed(name: string): Slo {
-  const slo = slos.find((s) => s.name === name);
-  if (!slo) throw new Error(`no SLO ${name}`);
-  return slo;
-}
-
 function statusOf(evaluation: Evaluation, name: string): SloStatus {
   const status = evaluation.slos.find((s) => s.slo === name);
   if (!status) throw new Error(`no status for ${name}`);
@@ -182,7 +176,7 @@ describe('evaluation on backfilled history (real Prometheus)', () => {
       const [group] = SCENARIOS[name]?.groups ?? [];
       expect(status.groups).toHaveLength(1);
       expectRawGroup(
-        sloNamed(name),
+        sloNamed(slos, name),
         group as Scenario['groups'][number],
         status.groups[0] as SloStatus['groups'][number],
       );
@@ -207,7 +201,7 @@ describe('evaluation on backfilled history (real Prometheus)', () => {
   it("incident: the fast tier burns; the budget runs out at the last hour's burn rate", () => {
     const status = statusOf(evaluation, 'incident');
     expect(status.tiers.find((t) => t.tier === 'fast')?.burning).toBe(true);
-    const slo = sloNamed('incident');
+    const slo = sloNamed(slos, 'incident');
     const burn1h = status.burnRates['1h'] as number;
     expectClose(
       status.timeToExhaustionMs,
@@ -218,7 +212,7 @@ describe('evaluation on backfilled history (real Prometheus)', () => {
 
   it('groupBy: one status per tenant; the burning tenant leads the SLO', () => {
     const status = statusOf(evaluation, 'tenants');
-    const slo = sloNamed('tenants');
+    const slo = sloNamed(slos, 'tenants');
     expect(
       status.groups.map((g) => g.labels).sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? '')),
     ).toEqual([{ tenant: 'a' }, { tenant: 'b' }]);
@@ -234,7 +228,7 @@ describe('evaluation on backfilled history (real Prometheus)', () => {
 
   it('recording rules where their history covers the window, the raw SLI elsewhere', () => {
     const status = statusOf(evaluation, 'recorded');
-    const slo = sloNamed('recorded');
+    const slo = sloNamed(slos, 'recorded');
     expect(status.source).toBe('mixed');
     expect(status.sources).toEqual({
       '5m': 'rules',

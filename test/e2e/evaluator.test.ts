@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
 import { grafanaAlertOptions } from '../../src/grafana/links.ts';
 import { alertAnnotations } from '../../src/rules/alerting.ts';
-import { buildApp } from '../../src/server/app.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { testApp } from '../support/app.ts';
 import { counter, DAY, HOUR, historyToOpenMetrics, MINUTE, type Timeline } from '../support/history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
@@ -66,11 +63,9 @@ beforeAll(async () => {
     startAlertmanager({ configYaml: 'route: {receiver: "null"}\nreceivers: [{name: "null"}]\n' }),
   ]);
   proxy = await startProxy({ port: Number(new URL(burning.url).port) });
-  ({ app } = await buildApp({
+  ({ app } = await testApp({
     slos: [slo],
     externalUrl: EXTERNAL,
-    runbooksDir: 'runbooks',
-    dataDir: mkdtempSync(join(tmpdir(), 'burnbook-evaluator-')),
     prometheusUrl: proxy.url,
     alertmanagerUrl: alertmanager.url,
     grafanaUrl: GRAFANA,
@@ -155,11 +150,9 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
     const [before] = await alertsInAlertmanager();
     // A second burnbook with the first one's settings stands in for the first one restarted. It evaluates
     // once at start and then not for a minute, so its report stays that first evaluation's.
-    const { app: restarted } = await buildApp({
+    const { app: restarted } = await testApp({
       slos: [slo],
       externalUrl: EXTERNAL,
-      runbooksDir: 'runbooks',
-      dataDir: mkdtempSync(join(tmpdir(), 'burnbook-evaluator-restart-')),
       prometheusUrl: burning.url,
       alertmanagerUrl: alertmanager.url,
       evaluationIntervalMs: 60_000,

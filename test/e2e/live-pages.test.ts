@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
@@ -8,8 +5,8 @@ import type { SloHistory } from '../../src/evaluator/history.ts';
 import { errorBudget } from '../../src/policy/burn.ts';
 import { formatDuration } from '../../src/policy/duration.ts';
 import { windowsOf } from '../../src/rules/names.ts';
-import { type AppContext, buildApp } from '../../src/server/app.ts';
-import type { Slo } from '../../src/spec/model.ts';
+import type { AppContext } from '../../src/server/app.ts';
+import { testApp } from '../support/app.ts';
 import {
   DAY,
   expectedRatio,
@@ -21,7 +18,7 @@ import {
   type Timeline,
 } from '../support/history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { slosFrom } from '../support/promtool-scenario.ts';
+import { sloNamed, slosFrom } from '../support/promtool-scenario.ts';
 import { type RunningProxy, startProxy } from '../support/proxy.ts';
 import { until } from '../support/wait.ts';
 
@@ -97,16 +94,10 @@ const records = recordings(timeline, { slo_service: 'live', slo: 'recorded' }, E
   windowsMs: [5 * MINUTE, HOUR, 6 * HOUR],
 });
 
-function sloNamed(name: string): Slo {
-  const slo = slos.find((s) => s.name === name);
-  if (!slo) throw new Error(`no SLO ${name}`);
-  return slo;
-}
-
 /** Budget left over the period as the history built it: exact for the steady ones at any instant. */
 function expectedBudget(name: string, group = 0): number {
   const g = SCENARIOS[name]?.[group] as Group;
-  const slo = sloNamed(name);
+  const slo = sloNamed(slos, name);
   return 1 - expectedRatio(timeline, g.errors, g.total, END, slo.periodMs) / errorBudget(slo.objective);
 }
 
@@ -137,11 +128,8 @@ beforeAll(async () => {
   const series = [...Object.entries(SCENARIOS).flatMap(([name, g]) => rawSeries(name, g)), ...records];
   prometheus = await startPrometheus({ backfillOpenMetrics: historyToOpenMetrics(series) });
   proxy = await startProxy({ port: Number(new URL(prometheus.url).port) });
-  ({ app, context } = await buildApp({
+  ({ app, context } = await testApp({
     slos,
-    externalUrl: 'http://burnbook.test',
-    runbooksDir: 'runbooks',
-    dataDir: mkdtempSync(join(tmpdir(), 'burnbook-live-')),
     prometheusUrl: proxy.url,
     evaluationIntervalMs: 500,
     prometheusAccess: { timeoutMs: PROMETHEUS_TIMEOUT_MS },
@@ -223,7 +211,7 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
   });
 
   it('history: burn rates per window and budget left, as the history was built (raw SLI)', async () => {
-    const slo = sloNamed('incident');
+    const slo = sloNamed(slos, 'incident');
     const h = await history('/api/v1/slos/live/incident/history?range=24h');
     expect(h.stepSeconds).toBe(300);
     expect(h.timestamps).toHaveLength(289);
@@ -282,7 +270,7 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
   });
 
   it('history: one group of a groupBy SLO, the one asked for or the one with least budget left', async () => {
-    const slo = sloNamed('tenants');
+    const slo = sloNamed(slos, 'tenants');
     const budget = errorBudget(slo.objective);
     const [a, b] = SCENARIOS.tenants as Group[];
     const chosen = await history('/api/v1/slos/live/tenants/history?range=24h');

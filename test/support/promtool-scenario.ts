@@ -19,6 +19,13 @@ export function slosFrom(yaml: string): Slo[] {
   return slos;
 }
 
+/** The SLO called `name` among `slos`; a test that names a missing one fails here, saying which. */
+export function sloNamed(slos: readonly Slo[], name: string): Slo {
+  const slo = slos.find((s) => s.name === name);
+  if (!slo) throw new Error(`no SLO ${name}`);
+  return slo;
+}
+
 /** Writes the generated rule files into a fresh directory; returns the rule file paths by service. */
 export function writeRules(slos: Slo[]): { dir: string; ruleFile: (service: string) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'burnbook-rules-'));
