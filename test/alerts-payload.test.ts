@@ -129,6 +129,7 @@ describe('parseAlertmanagerPayload', () => {
       (b) => ((alertsOf(b)[0] as RawAlert).status = 'resolved'),
       'alerts[0].endsAt: expected the end time of a resolved alert, got the zero time',
     ],
+    ['no status', (b) => delete b.status, 'status: required'],
     [
       'an unknown alert status',
       (b) => ((alertsOf(b)[0] as RawAlert).status = 'pending'),

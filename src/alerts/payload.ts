@@ -74,8 +74,10 @@ const EXPECTED_NAMES: Record<string, string> = { record: 'object of strings', in
 
 /** A zod error map in the words of JSON; also for other input burnbook validates (query strings). */
 export function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined) {
+    return 'required';
+  }
   if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return 'required';
     const expected = EXPECTED_NAMES[issue.expected] ?? issue.expected;
     return `expected ${article(expected)} ${expected}, got ${kindOf(issue.input)}`;
   }
