@@ -18,18 +18,4 @@ if ((${#missing[@]})); then
 fi
 
 echo "Installing npm dependencies (npm ci)" >&2
-log=$(mktemp)
-if ! npm ci --no-audit --no-fund --loglevel=error 2>"$log"; then
-  # npm bug npm/cli#9846: optional platform packages the registry does not serve (here, Biome's
-  # non-Linux binaries) are left out of the lockfile by `npm install`, and `npm ci` then rejects
-  # that lockfile with "Missing: <name>@ from lock file" (no version). Only for that error, install
-  # from the same lockfile with `npm install`, which resolves the same versions.
-  if grep -q 'Missing: .*@ from lock file' "$log" && ! grep -q 'Missing: .*@[0-9].* from lock file' "$log"; then
-    echo "npm ci hit npm/cli#9846 (optional packages this registry does not serve); using npm install" >&2
-    npm install --no-audit --no-fund --no-save --loglevel=error
-  else
-    cat "$log" >&2
-    exit 1
-  fi
-fi
-rm -f "$log"
+npm ci --no-audit --no-fund --loglevel=error

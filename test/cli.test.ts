@@ -135,7 +135,7 @@ describe('burnbook CLI', () => {
   it('generate reads BURNBOOK_EXTERNAL_URL, and test runs promtool check + every generated test', () => {
     const dir = exampleProject('cli');
     const gen = burnbook(
-      ['generate', 'slos/', '--out', 'out/', '--alertmanager', 'out/alertmanager.yaml'],
+      ['generate', 'slos/', '--out', 'out/', '--alertmanager', 'alertmanager/burnbook.yaml'],
       {
         BURNBOOK_EXTERNAL_URL: 'https://burnbook.example.com',
       },
@@ -145,12 +145,41 @@ describe('burnbook CLI', () => {
     expect(readFileSync(join(dir, 'out/checkout.yaml'), 'utf8')).toContain(
       'runbook_url: https://burnbook.example.com/runbooks/checkout/availability-fast-burn',
     );
-    expect(readFileSync(join(dir, 'out/alertmanager.yaml'), 'utf8')).toContain(
+    expect(readFileSync(join(dir, 'alertmanager/burnbook.yaml'), 'utf8')).toContain(
       'https://burnbook.example.com/hooks/alertmanager',
     );
     const test = burnbook(['test', '--rules', 'out/'], {}, dir);
     expect(test.all).toMatch(/3 rule files checked; 4 of 4 promtool tests passed/);
     expect(test.code).toBe(0);
+  });
+
+  it('generate: an Alertmanager snippet inside --out is refused (exit 2), since Prometheus would glob it as rules', () => {
+    const dir = exampleProject('cli');
+    const run = burnbook(
+      ['generate', 'slos/', '--out', 'out/', '--alertmanager', 'out/alertmanager.yaml'],
+      {},
+      dir,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--alertmanager out\/alertmanager\.yaml is inside --out out\//);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('Prometheus loads the committed rules/ with the README setting rule_files: [rules/*.yaml]', () => {
+    const dir = exampleProject('cli');
+    const gen = burnbook(
+      ['generate', 'slos/', '--out', 'rules/', '--alertmanager', 'alertmanager/burnbook.yaml'],
+      {},
+      dir,
+    );
+    expect(gen.code).toBe(0);
+    writeFileSync(join(dir, 'prometheus.yml'), 'rule_files: [rules/*.yaml]\n');
+    const check = spawnSync(requireTool('promtool'), ['check', 'config', 'prometheus.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(`${check.stdout}${check.stderr}`).toMatch(/SUCCESS: 3 rule files found/);
+    expect(check.status).toBe(0);
   });
 
   it('test: exit 1 when a generated test no longer holds', () => {

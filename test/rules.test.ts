@@ -156,7 +156,7 @@ describe('generated rules for the example SLOs', () => {
     for (const f of ruleFiles(examples.slos, { externalUrl: 'http://127.0.0.1:8080' })) {
       expect(readFileSync(join('rules', f.path), 'utf8'), `rules/${f.path} is stale`).toBe(f.content);
     }
-    expect(readFileSync('rules/alertmanager.yaml', 'utf8')).toBe(
+    expect(readFileSync('alertmanager/burnbook.yaml', 'utf8')).toBe(
       alertmanagerFile(examples.slos, 'http://127.0.0.1:8080'),
     );
   });

@@ -43,6 +43,15 @@ function listFiles(paths: string[], verb: string, why = ''): void {
  */
 export async function generateCommand(paths: string[], opts: GenerateOptions): Promise<void> {
   const started = Date.now();
+  if (opts.alertmanager && dirname(resolve(opts.alertmanager)) === resolve(opts.out)) {
+    // Prometheus is usually pointed at `<out>/*.yaml`; an Alertmanager file there stops it loading.
+    console.error(
+      `--alertmanager ${opts.alertmanager} is inside --out ${opts.out}, where Prometheus's rule_files glob ` +
+        `would read it as a rule file and refuse to start.\n  hint: write it elsewhere, e.g. --alertmanager alertmanager/burnbook.yaml`,
+    );
+    process.exitCode = EXIT.usage;
+    return;
+  }
   const loaded = loadOrReport(paths);
   if (!loaded) return;
   const { slos } = loaded;

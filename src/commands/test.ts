@@ -6,7 +6,7 @@ import { EXIT, paint, progress } from './terminal.ts';
 function yamlFiles(dir: string): string[] {
   try {
     return readdirSync(dir)
-      .filter((f) => /\.ya?ml$/.test(f) && f !== 'alertmanager.yaml')
+      .filter((f) => /\.ya?ml$/.test(f))
       .map((f) => join(dir, f))
       .sort();
   } catch {
