@@ -6,13 +6,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '../src/alerts/migrations.ts';
 import {
   type AlertmanagerAlert,
   type AlertmanagerPayload,
   parseAlertmanagerPayload,
 } from '../src/alerts/payload.ts';
-import { type AlertRow, type AlertStore, openAlertStore } from '../src/alerts/store.ts';
+import { type AlertRow, type AlertStore, openAlertStore } from '../src/alerts/store/sqlite/database.ts';
+import { migrate } from '../src/alerts/store/sqlite/migrations.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const T0 = Date.UTC(2024, 4, 1, 10, 0, 0);

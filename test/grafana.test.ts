@@ -3,8 +3,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { grafanaFiles } from '../src/grafana/output.ts';
-import { serviceDashboardUid, stableUid } from '../src/grafana/uid.ts';
+import { serviceDashboardUid, stableUid } from '../src/conventions/dashboards.ts';
+import { grafanaFiles } from '../src/outputs/grafana/output.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { type Dashboard, dashboardQueries, dashboardSchema, interpolate } from './support/grafana.ts';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { dashboardProvider, datasourceExample } from '../src/grafana/provisioning.ts';
-import { alertmanagerSnippet } from '../src/rules/alertmanager.ts';
-import { byService, ruleGroup } from '../src/rules/groups.ts';
-import { promtoolTests } from '../src/rules/promtool-tests.ts';
-import { fastYaml, toYaml } from '../src/rules/yaml.ts';
+import { alertmanagerSnippet } from '../src/outputs/alertmanager/snippet.ts';
+import { dashboardProvider, datasourceExample } from '../src/outputs/grafana/provisioning.ts';
+import { byService, ruleGroup } from '../src/outputs/rules/groups.ts';
+import { promtoolTests } from '../src/outputs/rules/promtool-tests.ts';
+import { fastYaml, toYaml } from '../src/outputs/yaml.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
 
 const OPTIONS = { externalUrl: 'http://burnbook.test' };

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AlertStore } from './store.ts';
+import type { AlertStore } from './store/sqlite/database.ts';
 
 export type WebhookOutcome = 'stored' | 'rejected' | 'unauthorized' | 'error';
 

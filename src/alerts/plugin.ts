@@ -17,9 +17,9 @@ import { createAlertMetrics } from './metrics.ts';
 import { receiverRoute } from './receiver.ts';
 import { DEFAULT_RETENTION_MS, startRetention } from './retention.ts';
 import { runbookAlerts } from './runbook-alerts.ts';
-import { type AlertStore, openAlertStore } from './store.ts';
+import { type AlertStore, openAlertStore } from './store/sqlite/database.ts';
+import { startAlertWriter } from './store/sqlite/writer.ts';
 import type { WebhookAuth } from './webhook-auth.ts';
-import { startAlertWriter } from './writer.ts';
 
 /** Server options the alert history reads. */
 export interface AlertSettings {

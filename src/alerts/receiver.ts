@@ -4,10 +4,10 @@
  * never succeed (nothing of it is stored), 5xx only for what may pass on a retry.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { QueueClosedError } from './group-commit.ts';
 import type { AlertMetrics, WebhookOutcome } from './metrics.ts';
 import { parseAlertmanagerPayload } from './payload.ts';
-import type { Delivery, IngestResult } from './store.ts';
+import { QueueClosedError } from './store/group-commit.ts';
+import type { Delivery, IngestResult } from './store/sqlite/database.ts';
 import { type AuthCheck, authChallenges, type WebhookAuth, webhookAuthorizer } from './webhook-auth.ts';
 
 export const WEBHOOK_PATH = '/hooks/alertmanager';

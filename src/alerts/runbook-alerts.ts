@@ -2,10 +2,10 @@
  * The `alertsFor` provider of the runbook pages (runbooks/providers.ts): the alerts that link to a page
  * by the rules of link.ts, found through the store's indexes rather than by reading every alert.
  */
-import { alertName } from '../rules/names.ts';
+import { alertName } from '../conventions/names.ts';
 import type { AlertSummary, AlertsFor } from '../runbooks/providers.ts';
 import { alertPath, type LinkTargets, linkAlert, runbookPathOf, runbookUrlOf } from './link.ts';
-import type { AlertListQuery, AlertRow, AlertStore } from './store.ts';
+import type { AlertListQuery, AlertRow, AlertStore } from './store/sqlite/database.ts';
 
 const LIMIT = 20;
 

@@ -1,11 +1,11 @@
 import { dirname, relative, resolve } from 'node:path';
-import { grafanaAlertOptions } from '../grafana/links.ts';
-import type { AlertOptions } from '../rules/alerting.ts';
-import { byService } from '../rules/groups.ts';
-import { alertmanagerFile, eachRuleFile } from '../rules/output.ts';
-import { PROMTOOL_MISSING } from '../rules/promtool.ts';
-import { PromtoolPool } from '../rules/promtool-pool.ts';
-import { writeAtomically } from '../rules/write.ts';
+import { grafanaAlertOptions } from '../outputs/grafana/links.ts';
+import type { AlertOptions } from '../outputs/rules/alerting.ts';
+import { byService } from '../outputs/rules/groups.ts';
+import { alertmanagerFile, eachRuleFile } from '../outputs/rules/output.ts';
+import { writeAtomically } from '../outputs/write.ts';
+import { PromtoolPool } from '../promtool/pool.ts';
+import { PROMTOOL_MISSING } from '../promtool/promtool.ts';
 import { EXIT, paint, progress, statusLine } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
@@ -64,7 +64,7 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
   const out = resolve(opts.out);
   const pruneDirs = [out, ...(opts.grafana ? [resolve(opts.grafana)] : [])];
   // The Grafana SDK takes a fifth of a second to load: only when dashboards are asked for.
-  const grafana = opts.grafana ? await import('../grafana/output.ts') : undefined;
+  const grafana = opts.grafana ? await import('../outputs/grafana/output.ts') : undefined;
   const counts = { rules: 0, test: 0, alertmanager: 0, dashboards: 0, files: 0 };
   const rulePaths = new Set<string>();
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type WriteReport, writeAtomically } from '../rules/write.ts';
+import { type WriteReport, writeAtomically } from '../outputs/write.ts';
 import { exportSite } from '../server/export.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROMTOOL_MISSING, promtool } from '../rules/promtool.ts';
+import { PROMTOOL_MISSING, promtool } from '../promtool/promtool.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 
 function yamlFiles(dir: string): string[] {

@@ -1,7 +1,7 @@
+import { alertName } from '../conventions/names.ts';
+import { type AlertOptions, alertAnnotations, alertLabels } from '../outputs/rules/alerting.ts';
+import { goPrintfG3 } from '../outputs/rules/go-format.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { type AlertOptions, alertAnnotations, alertLabels } from '../rules/alerting.ts';
-import { goPrintfG3 } from '../rules/go-format.ts';
-import { alertName } from '../rules/names.ts';
 import { sloPath } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
 import type { TierState } from './state.ts';

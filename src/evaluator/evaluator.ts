@@ -1,6 +1,6 @@
+import type { AlertOptions } from '../outputs/rules/alerting.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient } from '../prometheus/client.ts';
-import type { AlertOptions } from '../rules/alerting.ts';
 import type { Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
 import { alertContent, generatorUrl, type PostableAlert, postable } from './alerts.ts';

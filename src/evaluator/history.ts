@@ -1,8 +1,8 @@
+import { windowsOf } from '../conventions/names.ts';
 import { errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
-import { windowsOf } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
 import { aborted, briefCache } from './brief-cache.ts';
 import {

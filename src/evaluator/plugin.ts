@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { grafanaAlertOptions } from '../grafana/links.ts';
+import { grafanaAlertOptions } from '../outputs/grafana/links.ts';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
 import type { LiveValues } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';

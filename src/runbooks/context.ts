@@ -1,9 +1,9 @@
+import { alertName } from '../conventions/names.ts';
+import { runbookUrl } from '../outputs/rules/alerting.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { runbookUrl } from '../rules/alerting.ts';
-import { alertName } from '../rules/names.ts';
 import { errorRate, errorRatio, totalRate } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
 

@@ -1,5 +1,5 @@
+import { alertName } from '../conventions/names.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { alertName } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
 import { tierPath } from './context.ts';
 import { markdownTitle } from './sections.ts';

@@ -6,7 +6,7 @@
 
 import { evidenceResultSchema } from '../alerts/evidence.ts';
 import { type AlertLink, alertPath, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
-import type { AlertEvent, AlertRow, AlertStore } from '../alerts/store.ts';
+import type { AlertEvent, AlertRow, AlertStore } from '../alerts/store/sqlite/database.ts';
 import { humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import type { AlertQuery } from './alert-query.ts';

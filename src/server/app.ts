@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type AlertSettings, alertsPlugin } from '../alerts/plugin.ts';
 import { type EvaluationProvider, type EvaluationSettings, evaluatorPlugin } from '../evaluator/plugin.ts';
-import { sloDashboardUrl } from '../grafana/links.ts';
+import { sloDashboardUrl } from '../outputs/grafana/links.ts';
 import type { RunbookProviders } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createMetrics, type Metrics, metricsPlugin } from './metrics.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
-import { grafanaAlertOptions } from '../../src/grafana/links.ts';
-import { alertAnnotations } from '../../src/rules/alerting.ts';
+import { grafanaAlertOptions } from '../../src/outputs/grafana/links.ts';
+import { alertAnnotations } from '../../src/outputs/rules/alerting.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { testApp } from '../support/app.ts';
 import { counter, DAY, HOUR, historyToOpenMetrics, MINUTE, type Timeline } from '../support/history.ts';

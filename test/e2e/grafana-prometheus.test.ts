@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grafanaFiles } from '../../src/grafana/output.ts';
+import { grafanaFiles } from '../../src/outputs/grafana/output.ts';
 import { createPrometheusClient, type PrometheusClient } from '../../src/prometheus/client.ts';
 import { parseSelector } from '../../src/promql/parse.ts';
 import { sliTestSeries } from '../../src/sli/index.ts';

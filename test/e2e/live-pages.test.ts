@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { windowsOf } from '../../src/conventions/names.ts';
 import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
 import type { SloHistory } from '../../src/evaluator/history.ts';
 import { errorBudget } from '../../src/policy/burn.ts';
 import { formatDuration } from '../../src/policy/duration.ts';
-import { windowsOf } from '../../src/rules/names.ts';
 import type { AppContext } from '../../src/server/app.ts';
 import { testApp } from '../support/app.ts';
 import {

@@ -9,7 +9,7 @@
  * itself only when its parent is gone or after a minute.
  */
 import type { AlertmanagerPayload } from '../../src/alerts/payload.ts';
-import { openAlertStore } from '../../src/alerts/store.ts';
+import { openAlertStore } from '../../src/alerts/store/sqlite/database.ts';
 
 const [dataDir, round, perBatch] = process.argv.slice(2);
 if (!dataDir || !round || !perBatch) {

@@ -1,5 +1,5 @@
-import type { Slo } from '../spec/model.ts';
-import { sloIdentity } from './names.ts';
+import { sloIdentity } from '../../conventions/names.ts';
+import type { Slo } from '../../spec/model.ts';
 
 /**
  * An Alertmanager config snippet to merge into yours: a route and webhook receiver for

@@ -1,6 +1,6 @@
+import { OVERVIEW_UID, serviceDashboardUid } from '../../conventions/dashboards.ts';
+import type { Slo } from '../../spec/model.ts';
 import type { AlertOptions } from '../rules/alerting.ts';
-import type { Slo } from '../spec/model.ts';
-import { OVERVIEW_UID, serviceDashboardUid } from './uid.ts';
 
 /** Titles and URLs of the dashboards and of burnbook's own pages, shared by dashboards and alerts. */
 

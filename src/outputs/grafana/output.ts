@@ -1,6 +1,6 @@
+import type { Slo } from '../../spec/model.ts';
 import { byService } from '../rules/groups.ts';
 import { jsonFile, sources, yamlFile } from '../rules/output.ts';
-import type { Slo } from '../spec/model.ts';
 import { overviewDashboard } from './overview.ts';
 import type { DashboardOptions } from './panels.ts';
 import { dashboardProvider, datasourceExample, GRAFANA_DASHBOARDS_PATH } from './provisioning.ts';

@@ -1,9 +1,10 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { quote } from '../promql/build.ts';
-import type { LabelMatcher } from '../promql/parse.ts';
-import { RECORDS } from '../rules/names.ts';
-import type { Slo } from '../spec/model.ts';
+import { OVERVIEW_UID } from '../../conventions/dashboards.ts';
+import { RECORDS } from '../../conventions/names.ts';
+import { quote } from '../../promql/build.ts';
+import type { LabelMatcher } from '../../promql/parse.ts';
+import type { Slo } from '../../spec/model.ts';
 import { OVERVIEW_TITLE, serviceDashboardPath, sloPageUrl } from './links.ts';
 import {
   ALERT_STATE_MAPPINGS,
@@ -20,7 +21,6 @@ import {
 } from './panels.ts';
 import { alertStateExpr, equals, grafanaVariable, selector } from './queries.ts';
 import { fastestFactor } from './service.ts';
-import { OVERVIEW_UID } from './uid.ts';
 
 const SLO = ['slo_service', 'slo'];
 const BY_SLO = `by (${SLO.join(', ')})`;

@@ -1,8 +1,8 @@
 import type * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
-import { formatSelector } from '../promql/build.ts';
-import type { LabelMatcher } from '../promql/parse.ts';
+import { formatSelector } from '../../promql/build.ts';
+import type { LabelMatcher } from '../../promql/parse.ts';
 
 /** The PromQL the dashboards send, and where they send it. */
 

@@ -1,12 +1,13 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { budgetTimeMs, errorBudget, type TierFacts, tierFacts } from '../policy/burn.ts';
-import { formatDuration, humanDuration } from '../policy/duration.ts';
-import { formatNumber, formatPercent, roundForPeople } from '../policy/number.ts';
-import type { LabelMatcher } from '../promql/parse.ts';
+import { serviceDashboardUid } from '../../conventions/dashboards.ts';
+import { alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import { budgetTimeMs, errorBudget, type TierFacts, tierFacts } from '../../policy/burn.ts';
+import { formatDuration, humanDuration } from '../../policy/duration.ts';
+import { formatNumber, formatPercent, roundForPeople } from '../../policy/number.ts';
+import type { LabelMatcher } from '../../promql/parse.ts';
+import { BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
 import { runbookUrl } from '../rules/alerting.ts';
-import { alertName, errorRatioRecord, RECORDS, sloIdentity } from '../rules/names.ts';
-import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
 import { OVERVIEW_PATH, serviceDashboardTitle, sloPageUrl } from './links.ts';
 import {
   BUDGET_STEPS,
@@ -25,7 +26,6 @@ import {
   UNIT,
 } from './panels.ts';
 import { alertStateExpr, DATASOURCE, equals, firingAnnotation, selector } from './queries.ts';
-import { serviceDashboardUid } from './uid.ts';
 
 /** Each SLO's own series, narrowed to the groups picked in the dashboard's variables. */
 function sloMatchers(slo: Slo): LabelMatcher[] {

@@ -1,10 +1,10 @@
-import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
-import { formatDuration, humanDuration } from '../policy/duration.ts';
-import { formatNumber, formatPercent } from '../policy/number.ts';
-import type { Tier } from '../policy/tiers.ts';
-import { labelSelector } from '../promql/build.ts';
-import type { Slo } from '../spec/model.ts';
-import { alertName, errorRatioRecord, RECORDS, sloIdentity, sloLabels } from './names.ts';
+import { alertName, errorRatioRecord, RECORDS, sloIdentity, sloLabels } from '../../conventions/names.ts';
+import { budgetTimeMs, errorBudget, tierFacts } from '../../policy/burn.ts';
+import { formatDuration, humanDuration } from '../../policy/duration.ts';
+import { formatNumber, formatPercent } from '../../policy/number.ts';
+import type { Tier } from '../../policy/tiers.ts';
+import { labelSelector } from '../../promql/build.ts';
+import type { Slo } from '../../spec/model.ts';
 
 export interface AlertingRule {
   alert: string;

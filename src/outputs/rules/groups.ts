@@ -1,4 +1,4 @@
-import type { Slo } from '../spec/model.ts';
+import type { Slo } from '../../spec/model.ts';
 import { type AlertingRule, type AlertOptions, alertingRule } from './alerting.ts';
 import { type RecordingRule, recordingRules } from './recording.ts';
 

@@ -1,13 +1,13 @@
-import { tierFacts } from '../policy/burn.ts';
-import { formatDuration } from '../policy/duration.ts';
-import { formatNumber } from '../policy/number.ts';
-import type { Tier } from '../policy/tiers.ts';
-import { sliTestSeries } from '../sli/index.ts';
-import type { Counts } from '../sli/kind.ts';
-import type { Slo } from '../spec/model.ts';
+import { alertName } from '../../conventions/names.ts';
+import { tierFacts } from '../../policy/burn.ts';
+import { formatDuration } from '../../policy/duration.ts';
+import { formatNumber } from '../../policy/number.ts';
+import type { Tier } from '../../policy/tiers.ts';
+import { sliTestSeries } from '../../sli/index.ts';
+import type { Counts } from '../../sli/kind.ts';
+import type { Slo } from '../../spec/model.ts';
 import { type AlertOptions, alertAnnotations, alertLabels } from './alerting.ts';
 import { goPrintfG3 } from './go-format.ts';
-import { alertName } from './names.ts';
 
 /**
  * A `promtool test rules` file per SLO that proves the math: for every tier, healthy traffic

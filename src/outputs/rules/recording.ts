@@ -1,10 +1,10 @@
-import { errorBudget } from '../policy/burn.ts';
-import { formatDuration } from '../policy/duration.ts';
-import { formatNumber } from '../policy/number.ts';
-import { labelSelector, ratioOrZero } from '../promql/build.ts';
-import { errorRate, totalRate } from '../sli/index.ts';
-import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
-import { errorRatioRecord, RECORDS, sloIdentity, sloLabels, windowsOf } from './names.ts';
+import { errorRatioRecord, RECORDS, sloIdentity, sloLabels, windowsOf } from '../../conventions/names.ts';
+import { errorBudget } from '../../policy/burn.ts';
+import { formatDuration } from '../../policy/duration.ts';
+import { formatNumber } from '../../policy/number.ts';
+import { labelSelector, ratioOrZero } from '../../promql/build.ts';
+import { errorRate, totalRate } from '../../sli/index.ts';
+import { BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
 
 export interface RecordingRule {
   record: string;

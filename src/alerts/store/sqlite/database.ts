@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from '../../payload.ts';
 import { migrate } from './migrations.ts';
-import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from './payload.ts';
 
 const labelsJson = z
   .string()

@@ -4,7 +4,7 @@
  * for its duration; here the server goes on parsing the next deliveries while this one waits on the disk.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openAlertStore } from './store.ts';
+import { openAlertStore } from './database.ts';
 import type { WriterReply, WriterRequest } from './writer.ts';
 
 if (!parentPort) throw new Error('writer-thread.ts runs as a worker thread (see writer.ts)');

@@ -6,9 +6,9 @@
  * after its commit, so the webhook's 2xx still follows the fsync.
  */
 import { Worker } from 'node:worker_threads';
-import { GroupCommit, QueueClosedError } from './group-commit.ts';
-import { isTransientStoreError } from './receiver.ts';
-import type { Delivery, EvidenceInput, IngestResult } from './store.ts';
+import { isTransientStoreError } from '../../receiver.ts';
+import { GroupCommit, QueueClosedError } from '../group-commit.ts';
+import type { Delivery, EvidenceInput, IngestResult } from './database.ts';
 
 type WriterCommand =
   | { op: 'ingestMany'; deliveries: readonly Delivery[] }
@@ -44,7 +44,7 @@ export interface WriterOptions {
 
 // Deliveries per transaction: enough to share an fsync under load, few enough to commit within a few milliseconds.
 const MAX_BATCH = 256;
-const THREAD_ENTRY = new URL('../../bin/thread.js', import.meta.url);
+const THREAD_ENTRY = new URL('../../../../bin/thread.js', import.meta.url);
 
 /** Starts the writer thread on the store in `dataDir`, which openAlertStore has created and migrated. */
 export function startAlertWriter(options: WriterOptions): AlertWriter {
