@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_MARKER } from '../src/outputs/rules/output.ts';
+import { GENERATED_MARKER } from '../src/outputs/generated.ts';
 import { writeAtomically } from '../src/outputs/write.ts';
 import { PromtoolPool } from '../src/promtool/pool.ts';
 import { requireTool } from './support/tools.ts';

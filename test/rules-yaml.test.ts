@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { alertmanagerSnippet } from '../src/outputs/alertmanager/snippet.ts';
 import { dashboardProvider, datasourceExample } from '../src/outputs/grafana/provisioning.ts';
-import { byService, ruleGroup } from '../src/outputs/rules/groups.ts';
+import { ruleGroup } from '../src/outputs/rules/groups.ts';
 import { promtoolTests } from '../src/outputs/rules/promtool-tests.ts';
 import { fastYaml, toYaml } from '../src/outputs/yaml.ts';
+import { byService } from '../src/spec/by-service.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
+import { alertOptions } from './support/outputs.ts';
 
-const OPTIONS = { externalUrl: 'http://burnbook.test' };
+const OPTIONS = alertOptions();
 const reference = (value: unknown) => stringify(value, { lineWidth: 0 });
 
 // Strings that need the package's quoting rules: colons, hashes, quotes, look-alike numbers and booleans.
@@ -43,7 +45,7 @@ function generatedBodies(): unknown[] {
   return [
     ...[...byService(slos)].map(([, own]) => ({ groups: own.map((slo) => ruleGroup(slo, OPTIONS)) })),
     ...slos.map((slo) => promtoolTests({ slo, ruleFile: 'x.yaml', options: OPTIONS })).filter(Boolean),
-    alertmanagerSnippet(slos, OPTIONS.externalUrl),
+    alertmanagerSnippet(slos, OPTIONS.urls),
     dashboardProvider(),
     datasourceExample(),
   ];

@@ -14,9 +14,9 @@ const UNIT_MS: Record<string, number> = { s: 1000, min: MINUTE, h: HOUR, days: 2
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  ({ app } = await testApp({
+  app = await testApp({
     slos,
-  }));
+  });
 });
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import type { PrometheusClient, QueryResult } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
 import { type FirstLookQuery, firstLookQueries } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
-import type { EvidenceInput, FiringAlert } from './store/sqlite/database.ts';
+import type { EvidenceInput, FiringAlert } from './store/store.ts';
 
 /** What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not JSON). */
 export const evidenceResultSchema = z.object({

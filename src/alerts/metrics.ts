@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AlertStore } from './store/sqlite/database.ts';
+import type { AlertStore } from './store/store.ts';
 
 export type WebhookOutcome = 'stored' | 'rejected' | 'unauthorized' | 'error';
 
@@ -32,9 +32,10 @@ export function createAlertMetrics(registry: Registry, store: Pick<AlertStore, '
     help: 'Alerts firing now according to the alert store, by severity label',
     labelNames: ['severity'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const { firingBySeverity } = await store.counts();
       this.reset();
-      for (const [severity, count] of Object.entries(store.counts().firingBySeverity)) {
+      for (const [severity, count] of Object.entries(firingBySeverity)) {
         this.set({ severity }, count);
       }
     },
@@ -43,8 +44,8 @@ export function createAlertMetrics(registry: Registry, store: Pick<AlertStore, '
     name: 'burnbook_alerts_in_store',
     help: 'Alert occurrences in the store, firing and resolved; retention keeps it bounded',
     registers: [registry],
-    collect() {
-      this.set(store.counts().total);
+    async collect() {
+      this.set((await store.counts()).total);
     },
   });
   return {

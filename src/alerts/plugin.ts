@@ -1,24 +1,20 @@
 /**
- * The alert history in the server: the store in `--data-dir`, read here and written by its writer thread
- * (the webhook's group commits, evidence, retention), metrics, and the runbook pages' alerts. Shuts down in
- * order: the server stops taking requests first (fastify closes it before these hooks run), then what is
- * queued commits and the writer stops, then the store closes.
+ * The alert history in the server: the store (opened by the server, handed in here), the webhook that
+ * writes it, evidence capture, retention and the store's metrics. Shuts down in order: the server stops
+ * taking requests first (fastify closes it before these hooks run), then evidence capture and retention
+ * stop, then the store commits what is queued and closes.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import fp from 'fastify-plugin';
+import type { SiteUrls } from '../conventions/urls.ts';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
-import { catalogue } from '../runbooks/pages.ts';
-import type { RunbookProviders } from '../runbooks/providers.ts';
-import { readMarkdownFiles } from '../runbooks/sources.ts';
 import type { Slo } from '../spec/model.ts';
 import { createEvidenceCollector } from './evidence.ts';
-import { type LinkTargets, linkAlert } from './link.ts';
-import { createAlertMetrics } from './metrics.ts';
+import { linkAlert } from './link.ts';
+import type { AlertMetrics } from './metrics.ts';
 import { receiverRoute } from './receiver.ts';
 import { DEFAULT_RETENTION_MS, startRetention } from './retention.ts';
-import { runbookAlerts } from './runbook-alerts.ts';
-import { type AlertStore, openAlertStore } from './store/sqlite/database.ts';
-import { startAlertWriter } from './store/sqlite/writer.ts';
+import type { AlertStore } from './store/store.ts';
 import type { WebhookAuth } from './webhook-auth.ts';
 
 /** Server options the alert history reads. */
@@ -29,14 +25,13 @@ export interface AlertSettings {
   retentionMs?: number;
 }
 
-interface AlertsContext extends AlertSettings, RunbookProviders {
-  slos: Slo[];
-  externalUrl: string;
-  runbooksDir: string;
-  dataDir: string;
-  prometheusUrl?: string;
-  prometheusAccess?: Omit<PrometheusClientOptions, 'url'>;
-  metrics: { registry: Registry };
+export interface AlertsPluginOptions extends AlertSettings {
+  store: AlertStore;
+  metrics: AlertMetrics;
+  slos: readonly Slo[];
+  urls: SiteUrls;
+  /** The Prometheus evidence is read from; no evidence without one. */
+  prometheus?: PrometheusClientOptions;
 }
 
 // Alertmanager sends groups of up to a few hundred alerts; with room for the largest groups, since a 413
@@ -44,61 +39,48 @@ interface AlertsContext extends AlertSettings, RunbookProviders {
 const WEBHOOK_BODY_LIMIT = 8 * 1024 * 1024;
 const EVIDENCE_TIMEOUT_MS = 10_000;
 
-export interface AlertHistory {
-  store: AlertStore;
-  /** What alerts link to, read per call so edited runbooks count at once. */
-  targets: () => LinkTargets;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The alert history: every route that reads alerts reads it here. */
+    alertStore: AlertStore;
+  }
 }
 
-export function alertsPlugin(app: FastifyInstance, context: AlertsContext): AlertHistory {
-  const store = openAlertStore(context.dataDir);
-  const metrics = createAlertMetrics(context.metrics.registry, store);
-  const targets = (): LinkTargets => ({
-    slos: context.slos,
-    pages: catalogue(context.slos, readMarkdownFiles(context.runbooksDir, context.slos)).pages,
-    externalUrl: context.externalUrl,
-  });
+export const alertsPlugin = fp(
+  async (app: FastifyInstance, options: AlertsPluginOptions) => {
+    const { store, slos, urls } = options;
+    app.decorate('alertStore', store);
 
-  const writer = startAlertWriter({
-    dataDir: context.dataDir,
-    observeCommit: (seconds) => metrics.storeWrite.observe(seconds),
-  });
+    const evidence = options.prometheus
+      ? createEvidenceCollector({
+          prometheus: createPrometheusClient({ timeoutMs: EVIDENCE_TIMEOUT_MS, ...options.prometheus }),
+          store,
+          // Burnbook's own labels only: evidence is the first-look queries of the alert's tier.
+          tierOf: (alert) => {
+            const link = linkAlert(alert, { slos, pages: [], urls });
+            return link.kind === 'tier' ? link : undefined;
+          },
+        })
+      : undefined;
 
-  const evidence = context.prometheusUrl
-    ? createEvidenceCollector({
-        prometheus: createPrometheusClient({
-          timeoutMs: EVIDENCE_TIMEOUT_MS,
-          ...context.prometheusAccess,
-          url: context.prometheusUrl,
-        }),
-        store: writer,
-        // Burnbook's own labels only: evidence is the first-look queries of the alert's tier.
-        tierOf: (alert) => {
-          const link = linkAlert(alert, { slos: context.slos, pages: [], externalUrl: context.externalUrl });
-          return link.kind === 'tier' ? link : undefined;
-        },
-      })
-    : undefined;
+    await app.register(receiverRoute, {
+      store,
+      auth: options.webhookAuth ?? {},
+      metrics: options.metrics,
+      bodyLimit: WEBHOOK_BODY_LIMIT,
+      onFiring: (alerts) => evidence?.capture(alerts),
+    });
 
-  receiverRoute(app, {
-    store: (delivery) => writer.ingest(delivery),
-    auth: context.webhookAuth ?? {},
-    metrics,
-    bodyLimit: WEBHOOK_BODY_LIMIT,
-    onFiring: (alerts) => evidence?.capture(alerts),
-  });
-  context.alertsFor ??= runbookAlerts(store, targets);
-
-  let retention: { stop(): void } | undefined;
-  app.addHook('onReady', async () => {
-    await writer.ready;
-    retention = startRetention({ store: writer, retentionMs: context.retentionMs ?? DEFAULT_RETENTION_MS });
-  });
-  app.addHook('onClose', async () => {
-    retention?.stop();
-    evidence?.stop();
-    await writer.close();
-    store.close();
-  });
-  return { store, targets };
-}
+    let retention: { stop(): void } | undefined;
+    app.addHook('onReady', async () => {
+      await store.ready();
+      retention = startRetention({ store, retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS });
+    });
+    app.addHook('onClose', async () => {
+      retention?.stop();
+      evidence?.stop();
+      await store.close();
+    });
+  },
+  { name: 'burnbook-alerts' },
+);

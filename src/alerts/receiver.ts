@@ -4,35 +4,21 @@
  * never succeed (nothing of it is stored), 5xx only for what may pass on a retry.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { WEBHOOK_PATH } from '../conventions/urls.ts';
+import { errorBody } from '../server/errors.ts';
 import type { AlertMetrics, WebhookOutcome } from './metrics.ts';
 import { parseAlertmanagerPayload } from './payload.ts';
-import { QueueClosedError } from './store/group-commit.ts';
-import type { Delivery, IngestResult } from './store/sqlite/database.ts';
+import type { AlertStore, IngestResult } from './store/store.ts';
 import { type AuthCheck, authChallenges, type WebhookAuth, webhookAuthorizer } from './webhook-auth.ts';
 
-export const WEBHOOK_PATH = '/hooks/alertmanager';
-
 export interface ReceiverOptions {
-  /** Resolves once the delivery is committed (see group-commit.ts). */
-  store: (delivery: Delivery) => Promise<IngestResult>;
+  /** Where deliveries go: resolves once one is committed, and says which of its failures are transient. */
+  store: Pick<AlertStore, 'ingest' | 'isTransient'>;
   auth: WebhookAuth;
   metrics: AlertMetrics;
   bodyLimit: number;
   /** Called after the answer is on its way with the alerts the delivery started firing, if any. */
   onFiring: (alerts: IngestResult['newlyFiring']) => void;
-}
-
-const TRANSIENT_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|NOMEM|READONLY|CANTOPEN|PROTOCOL)/;
-
-/**
- * Failures a retry may get past: the database locked by another process, a full or failing disk, the
- * store closed while shutting down. Anything else is a bug in what was written, not in when.
- */
-export function isTransientStoreError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && TRANSIENT_SQLITE.test(code)) return true;
-  return error instanceof QueueClosedError || /database connection is not open/.test(error.message);
 }
 
 const AUTH_MESSAGES: Record<Exclude<AuthCheck, 'ok'>, string> = {
@@ -41,7 +27,8 @@ const AUTH_MESSAGES: Record<Exclude<AuthCheck, 'ok'>, string> = {
   wrong: 'the credentials do not match',
 };
 
-export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): void {
+/** The webhook route, a fastify plugin registered with what it needs. */
+export async function receiverRoute(app: FastifyInstance, options: ReceiverOptions): Promise<void> {
   const { metrics } = options;
   const authorize = webhookAuthorizer(options.auth);
   const challenges = authChallenges(options.auth);
@@ -51,7 +38,7 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
     return reply.code(status).send(body);
   };
   const reject = (reply: FastifyReply, status: number, error: string, problems: string[]) =>
-    answer(reply, 'rejected', status, { error, problems });
+    answer(reply, 'rejected', status, errorBody(error, problems));
 
   app.route({
     method: 'POST',
@@ -62,7 +49,7 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
       const check = authorize?.(request.headers.authorization) ?? 'ok';
       if (check === 'ok') return;
       reply.header('www-authenticate', challenges.length === 1 ? challenges[0] : challenges);
-      return answer(reply, 'unauthorized', 401, { error: 'unauthorized', problems: [AUTH_MESSAGES[check]] });
+      return answer(reply, 'unauthorized', 401, errorBody('unauthorized', [AUTH_MESSAGES[check]]));
     },
     errorHandler: (error: FastifyError, _request, reply) => {
       switch (error.code) {
@@ -78,7 +65,7 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) return reject(reply, status, error.message, []);
-      return answer(reply, 'error', 500, { error: 'internal error', problems: [error.message] });
+      return answer(reply, 'error', 500, errorBody('internal error', [error.message]));
     },
     handler: async (request, reply) => {
       const receivedAt = Date.now();
@@ -86,14 +73,16 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
       if (!parsed.ok) return reject(reply, 400, 'invalid Alertmanager payload', parsed.problems);
       let result: IngestResult;
       try {
-        result = await options.store({ payload: parsed.payload, receivedAt });
+        result = await options.store.ingest({ payload: parsed.payload, receivedAt });
       } catch (error) {
-        const transient = isTransientStoreError(error);
+        const transient = options.store.isTransient(error);
         if (transient) reply.header('retry-after', '1');
-        return answer(reply, 'error', transient ? 503 : 500, {
-          error: 'the alerts were not stored; Alertmanager retries',
-          problems: [(error as Error).message],
-        });
+        return answer(
+          reply,
+          'error',
+          transient ? 503 : 500,
+          errorBody('the alerts were not stored; Alertmanager retries', [(error as Error).message]),
+        );
       }
       metrics.alertsStored.inc(result.stored);
       const { newlyFiring } = result;

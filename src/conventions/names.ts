@@ -4,7 +4,8 @@ import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
 
 /**
  * Names other tools and people depend on: recording rules (`level:metric:operations`, as
- * the Prometheus docs name them), alert names and the labels that identify an SLO.
+ * the Prometheus docs name them), alert names, the labels that identify an SLO and its alerts,
+ * rule groups and the files burnbook writes. Paths and URLs are in urls.ts, dashboards in dashboards.ts.
  */
 export const RECORDS = {
   errors: 'slo:sli_errors:rate5m',
@@ -40,12 +41,27 @@ export function alertName(slo: Slo, tier: Tier): string {
   return `${slo.alerting.name}-${tier.name}-burn`;
 }
 
+/** Labels of a tier's alert, besides the groupBy labels its series carry: routing and linking read them. */
+export function alertLabels(slo: Slo, tier: Tier): Record<string, string> {
+  return { ...sloLabels(slo), ...slo.alerting.labels, slo_tier: tier.name, severity: tier.severity };
+}
+
+export function ruleGroupName(slo: Slo): string {
+  return `burnbook-${slo.service}-${slo.name}`;
+}
+
 /** Every window the SLO measures, shortest first: the 5m base, each tier's pair, the period. */
 export function windowsOf(slo: Slo): number[] {
   const all = [BASE_WINDOW_MS, slo.periodMs, ...slo.alerting.tiers.flatMap((t) => [t.shortMs, t.longMs])];
   return [...new Set(all)].sort((a, b) => a - b);
 }
 
+/** One rule file per service, directly in the rules directory, so `rule_files: [rules/*.yaml]` loads them. */
 export function ruleFileName(service: string): string {
   return `${service}.yaml`;
+}
+
+/** The promtool test of one SLO, relative to the rules directory; kept out of the rule files' glob. */
+export function promtoolTestFileName(slo: Slo): string {
+  return `tests/${slo.service}-${slo.name}.test.yaml`;
 }

@@ -3,7 +3,7 @@ import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient } from '../prometheus/client.ts';
 import type { Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
-import { alertContent, generatorUrl, type PostableAlert, postable } from './alerts.ts';
+import { alertContent, type PostableAlert, postable } from './alerts.ts';
 import { evaluateSlos, groupLabels, summarize } from './evaluate.ts';
 import { type EvaluatorMetrics, recordStatuses } from './metrics.ts';
 import { keyOf } from './plan.ts';
@@ -130,7 +130,7 @@ export class Evaluator {
       for (const alert of await alertmanager.activeAlerts()) {
         const slo = slos.find((s) => s.service === alert.labels.slo_service && s.name === alert.labels.slo);
         const tier = slo?.alerting.tiers.find((t) => t.name === alert.labels.slo_tier);
-        if (!slo || !tier || alert.generatorURL !== generatorUrl(slo, alertOptions.externalUrl)) continue;
+        if (!slo || !tier || alert.generatorURL !== alertOptions.urls.generator(slo)) continue;
         this.track(trackKey(slo, groupLabels(slo, alert.labels), tier), {
           slo,
           tier,
@@ -244,14 +244,7 @@ export class Evaluator {
     if (!alertmanager || !this.report.alertmanager) return;
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
       const sent =
-        alert &&
-        postable(
-          alert,
-          state,
-          now,
-          VALID_INTERVALS * intervalMs,
-          generatorUrl(slo, alertOptions.externalUrl),
-        );
+        alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, alertOptions.urls.generator(slo));
       return sent ? [sent] : [];
     });
     if (!alerts.length) return;

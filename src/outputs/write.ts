@@ -12,7 +12,7 @@ import {
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { isGenerated } from './rules/output.ts';
+import { isGenerated } from './generated.ts';
 
 export interface WriteReport {
   written: string[];

@@ -1,5 +1,5 @@
 import { alertName } from '../conventions/names.ts';
-import { runbookUrl } from '../outputs/rules/alerting.ts';
+import { sloPath, tierPath } from '../conventions/urls.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
@@ -78,14 +78,6 @@ export interface TierContext extends TierSummary {
   ask: Ask;
   queries: FirstLookQuery[];
   otherTiers: TierSummary[];
-}
-
-export function sloPath(slo: Slo): string {
-  return `/slos/${slo.service}/${slo.name}`;
-}
-
-export function tierPath(slo: Slo, tier: Tier): string {
-  return runbookUrl(slo, tier, '');
 }
 
 function tierSummary(slo: Slo, tier: Tier): TierSummary {

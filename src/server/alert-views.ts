@@ -5,16 +5,15 @@
  */
 
 import { evidenceResultSchema } from '../alerts/evidence.ts';
-import { type AlertLink, alertPath, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
-import type { AlertEvent, AlertRow, AlertStore } from '../alerts/store/sqlite/database.ts';
+import { type AlertLink, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
+import type { AlertDetail, AlertEvent, AlertRow } from '../alerts/store/store.ts';
+import { alertPath } from '../conventions/urls.ts';
 import { humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import type { AlertQuery } from './alert-query.ts';
 import { page } from './layout.ts';
 import type { Links } from './links.ts';
 import { renderView } from './views.ts';
-
-type StoredAlert = NonNullable<ReturnType<AlertStore['get']>>;
 
 /** ISO 8601 to the second, in UTC: what on-call pastes into an incident channel. */
 export function isoTime(ms: number): string {
@@ -126,7 +125,7 @@ const EVENT_TEXT: Record<AlertEvent['kind'], string> = {
   refired: 'fired again',
 };
 
-function evidenceView(evidence: StoredAlert['evidence'][number]) {
+function evidenceView(evidence: AlertDetail['evidence'][number]) {
   const parsed = evidenceResultSchema.safeParse(evidence.result);
   const samples = parsed.success
     ? {
@@ -150,7 +149,7 @@ function evidenceView(evidence: StoredAlert['evidence'][number]) {
   };
 }
 
-function evidenceNote(alert: StoredAlert, link: AlertLink, prometheusConfigured: boolean): string | null {
+function evidenceNote(alert: AlertDetail, link: AlertLink, prometheusConfigured: boolean): string | null {
   if (alert.evidence.length > 0) return null;
   if (link.kind !== 'tier')
     return 'Evidence is captured for burnbook SLO alerts only: they come with first-look queries.';
@@ -166,7 +165,7 @@ function entries(record: Record<string, string>) {
 }
 
 export interface AlertPage {
-  alert: StoredAlert;
+  alert: AlertDetail;
   targets: LinkTargets;
   prometheusConfigured: boolean;
   now: number;

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
-import { grafanaAlertOptions } from '../../src/outputs/grafana/links.ts';
 import { alertAnnotations } from '../../src/outputs/rules/alerting.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { testApp } from '../support/app.ts';
 import { counter, DAY, HOUR, historyToOpenMetrics, MINUTE, type Timeline } from '../support/history.ts';
+import { alertOptions } from '../support/outputs.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
 import { type RunningProxy, startProxy } from '../support/proxy.ts';
@@ -63,7 +63,7 @@ beforeAll(async () => {
     startAlertmanager({ configYaml: 'route: {receiver: "null"}\nreceivers: [{name: "null"}]\n' }),
   ]);
   proxy = await startProxy({ port: Number(new URL(burning.url).port) });
-  ({ app } = await testApp({
+  app = await testApp({
     slos: [slo],
     externalUrl: EXTERNAL,
     prometheusUrl: proxy.url,
@@ -71,7 +71,7 @@ beforeAll(async () => {
     grafanaUrl: GRAFANA,
     evaluationIntervalMs: 250,
     prometheusAccess: { timeoutMs: 1_500 },
-  }));
+  });
   await app.ready();
 });
 
@@ -131,12 +131,10 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
       severity: 'page',
     });
     // The 1h error ratio is exactly 5%: what Prometheus would print for $value.
-    const expected = alertAnnotations(
-      slo,
-      fast,
-      { externalUrl: EXTERNAL, ...grafanaAlertOptions(GRAFANA) },
-      { value: '0.05', label: () => 'eu' },
-    );
+    const expected = alertAnnotations(slo, fast, alertOptions(EXTERNAL, GRAFANA), {
+      value: '0.05',
+      label: () => 'eu',
+    });
     expect(alert.annotations).toEqual(expected);
     expect(alert.annotations.runbook_url).toBe('http://burnbook.test/runbooks/pay/api-fast-burn');
     // The region's view of the SLO's dashboard, as the generated rule's alert links it.
@@ -150,7 +148,7 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
     const [before] = await alertsInAlertmanager();
     // A second burnbook with the first one's settings stands in for the first one restarted. It evaluates
     // once at start and then not for a minute, so its report stays that first evaluation's.
-    const { app: restarted } = await testApp({
+    const restarted = await testApp({
       slos: [slo],
       externalUrl: EXTERNAL,
       prometheusUrl: burning.url,

@@ -1,4 +1,5 @@
 import { sloIdentity } from '../../conventions/names.ts';
+import type { SiteUrls } from '../../conventions/urls.ts';
 import type { Slo } from '../../spec/model.ts';
 
 /**
@@ -6,7 +7,7 @@ import type { Slo } from '../../spec/model.ts';
  * burnbook's alerts, and inhibit rules so a faster tier silences the slower tiers of the
  * same SLO and group while it fires (one page per incident, not three).
  */
-export function alertmanagerSnippet(slos: readonly Slo[], externalUrl: string) {
+export function alertmanagerSnippet(slos: readonly Slo[], urls: SiteUrls) {
   const matchers = (labels: Record<string, string>) =>
     Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return {
@@ -16,9 +17,7 @@ export function alertmanagerSnippet(slos: readonly Slo[], externalUrl: string) {
     receivers: [
       {
         name: 'burnbook',
-        webhook_configs: [
-          { url: `${externalUrl.replace(/\/+$/, '')}/hooks/alertmanager`, send_resolved: true },
-        ],
+        webhook_configs: [{ url: urls.webhook, send_resolved: true }],
       },
     ],
     inhibit_rules: slos.flatMap((slo) => {

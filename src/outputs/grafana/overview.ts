@@ -1,11 +1,10 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { OVERVIEW_UID } from '../../conventions/dashboards.ts';
+import { OVERVIEW_TITLE, OVERVIEW_UID, serviceDashboardPath } from '../../conventions/dashboards.ts';
 import { RECORDS } from '../../conventions/names.ts';
 import { quote } from '../../promql/build.ts';
 import type { LabelMatcher } from '../../promql/parse.ts';
 import type { Slo } from '../../spec/model.ts';
-import { OVERVIEW_TITLE, serviceDashboardPath, sloPageUrl } from './links.ts';
 import {
   ALERT_STATE_MAPPINGS,
   BUDGET_STEPS,
@@ -80,7 +79,7 @@ function sloTable(slos: readonly Slo[], opts: DashboardOptions) {
     })),
   ];
   const field = (name: string) => grafanaVariable(`__data.fields.${name}`);
-  const sloPage = sloPageUrl(opts.externalUrl, { service: field('slo_service'), name: field('slo') });
+  const sloPage = opts.urls.sloPage({ service: field('slo_service'), name: field('slo') });
   const columns = ['slo_service', 'slo', ...queries.map((q) => valueColumn(q.refId))];
 
   return tablePanel(
@@ -156,7 +155,7 @@ export function overviewDashboard(slos: readonly Slo[], opts: DashboardOptions):
     OVERVIEW_UID,
     'Every SLO burnbook generates rules for: budget left, burn rate now and firing tiers.',
   )
-    .link(link('burnbook', opts.externalUrl))
+    .link(link('burnbook', opts.urls.base))
     .withPanel(
       alarming(
         'SLOs out of error budget',

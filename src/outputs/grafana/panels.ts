@@ -7,6 +7,7 @@ import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { TextMode, PanelBuilder as TextPanel } from '@grafana/grafana-foundation-sdk/text';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import type { SiteUrls } from '../../conventions/urls.ts';
 import { DATASOURCE, datasourceVariable, instantQuery, type Query, rangeQuery } from './queries.ts';
 
 /** The panels both dashboards are made of, with their units, colours and thresholds. */
@@ -24,7 +25,7 @@ export type Color = 'green' | 'yellow' | 'orange' | 'red' | 'transparent';
 
 export interface DashboardOptions {
   /** Where burnbook serves its pages and runbooks. */
-  externalUrl: string;
+  urls: SiteUrls;
 }
 
 /** Budget left: gone below 0, running low under a quarter, comfortable from half. */

@@ -1,14 +1,12 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { serviceDashboardUid } from '../../conventions/dashboards.ts';
+import { OVERVIEW_PATH, serviceDashboardTitle, serviceDashboardUid } from '../../conventions/dashboards.ts';
 import { alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
 import { budgetTimeMs, errorBudget, type TierFacts, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
 import { formatNumber, formatPercent, roundForPeople } from '../../policy/number.ts';
 import type { LabelMatcher } from '../../promql/parse.ts';
 import { BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
-import { runbookUrl } from '../rules/alerting.ts';
-import { OVERVIEW_PATH, serviceDashboardTitle, sloPageUrl } from './links.ts';
 import {
   BUDGET_STEPS,
   burnbookDashboard,
@@ -71,7 +69,7 @@ function sloFacts(slo: Slo, opts: DashboardOptions): string {
     ({ tier, factor, threshold }) =>
       `| ${tier.name} (${tier.severity}) | ${formatNumber(factor)}× (error ratio ${formatNumber(threshold)}) | ` +
       `${formatDuration(tier.longMs)} and ${formatDuration(tier.shortMs)}${forText(tier.forMs)} | ` +
-      `[runbook](${runbookUrl(slo, tier, opts.externalUrl)}) |`,
+      `[runbook](${opts.urls.runbook(slo, tier)}) |`,
   );
   return [
     `**${slo.description}**`,
@@ -83,7 +81,7 @@ function sloFacts(slo: Slo, opts: DashboardOptions): string {
     '|---|---|---|---|',
     ...rows,
     '',
-    `[Open in burnbook](${sloPageUrl(opts.externalUrl, slo)}) · defined in \`${slo.source.file}:${slo.source.line}\``,
+    `[Open in burnbook](${opts.urls.sloPage(slo)}) · defined in \`${slo.source.file}:${slo.source.line}\``,
   ].join('\n');
 }
 
@@ -120,9 +118,9 @@ function sloView(slo: Slo, opts: DashboardOptions): SloView {
     objective: roundForPeople(slo.objective / 100),
     fastest: fastestFactor(slo),
     runbooks: slo.alerting.tiers.map((tier) =>
-      link(`Runbook: ${alertName(slo, tier)}`, runbookUrl(slo, tier, opts.externalUrl)),
+      link(`Runbook: ${alertName(slo, tier)}`, opts.urls.runbook(slo, tier)),
     ),
-    sloPage: link('Open in burnbook', sloPageUrl(opts.externalUrl, slo)),
+    sloPage: link('Open in burnbook', opts.urls.sloPage(slo)),
   };
 }
 
@@ -236,7 +234,7 @@ function tierPanels({ slo, opts, of, legend }: SloView): Panel[] {
             `all of it in ${humanDuration(timeToExhaustionMs)}.`,
           width: Math.max(6, Math.floor(24 / tiers.length)),
           height: 8,
-          links: [link(`Runbook: ${alertName(slo, tier)}`, runbookUrl(slo, tier, opts.externalUrl))],
+          links: [link(`Runbook: ${alertName(slo, tier)}`, opts.urls.runbook(slo, tier))],
         },
         [tier.longMs, tier.shortMs].map((windowMs, i) => ({
           refId: i ? 'short' : 'long',

@@ -1,4 +1,6 @@
-import { alertName, errorRatioRecord, RECORDS, sloIdentity, sloLabels } from '../../conventions/names.ts';
+import type { GrafanaUrls } from '../../conventions/dashboards.ts';
+import { alertLabels, alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import type { SiteUrls } from '../../conventions/urls.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
 import { formatNumber, formatPercent } from '../../policy/number.ts';
@@ -15,10 +17,10 @@ export interface AlertingRule {
 }
 
 export interface AlertOptions {
-  /** Where burnbook serves runbooks, e.g. http://burnbook.example.com */
-  externalUrl: string;
-  /** Link for the `dashboard_url` annotation, when Grafana is in use; `values` fill in the alert's group. */
-  dashboardUrl?: (slo: Slo, values: AnnotationValues) => string;
+  /** Where burnbook is reached: every alert's `runbook_url` is under it. */
+  urls: SiteUrls;
+  /** Where Grafana serves the dashboards, when it does: alerts then carry `dashboard_url`. */
+  grafana?: GrafanaUrls;
 }
 
 /**
@@ -34,14 +36,6 @@ export const TEMPLATE_VALUES: AnnotationValues = {
   value: '{{ printf "%.3g" $value }}',
   label: (name) => `{{ $labels.${name} }}`,
 };
-
-export function runbookUrl(slo: Slo, tier: Tier, externalUrl: string): string {
-  return `${externalUrl.replace(/\/+$/, '')}/runbooks/${slo.service}/${alertName(slo, tier)}`;
-}
-
-export function alertLabels(slo: Slo, tier: Tier): Record<string, string> {
-  return { ...sloLabels(slo), ...slo.alerting.labels, slo_tier: tier.name, severity: tier.severity };
-}
 
 export function alertAnnotations(
   slo: Slo,
@@ -62,8 +56,8 @@ export function alertAnnotations(
       `and over ${short} as well. At this rate the ${formatDuration(slo.periodMs)} budget ` +
       `(${humanDuration(budgetTimeMs(slo.periodMs, slo.objective))} of full outage) is gone in ` +
       `${humanDuration(f.timeToExhaustionMs)}; ${formatNumber(tier.budgetPercent)}% of it is spent within ${long}.`,
-    runbook_url: runbookUrl(slo, tier, opts.externalUrl),
-    ...(opts.dashboardUrl ? { dashboard_url: opts.dashboardUrl(slo, values) } : {}),
+    runbook_url: opts.urls.runbook(slo, tier),
+    ...(opts.grafana ? { dashboard_url: opts.grafana.sloDashboard(slo, values.label) } : {}),
     ...slo.alerting.annotations,
   };
 }

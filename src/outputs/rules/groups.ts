@@ -1,3 +1,4 @@
+import { ruleGroupName } from '../../conventions/names.ts';
 import type { Slo } from '../../spec/model.ts';
 import { type AlertingRule, type AlertOptions, alertingRule } from './alerting.ts';
 import { type RecordingRule, recordingRules } from './recording.ts';
@@ -13,18 +14,7 @@ export interface RuleGroup {
  */
 export function ruleGroup(slo: Slo, opts: AlertOptions): RuleGroup {
   return {
-    name: `burnbook-${slo.service}-${slo.name}`,
+    name: ruleGroupName(slo),
     rules: [...recordingRules(slo), ...slo.alerting.tiers.map((tier) => alertingRule(slo, tier, opts))],
   };
-}
-
-/** SLOs by service, in spec order: one rule file per service. */
-export function byService(slos: readonly Slo[]): Map<string, Slo[]> {
-  const out = new Map<string, Slo[]>();
-  for (const slo of slos) {
-    const own = out.get(slo.service);
-    if (own) own.push(slo);
-    else out.set(slo.service, [slo]);
-  }
-  return out;
 }

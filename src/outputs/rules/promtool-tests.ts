@@ -1,4 +1,4 @@
-import { alertName } from '../../conventions/names.ts';
+import { alertLabels, alertName } from '../../conventions/names.ts';
 import { tierFacts } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatNumber } from '../../policy/number.ts';
@@ -6,7 +6,7 @@ import type { Tier } from '../../policy/tiers.ts';
 import { sliTestSeries } from '../../sli/index.ts';
 import type { Counts } from '../../sli/kind.ts';
 import type { Slo } from '../../spec/model.ts';
-import { type AlertOptions, alertAnnotations, alertLabels } from './alerting.ts';
+import { type AlertOptions, alertAnnotations } from './alerting.ts';
 import { goPrintfG3 } from './go-format.ts';
 
 /**

@@ -1,13 +1,27 @@
 /**
  * Durable alert history in SQLite: one row per alert occurrence (fingerprint, startsAt), the status
  * transitions it went through and the evidence captured when it fired. Synchronous, like better-sqlite3
- * itself; each method is one short transaction.
+ * itself; each method is one short transaction. store.ts puts the AlertStore interface over it.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from '../../payload.ts';
+import {
+  type AlertDetail,
+  type AlertEvent,
+  type AlertListQuery,
+  type AlertRow,
+  alertEventSchema,
+  alertEvidenceSchema,
+  alertRowSchema,
+  type Delivery,
+  type EvidenceInput,
+  type FiringAlert,
+  type IngestResult,
+  type StoreCounts,
+} from '../store.ts';
 import { migrate } from './migrations.ts';
 
 const labelsJson = z
@@ -20,67 +34,21 @@ const SELECT_ALERTS = `SELECT id, fingerprint, status, starts_at AS startsAt, en
   first_received_at AS firstReceivedAt, last_received_at AS lastReceivedAt, receive_count AS receiveCount
   FROM alerts JOIN alert_receipts ON alert_id = id`;
 
-const alertRowSchema = z.object({
-  id: z.number(),
-  fingerprint: z.string(),
-  status: alertStatusSchema,
-  startsAt: z.number(),
-  endsAt: z.number().nullable(),
-  labels: labelsJson,
-  annotations: labelsJson,
-  generatorURL: z.string(),
-  alertname: z.string().nullable(),
-  severity: z.string().nullable(),
-  sloService: z.string().nullable(),
-  slo: z.string().nullable(),
-  sloTier: z.string().nullable(),
-  firstReceivedAt: z.number(),
-  lastReceivedAt: z.number(),
-  receiveCount: z.number(),
-});
-
-const alertEventSchema = z.object({ kind: z.enum(['fired', 'resolved', 'refired']), at: z.number() });
+// The store's shapes as SQLite holds them: labels, annotations and evidence as JSON text.
+const rowSchema = alertRowSchema.extend({ labels: labelsJson, annotations: labelsJson });
 
 const previousSchema = alertRowSchema.pick({ id: true, status: true });
 
-const alertEvidenceSchema = z.object({
-  id: z.number(),
-  queryName: z.string(),
-  expr: z.string(),
+const evidenceRowSchema = alertEvidenceSchema.extend({
   result: z
     .string()
     .nullable()
     .transform((text): unknown => (text === null ? null : JSON.parse(text))),
-  error: z.string().nullable(),
-  capturedAt: z.number(),
 });
 
 const severityCountSchema = z.object({ severity: z.string(), count: z.number() });
 
-/** Alert times are milliseconds since the epoch; `endsAt` is null while Alertmanager gave no end. */
-export type AlertRow = z.output<typeof alertRowSchema>;
-export type AlertEvent = z.output<typeof alertEventSchema>;
-/** What evidence capture needs of an alert that just started firing. */
-export type FiringAlert = Pick<AlertRow, 'id' | 'labels' | 'annotations'>;
-export type AlertEvidence = z.output<typeof alertEvidenceSchema>;
-export type EvidenceInput = Omit<AlertEvidence, 'id'> & { alertId: number };
-/** Where the previous page ended: its last row. */
-export type AlertCursor = Pick<AlertRow, 'id' | 'status' | 'startsAt'>;
-export type AlertListQuery = {
-  status?: AlertRow['status'];
-  service?: string;
-  slo?: string;
-  severity?: string;
-  alertname?: string;
-  /** The alert's `runbook_url` annotation, exactly. */
-  runbookUrl?: string;
-  limit?: number;
-  before?: AlertCursor;
-};
-export type AlertStore = ReturnType<typeof openAlertStore>;
-export type IngestResult = ReturnType<AlertStore['ingest']>;
-/** One webhook body and when it arrived (milliseconds since the epoch). */
-export type Delivery = { payload: AlertmanagerPayload; receivedAt: number };
+export type SqliteDatabase = ReturnType<typeof openSqliteDatabase>;
 
 const FILTER_COLUMNS = {
   service: 'slo_service',
@@ -95,7 +63,7 @@ const FILTERS = Object.keys(FILTER_COLUMNS) as Filter[];
 const DEFAULT_LIST_LIMIT = 100;
 
 /** Opens (creating and migrating as needed) `<dataDir>/burnbook.sqlite`. */
-export function openAlertStore(dataDir: string) {
+export function openSqliteDatabase(dataDir: string) {
   mkdirSync(dataDir, { recursive: true });
   // Wait at most 250 ms for another writer's lock: better-sqlite3 blocks the whole process while it
   // waits, so a long wait would freeze the webhook; a quick SQLITE_BUSY becomes a 503 Alertmanager retries.
@@ -177,7 +145,7 @@ export function openAlertStore(dataDir: string) {
     return statement;
   }
 
-  function ingestPayload(payload: AlertmanagerPayload, receivedAt: number) {
+  function ingestPayload(payload: AlertmanagerPayload, receivedAt: number): IngestResult {
     let stored = 0;
     let updated = 0;
     let unchanged = 0;
@@ -237,13 +205,13 @@ export function openAlertStore(dataDir: string) {
     }),
   );
 
-  const get = db.transaction((id: number) => {
+  const get = db.transaction((id: number): AlertDetail | undefined => {
     const alert = getAlert.get(id);
     if (alert === undefined) return undefined;
     return {
-      ...alertRowSchema.parse(alert),
+      ...rowSchema.parse(alert),
       events: eventsOf.all(id).map((event) => alertEventSchema.parse(event)),
-      evidence: evidenceOf.all(id).map((evidence) => alertEvidenceSchema.parse(evidence)),
+      evidence: evidenceOf.all(id).map((evidence) => evidenceRowSchema.parse(evidence)),
     };
   });
 
@@ -276,7 +244,7 @@ export function openAlertStore(dataDir: string) {
         for (const filter of filters) params[filter] = query[filter] as string;
         if (afterCursor) Object.assign(params, { cursorStartsAt: before.startsAt, cursorId: before.id });
         const page = listStatement(filters, afterCursor).all(params);
-        rows.push(...page.map((row) => alertRowSchema.parse(row)));
+        rows.push(...page.map((row) => rowSchema.parse(row)));
       }
       return rows;
     },
@@ -299,7 +267,7 @@ export function openAlertStore(dataDir: string) {
     },
 
     /** Firing alerts by `severity` label ('' when absent) and all stored alerts, for /metrics. */
-    counts() {
+    counts(): StoreCounts {
       const firing: Record<string, number> = {};
       for (const row of firingBySeverity.all()) {
         const { severity, count } = severityCountSchema.parse(row);

@@ -4,14 +4,14 @@
  * for its duration; here the server goes on parsing the next deliveries while this one waits on the disk.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openAlertStore } from './database.ts';
+import { openSqliteDatabase } from './database.ts';
 import type { WriterReply, WriterRequest } from './writer.ts';
 
 if (!parentPort) throw new Error('writer-thread.ts runs as a worker thread (see writer.ts)');
 const port = parentPort;
 const reply = (message: WriterReply) => port.postMessage(message);
 
-const store = openAlertStore((workerData as { dataDir: string }).dataDir);
+const store = openSqliteDatabase((workerData as { dataDir: string }).dataDir);
 reply({ kind: 'ready' });
 
 function perform(request: WriterRequest): unknown {

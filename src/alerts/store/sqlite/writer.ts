@@ -6,9 +6,9 @@
  * after its commit, so the webhook's 2xx still follows the fsync.
  */
 import { Worker } from 'node:worker_threads';
-import { isTransientStoreError } from '../../receiver.ts';
 import { GroupCommit, QueueClosedError } from '../group-commit.ts';
-import type { Delivery, EvidenceInput, IngestResult } from './database.ts';
+import type { Delivery, EvidenceInput, IngestResult } from '../store.ts';
+import { isTransientSqliteError } from './transient.ts';
 
 type WriterCommand =
   | { op: 'ingestMany'; deliveries: readonly Delivery[] }
@@ -34,6 +34,8 @@ export interface AlertWriter {
   prune(olderThanMs: number, now: number, limit?: number): Promise<number>;
   /** Commits what waits, then stops the thread; anything asked after fails with QueueClosedError. */
   close(): Promise<void>;
+  /** Why the thread stopped, once it has (it died, or was closed); undefined while it runs. */
+  stopped(): Error | undefined;
 }
 
 export interface WriterOptions {
@@ -46,7 +48,7 @@ export interface WriterOptions {
 const MAX_BATCH = 256;
 const THREAD_ENTRY = new URL('../../../../bin/thread.js', import.meta.url);
 
-/** Starts the writer thread on the store in `dataDir`, which openAlertStore has created and migrated. */
+/** Starts the writer thread on the store in `dataDir`, which openSqliteDatabase has created and migrated. */
 export function startAlertWriter(options: WriterOptions): AlertWriter {
   const worker = new Worker(THREAD_ENTRY, {
     workerData: { module: new URL('./writer-thread.ts', import.meta.url).href, dataDir: options.dataDir },
@@ -96,11 +98,12 @@ export function startAlertWriter(options: WriterOptions): AlertWriter {
       return results;
     },
     maxBatch: MAX_BATCH,
-    retrySingly: (error) => !isTransientStoreError(error),
+    retrySingly: (error) => !isTransientSqliteError(error),
   });
 
   return {
     ready,
+    stopped: () => stopped,
     ingest: (delivery) => commits.submit(delivery),
     addEvidence: (...evidence) => ask({ op: 'addEvidence', evidence }),
     prune: (olderThanMs, now, limit = Number.MAX_SAFE_INTEGER) =>
