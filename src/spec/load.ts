@@ -2,10 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { formatPath, type SpecError } from './errors.ts';
-import { problemsFromZod } from './issues.ts';
-import { buildSlos, type ModelProblem, type Slo } from './model.ts';
+import { formatOf } from './formats/index.ts';
+import type { ModelProblem, Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
-import { type SloSpec, type SpecHeader, sloSchema, specHeaderSchema } from './schema.ts';
 
 export interface LoadResult {
   slos: Slo[];
@@ -55,15 +54,10 @@ function toError(file: string, positions: SourcePositions, p: ModelProblem & { k
   };
 }
 
-const FALLBACK_HEADER: SpecHeader = {
-  apiVersion: 'burnbook/v1',
-  service: 'unknown',
-  labels: {},
-  scrapeInterval: '1m',
-  slos: [],
-};
-
-/** Parses and validates one file's text; a file may hold several YAML documents. */
+/**
+ * Parses and validates one file's text; a file may hold several YAML documents, each read by the input
+ * format its version key names (formats/).
+ */
 export function loadSpecText(text: string, file: string): { slos: Slo[]; errors: SpecError[] } {
   const counter = new LineCounter();
   const slos: Slo[] = [];
@@ -78,32 +72,16 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
       }
       continue;
     }
-    const raw = doc.toJS();
+    const raw: unknown = doc.toJS();
     if (raw === null || raw === undefined) continue;
-    const errorsBefore = errors.length;
-    const header = specHeaderSchema.safeParse(raw);
-    if (!header.success) {
-      errors.push(
-        ...problemsFromZod(header.error, specHeaderSchema, raw).map((p) => toError(file, positions, p)),
-      );
-    }
-    // A bad header still gets its SLOs checked, against defaults, so one run shows every error.
-    const headerData: SpecHeader = header.data ?? {
-      ...FALLBACK_HEADER,
-      slos: Array.isArray(raw.slos) ? raw.slos : [],
-    };
-    const specs: Array<[number, SloSpec]> = [];
-    headerData.slos.forEach((rawSlo, i) => {
-      const slo = sloSchema.safeParse(rawSlo);
-      if (slo.success) specs.push([i, slo.data]);
-      for (const p of slo.error ? problemsFromZod(slo.error, sloSchema, rawSlo) : []) {
-        errors.push(toError(file, positions, { ...p, path: ['slos', i, ...p.path] }));
-      }
+    const read = formatOf(raw).read(raw, {
+      file,
+      lineOf: (path) => positions.find(path).line,
+      fileExists: existsSync,
     });
-    const built = buildSlos(headerData, specs, file, (path) => positions.find(path).line, existsSync);
-    errors.push(...built.problems.map((p) => toError(file, positions, p)));
-    // A file with any error contributes no SLOs: nothing is generated from half a file.
-    if (header.success && errors.length === errorsBefore) slos.push(...built.slos);
+    errors.push(...read.problems.map((p) => toError(file, positions, p)));
+    // A document with any error contributes no SLOs: nothing is generated from half a spec.
+    if (!read.problems.length) slos.push(...read.slos);
   }
   return { slos, errors };
 }

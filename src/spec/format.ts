@@ -1,0 +1,26 @@
+import type { IssueProblem } from './issues.ts';
+import type { Slo } from './model.ts';
+
+/** What a format's loader may ask about the file a document came from. */
+export interface DocumentSource {
+  /** The file as the user named it, for `Slo.source` and errors. */
+  file: string;
+  /** The 1-based line of a path in the document. */
+  lineOf(path: PropertyKey[]): number;
+  fileExists(path: string): boolean;
+}
+
+/**
+ * One input format: a kind of YAML document burnbook reads SLOs from. load.ts picks the format of each
+ * document by its version key (`apiVersion: burnbook/v1`) and asks it for the model; every format gives
+ * the same validated `Slo`s. Problems carry paths in the user's own document, which load.ts turns into
+ * file:line:col, so errors point at what the user wrote, whatever the format.
+ */
+export interface InputFormat {
+  /** The version it reads, as users write it: `burnbook/v1`. */
+  readonly name: string;
+  /** Whether a document is in this format, judged by its version keys alone (`apiVersion`, `version`, `kind`). */
+  accepts(document: Record<string, unknown>): boolean;
+  /** The document's SLOs, or every problem found; a document with any problem yields no SLOs. */
+  read(document: unknown, source: DocumentSource): { slos: Slo[]; problems: IssueProblem[] };
+}
