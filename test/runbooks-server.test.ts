@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstLookQueries } from '../src/runbooks/context.ts';
 import type { AlertSummary, LiveSample } from '../src/runbooks/providers.ts';
 import type { ServerOptions } from '../src/server/app.ts';
+import { errorBodySchema } from '../src/server/errors.ts';
 import { PROVIDER_TIMEOUT_MS } from '../src/server/site.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { testApp } from './support/app.ts';
@@ -114,7 +115,10 @@ describe('server pages without Prometheus', () => {
   it('API clients get JSON 404s; pasted .md paths and trailing slashes redirect', async () => {
     const api = await get('/api/v1/nothing');
     expect(api.statusCode).toBe(404);
-    expect(api.json()).toEqual({ error: 'not found', problems: ['/api/v1/nothing: no such page or API'] });
+    expect(errorBodySchema.parse(api.json())).toEqual({
+      error: 'not found',
+      problems: ['/api/v1/nothing: no such page or API'],
+    });
     const md = await get('/runbooks/platform/tenant-incident.md');
     expect(md.statusCode).toBe(301);
     expect(resolveHref('/runbooks/platform/tenant-incident.md', md.headers.location as string)).toBe(

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSlos } from '../src/evaluator/evaluate.ts';
-import type { EvaluatorReport } from '../src/evaluator/evaluator.ts';
 import { historyGrid, periodStepMs } from '../src/evaluator/history.ts';
+import { type EvaluatorReport, unevaluatedReportSchema } from '../src/evaluator/report.ts';
 import { parseDuration } from '../src/policy/duration.ts';
+import { errorBodySchema } from '../src/server/errors.ts';
 import { exportSite } from '../src/server/export.ts';
 import { chartQuery, chartRequest, evaluationBanner } from '../src/server/live.ts';
 import { loadSpecs } from '../src/spec/load.ts';
@@ -50,10 +51,13 @@ describe('live pages without a Prometheus answer', () => {
     expect(page.body).not.toContain('&#39;self&#39; &#39;sha256');
     const api = await app.inject('/api/v1/slos/checkout/availability/history');
     expect(api.statusCode).toBe(503);
-    expect(api.json()).toEqual({
+    expect(errorBodySchema.parse(api.json())).toEqual({
       error: 'No Prometheus configured: start serve with --prometheus-url.',
       problems: [],
     });
+    const report = unevaluatedReportSchema.parse((await app.inject('/api/v1/slos')).json());
+    expect(report.error.message).toBe('No Prometheus configured: start serve with --prometheus-url.');
+    expect(report.slos.map((s) => [s.slo, s.budgetRemaining])).toEqual(slos.map((s) => [s.name, null]));
   });
 
   it('before the first evaluation: / and the SLO page say it is running, and list every SLO', async () => {

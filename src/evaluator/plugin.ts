@@ -7,10 +7,11 @@ import { createPrometheusClient, type PrometheusClientOptions } from '../prometh
 import type { LiveValues } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createAlertmanagerClient } from './alertmanager-client.ts';
-import { Evaluator, type EvaluatorReport } from './evaluator.ts';
+import { Evaluator } from './evaluator.ts';
 import { type SloHistoryProvider, sloHistoryFrom } from './history.ts';
 import { liveValuesFrom } from './live-values.ts';
 import { createEvaluatorMetrics } from './metrics.ts';
+import type { EvaluatorReport } from './report.ts';
 
 /** Server options the evaluator reads, besides the SLOs and the URLs. */
 export interface EvaluationSettings {

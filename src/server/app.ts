@@ -107,6 +107,11 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     // Browsers ask for it on every first visit; an empty answer keeps their consoles free of 404s.
     app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
     await app.register(metricsPlugin, { metrics });
+    // The evaluator first: it starts asking Prometheus while the store's writer thread is still starting.
+    await app.register(evaluatorPlugin, {
+      ...(evaluation ? { evaluator: evaluation.evaluator } : {}),
+      evaluation: options.evaluation ?? evaluation?.provider ?? null,
+    });
     await app.register(alertsPlugin, {
       store,
       metrics: alertMetrics,
@@ -115,10 +120,6 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       ...(prometheusUrl ? { prometheus: { ...options.prometheusAccess, url: prometheusUrl } } : {}),
       ...(options.webhookAuth ? { webhookAuth: options.webhookAuth } : {}),
       ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
-    });
-    await app.register(evaluatorPlugin, {
-      ...(evaluation ? { evaluator: evaluation.evaluator } : {}),
-      evaluation: options.evaluation ?? evaluation?.provider ?? null,
     });
     await app.register(healthRoutes, { slos });
     await app.register(liveRoutes, { slos });

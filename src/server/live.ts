@@ -1,9 +1,8 @@
 import { historyPath, sloPath, tierPath } from '../conventions/urls.ts';
 import { byUrgency } from '../evaluator/evaluate.ts';
-import type { EvaluatorReport } from '../evaluator/evaluator.ts';
 import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator/format.ts';
 import { DEFAULT_RANGE, HISTORY_RANGES, type HistoryRequest, isHistoryRange } from '../evaluator/history.ts';
-import type { GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
+import type { EvaluatorReport, GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
 import { tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
+import { type EvaluatorReport, evaluatorReportSchema } from '../../src/evaluator/report.ts';
 import { alertAnnotations } from '../../src/outputs/rules/alerting.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { testApp } from '../support/app.ts';
@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 async function report(): Promise<EvaluatorReport> {
-  return (await app.inject({ url: '/api/v1/slos' })).json() as EvaluatorReport;
+  return evaluatorReportSchema.parse((await app.inject({ url: '/api/v1/slos' })).json());
 }
 
 const tierStates = (r: EvaluatorReport) => r.slos[0]?.groups[0]?.tiers.map((t) => t.state);

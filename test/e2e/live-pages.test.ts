@@ -1,9 +1,20 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { windowsOf } from '../../src/conventions/names.ts';
-import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
-import type { SloHistory } from '../../src/evaluator/history.ts';
 import type { EvaluationProvider } from '../../src/evaluator/plugin.ts';
+import {
+  type EvaluatorReport,
+  evaluatorReportSchema,
+  type SloHistory,
+  sloHistorySchema,
+  sloStatusSchema,
+} from '../../src/evaluator/report.ts';
 import { errorBudget } from '../../src/policy/burn.ts';
 import { formatDuration } from '../../src/policy/duration.ts';
 import { testApp } from '../support/app.ts';
@@ -117,10 +128,11 @@ async function get(url: string) {
   return { response, ms: performance.now() - started };
 }
 
+/** The history API's answer, in the shape its schema declares (strict: no key more, none less). */
 async function history(url: string): Promise<SloHistory> {
   const { response } = await get(url);
   expect(response.statusCode, response.body).toBe(200);
-  return response.json() as SloHistory;
+  return sloHistorySchema.parse(response.json());
 }
 
 beforeAll(async () => {
@@ -179,7 +191,23 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
 
   it('/ agrees with /api/v1/slos to the digits it shows', async () => {
     const { response } = await get('/api/v1/slos');
-    const statuses = (response.json() as EvaluatorReport).slos;
+    const statuses = evaluatorReportSchema.parse(response.json()).slos;
+    for (const name of ['healthy', 'strained', 'overspent', 'incident']) {
+      const left = statuses.find((s) => s.slo === name)?.budgetRemaining as number;
+      expect(Math.abs(left - expectedBudget(name)), name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('status --json prints every SLO in the shape its schema declares, with the numbers the history gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'burnbook-status-'));
+    writeFileSync(join(dir, 'live.yaml'), SPEC);
+    const run = await promisify(execFile)(
+      process.execPath,
+      [resolve('bin/burnbook.js'), 'status', join(dir, 'live.yaml'), '--prometheus-url', proxy.url, '--json'],
+      { encoding: 'utf8' },
+    );
+    const statuses = z.array(sloStatusSchema).parse(JSON.parse(run.stdout));
+    expect(statuses.map((s) => s.slo)).toEqual(slos.map((s) => s.name));
     for (const name of ['healthy', 'strained', 'overspent', 'incident']) {
       const left = statuses.find((s) => s.slo === name)?.budgetRemaining as number;
       expect(Math.abs(left - expectedBudget(name)), name).toBeLessThan(1e-4);

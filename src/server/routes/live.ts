@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { historyPath, SLOS_API_PATH } from '../../conventions/urls.ts';
 import { evaluateSlos } from '../../evaluator/evaluate.ts';
-import type { EvaluatorReport } from '../../evaluator/evaluator.ts';
-import { HISTORY_RANGES, isHistoryRange, type SloHistory } from '../../evaluator/history.ts';
+import { HISTORY_RANGES, isHistoryRange } from '../../evaluator/history.ts';
+import type { EvaluatorReport, SloHistory, UnevaluatedReport } from '../../evaluator/report.ts';
 import type { Slo } from '../../spec/model.ts';
 import { assetRoutes } from '../assets.ts';
 import { sendError } from '../errors.ts';
@@ -25,7 +25,7 @@ async function routes(app: FastifyInstance, options: { slos: readonly Slo[] }): 
   assetRoutes(app);
 
   // Without a Prometheus every SLO is still listed, with every number null.
-  app.get(SLOS_API_PATH, async (): Promise<EvaluatorReport | { error: { at: string; message: string } }> => {
+  app.get(SLOS_API_PATH, async (): Promise<EvaluatorReport | UnevaluatedReport> => {
     if (app.evaluation) return app.evaluation.latest();
     return {
       error: { at: new Date().toISOString(), message: NO_PROMETHEUS },
