@@ -19,6 +19,7 @@ import {
   poisoned,
   recorded,
   resolved,
+  someEvidence,
   T0,
 } from './support/alert-store-contract.ts';
 
@@ -97,14 +98,7 @@ describe('the SQLite database under the store', () => {
       { payload: body(resolved(alert('old'), T0 + MINUTE), alert('firing')), receivedAt: T0 },
     ]);
     const old = store.list().find((a) => a.fingerprint === 'old');
-    store.addEvidence({
-      alertId: old?.id ?? -1,
-      queryName: 'q',
-      expr: 'up',
-      result: 1,
-      error: null,
-      capturedAt: T0,
-    });
+    store.addEvidence(someEvidence(old?.id ?? -1));
     expect(store.prune(MINUTE, T0 + 10 * MINUTE)).toBe(1);
     const db = rawDb();
     const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();

@@ -5,7 +5,7 @@ import {
   type AlertmanagerPayload,
   parseAlertmanagerPayload,
 } from '../../src/alerts/payload.ts';
-import type { AlertRow, AlertStore, Delivery } from '../../src/alerts/store/store.ts';
+import type { AlertRow, AlertStore, Delivery, EvidenceInput } from '../../src/alerts/store/store.ts';
 
 /**
  * What every alert store backend must do, as the server relies on it (src/alerts/store/store.ts). A backend
@@ -73,6 +73,16 @@ export function body(...alerts: AlertmanagerAlert[]): AlertmanagerPayload {
 /** An alert no store can keep: a status Alertmanager never sends. Past the payload schema only by force. */
 export const poisoned = (fingerprint: string) =>
   ({ ...alert(fingerprint), status: 'pending' }) as unknown as AlertmanagerAlert;
+
+/** One evidence row for an alert: a first-look query's answer. */
+export const someEvidence = (alertId: number): EvidenceInput => ({
+  alertId,
+  queryName: 'q',
+  expr: 'up',
+  result: 1,
+  error: null,
+  capturedAt: T0,
+});
 
 const delivery = (payload: AlertmanagerPayload, receivedAt: number): Delivery => ({ payload, receivedAt });
 
@@ -350,14 +360,7 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
           T0,
         );
         const old = (await store.list()).find((a) => a.fingerprint === 'ended-long-ago');
-        await store.addEvidence({
-          alertId: old?.id ?? -1,
-          queryName: 'q',
-          expr: 'up',
-          result: 1,
-          error: null,
-          capturedAt: T0,
-        });
+        await store.addEvidence(someEvidence(old?.id ?? -1));
 
         expect(await store.prune(7 * day, T0 + 10 * day, 1)).toBe(1);
         expect(await store.prune(7 * day, T0 + 10 * day)).toBe(1);
