@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { baseUrl } from '../conventions/urls.ts';
 import type { PostableAlert } from './alerts.ts';
 
 /** What this client reads of Alertmanager's `GET /api/v2/alerts`; other fields are dropped. */
@@ -21,7 +22,7 @@ export interface AlertmanagerClient {
 }
 
 export function createAlertmanagerClient(options: { url: string; timeoutMs: number }): AlertmanagerClient {
-  const base = options.url.replace(/\/+$/, '');
+  const base = baseUrl(options.url);
   const endpoint = `${base}/api/v2/alerts`;
 
   async function call(url: string, init: RequestInit = {}): Promise<string> {

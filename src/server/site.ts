@@ -7,6 +7,7 @@ import type { AlertSummary, LiveValues, RunbookProviders } from '../runbooks/pro
 import { formatLabels, type LiveState, renderTierPage } from '../runbooks/render.ts';
 import { readMarkdownFiles, readSloRunbook } from '../runbooks/sources.ts';
 import { templatesFor } from '../runbooks/templates.ts';
+import { byService } from '../spec/by-service.ts';
 import type { Slo } from '../spec/model.ts';
 import { type PageOptions, page } from './layout.ts';
 import type { Links } from './links.ts';
@@ -50,12 +51,6 @@ export function loadSite(options: SiteOptions, output: Site['output']): Site {
 
 function liveNote(site: Site): string | undefined {
   return site.output === 'server' && !site.prometheusUrl ? NO_PROMETHEUS : undefined;
-}
-
-function byService(slos: readonly Slo[]): Map<string, Slo[]> {
-  const services = new Map<string, Slo[]>();
-  for (const slo of slos) services.set(slo.service, [...(services.get(slo.service) ?? []), slo]);
-  return services;
 }
 
 function summaryWithLinks(slo: Slo, links: Links) {
