@@ -22,7 +22,9 @@ const program = new Command('burnbook')
 
 program
   .command('validate')
-  .description('check SLO specs; exit 1 on any error')
+  .description(
+    'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; exit 1 on any error',
+  )
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
   .action((paths: string[]) => import('./commands/validate.ts').then((m) => m.validateCommand(paths)));
 
@@ -42,7 +44,9 @@ program
   .addOption(option('--grafana <dir>', 'also write Grafana dashboards and provisioning files into <dir>'))
   .addOption(option('--grafana-url <url>', 'Grafana that serves them: adds dashboard_url to every alert'))
   .action((paths: string[], opts) =>
-    import('./commands/generate.ts').then((m) => m.generateCommand(paths, opts)),
+    import('./commands/generate.ts').then(async (m) => {
+      await m.generateCommand(paths, opts);
+    }),
   );
 
 program

@@ -128,7 +128,7 @@ describe('burnbook CLI', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/removed .*ledger\.yaml/);
     expect(existsSync(join(dir, 'out/ledger.yaml'))).toBe(false);
-    expect(existsSync(join(dir, 'out/tests/ledger-settlement-freshness.test.yaml'))).toBe(false);
+    expect(existsSync(join(dir, 'out/tests/ledger.settlement-freshness.test.yaml'))).toBe(false);
     expect(existsSync(join(dir, 'out/hand-written.yaml'))).toBe(true);
   });
 

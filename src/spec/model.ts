@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
+import { parseTemplate } from '../rules/go-template.ts';
 import { checkSli, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
 
@@ -149,6 +150,25 @@ function labelNameProblems(
 }
 
 /**
+ * Alert labels and annotations are Go templates to Prometheus; `promtool check rules` refuses what Go's
+ * parser refuses, so `validate` does too, at the spot in the value.
+ */
+function templateProblems(values: Record<string, string>, path: PropertyKey[]): ModelProblem[] {
+  return Object.entries(values).flatMap(([key, text]) => {
+    const error = text.includes('{{') ? parseTemplate(text) : undefined;
+    if (!error) return [];
+    return [
+      {
+        path: [...path, key],
+        offset: error.offset,
+        message: `Prometheus reads this as a Go template, and it does not parse: ${error.message}`,
+        hint: 'use {{ $labels.name }} for a label and {{ $value }} for the value; for literal braces write {{ "{{" }}',
+      },
+    ];
+  });
+}
+
+/**
  * A groupBy label that the rules also set would give every group the same value: Prometheus then
  * finds several series with one label set ("same labelset after applying rule labels") and drops them all.
  */
@@ -183,7 +203,10 @@ export function buildSlos(
   fileExists: (path: string) => boolean,
   utf8Names = false,
 ): { slos: Slo[]; problems: ModelProblem[] } {
-  const problems: ModelProblem[] = [...labelNameProblems(file.labels, ['labels'], utf8Names)];
+  const problems: ModelProblem[] = [
+    ...labelNameProblems(file.labels, ['labels'], utf8Names),
+    ...templateProblems(file.labels, ['labels']),
+  ];
   const scrapeMs = parseDuration(file.scrapeInterval) as number;
   if (2 * scrapeMs > BASE_WINDOW_MS) {
     problems.push({
@@ -224,6 +247,8 @@ export function buildSlos(
     problems.push(...labelNameProblems(slo.breakdown, at('breakdown'), utf8Names));
     problems.push(...labelNameProblems(slo.alerting.labels, at('alerting', 'labels'), utf8Names));
     problems.push(...groupByOverwritten(slo, file.labels, at));
+    problems.push(...templateProblems(slo.alerting.labels, at('alerting', 'labels')));
+    problems.push(...templateProblems(slo.alerting.annotations, at('alerting', 'annotations')));
 
     const tiers: Tier[] = [];
     slo.alerting.tiers.forEach((ref, t) => {
