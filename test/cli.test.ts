@@ -2,20 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { burnbook } from './support/cli.ts';
 import { exampleProject } from './support/scratch.ts';
 import { requireTool } from './support/tools.ts';
-
-const BIN = resolve('bin/burnbook.js');
-
-function burnbook(args: string[], env: Record<string, string> = {}, cwd = process.cwd()) {
-  const run = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, all: `${run.stdout}${run.stderr}` };
-}
 
 /** Every file under `dir` (hidden temporary files too) with its content. */
 function filesWithContent(dir: string): string[][] {
