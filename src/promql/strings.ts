@@ -32,6 +32,7 @@ export function decodeString(literal: string): Decoded {
   for (let i = 1; i < end; i++) {
     const ch = literal.codePointAt(i) as number;
     if (ch !== 92) {
+      if (String.fromCharCode(ch) === quote) return bad(i, 'unescaped quote inside the string');
       const char = String.fromCodePoint(ch);
       if (ch > 0xffff) i++;
       for (const b of Buffer.from(char, 'utf8')) bytes.push(b);
