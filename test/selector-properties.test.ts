@@ -283,9 +283,8 @@ describe('YAML layouts', () => {
   it('every layout of one spec loads to the same SLOs, or (tab indentation) to a clear error', () => {
     const reference = model(
       slosFrom(
-        layout(
-          Array.from({ length: 50 }, (_, i) => i + 1).find((seed) => !layout(seed).tabIndent) as number,
-        ).text,
+        layout(Array.from({ length: 50 }, (_, i) => i + 1).find((seed) => !layout(seed).tabIndent) as number)
+          .text,
       ),
     );
     let errors = 0;
