@@ -33,7 +33,14 @@ export function checkShape(doc: Document): ShapeProblem[] {
     if (problem) return 0;
     if (isAlias(node)) {
       const target = node.resolve(doc);
-      if (!target) return 1;
+      if (!target) {
+        problem = {
+          offset: node.range?.[0] ?? 0,
+          message: `alias *${node.source} has no anchor &${node.source} before it`,
+          hint: 'define the anchor (&name) on a value above the alias (*name)',
+        };
+        return 0;
+      }
       let n = expanded.get(target);
       if (n === undefined) {
         n = size(target, depth);
