@@ -282,7 +282,11 @@ function printf(format: string, args: Value[]): string | undefined {
         failed = true;
         return '';
       }
-      if (verb === 'd') return Number.isInteger(arg) ? String(arg) : ((failed = true), '');
+      if (verb === 'd') {
+        if (Number.isInteger(arg)) return String(arg);
+        failed = true;
+        return '';
+      }
       if (verb === 'f') return arg.toFixed(precision === undefined ? 6 : Number(precision));
       return goPrintfG(arg, precision === undefined ? -1 : Number(precision));
     },
