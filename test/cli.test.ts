@@ -178,7 +178,7 @@ describe('burnbook CLI', () => {
     writeFileSync(rules, readFileSync(rules, 'utf8').replaceAll('> 0.072', '> 0.5'));
     const run = burnbook(['test', '--rules', 'out/'], {}, dir);
     expect(run.code).toBe(1);
-    expect(run.all).toMatch(/FAIL\s+out\/tests\/checkout-availability\.test\.yaml/);
+    expect(run.all).toMatch(/FAIL\s+out\/tests\/checkout\.availability\.test\.yaml/);
   });
 
   it('--help is complete for every command, with the environment variables', () => {
