@@ -11,7 +11,10 @@ import { EXIT } from './commands/terminal.ts';
 // Each command's module loads when it runs: `validate` and `generate` need not load the server.
 const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>) => Promise<void> } = {
   validate: (paths) => import('./commands/validate.ts').then((m) => m.validateCommand(paths)),
-  generate: (paths, flags) => import('./commands/generate.ts').then((m) => m.generateCommand(paths, flags)),
+  generate: (paths, flags) =>
+    import('./commands/generate.ts').then(async (m) => {
+      await m.generateCommand(paths, flags);
+    }),
   test: (_paths, flags) => import('./commands/test.ts').then((m) => m.testCommand(flags)),
   serve: (paths, flags) => import('./commands/serve.ts').then((m) => m.serveCommand(paths, flags)),
   status: (paths, flags) => import('./commands/status.ts').then((m) => m.statusCommand(paths, flags)),

@@ -8,6 +8,7 @@ import { fastYaml, toYaml } from '../src/outputs/yaml.ts';
 import { byService } from '../src/spec/by-service.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
 import { alertOptions } from './support/outputs.ts';
+import { random } from './support/random.ts';
 
 const OPTIONS = alertOptions();
 const reference = (value: unknown) => stringify(value, { lineWidth: 0 });
@@ -49,15 +50,6 @@ function generatedBodies(): unknown[] {
     dashboardProvider(),
     datasourceExample(),
   ];
-}
-
-/** A small deterministic generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 const PIECES = [

@@ -78,7 +78,12 @@ const ALERT_FLAGS = {
 
 /** Every command, as `burnbook --help` lists them; `runbooks build` is `build` under `runbooks`. */
 export const COMMANDS = {
-  validate: { description: 'check SLO specs; exit 1 on any error', paths: true, flags: {} },
+  validate: {
+    description:
+      'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; exit 1 on any error',
+    paths: true,
+    flags: {},
+  },
   generate: {
     description: 'write rule files, promtool tests and, optionally, Alertmanager and Grafana files',
     paths: true,

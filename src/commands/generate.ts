@@ -4,7 +4,9 @@ import { SiteUrls } from '../conventions/urls.ts';
 import { alertmanagerOutput } from '../outputs/alertmanager/output.ts';
 import type { Output } from '../outputs/output.ts';
 import { promtoolTestsOutput, rulesOutput } from '../outputs/rules/output.ts';
+import { WriteFailed } from '../outputs/write.ts';
 import { OutputCheckFailed, OutputsRun } from '../outputs/write-outputs.ts';
+import type { LoadResult } from '../spec/load.ts';
 import type { FlagsOf } from './flags.ts';
 import { EXIT, paint, progress, statusLine } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
@@ -47,8 +49,16 @@ async function chooseOutputs(flags: FlagsOf<'generate'>) {
   return { all, rules, tests, grafana };
 }
 
-/** `burnbook generate`: the outputs the flags choose, written all or nothing (outputs/write-outputs.ts). */
-export async function generateCommand(paths: string[], flags: FlagsOf<'generate'>): Promise<void> {
+/**
+ * `burnbook generate`: the outputs the flags choose, written all or nothing (outputs/write-outputs.ts).
+ * With `dryRun` (`validate`), everything is rendered and checked, promtool included, and nothing written.
+ * Returns what was loaded, or undefined when anything failed (the exit code says what).
+ */
+export async function generateCommand(
+  paths: string[],
+  flags: FlagsOf<'generate'>,
+  { dryRun = false }: { dryRun?: boolean } = {},
+): Promise<LoadResult | undefined> {
   const started = Date.now();
   if (flags.alertmanager && dirname(resolve(flags.alertmanager)) === resolve(flags.out)) {
     // Prometheus is usually pointed at `<out>/*.yaml`; an Alertmanager file there stops it loading.
@@ -57,18 +67,20 @@ export async function generateCommand(paths: string[], flags: FlagsOf<'generate'
         `would read it as a rule file and refuse to start.\n  hint: write it elsewhere, e.g. --alertmanager alertmanager/burnbook.yaml`,
     );
     process.exitCode = EXIT.usage;
-    return;
+    return undefined;
   }
   const loaded = loadOrReport(paths);
-  if (!loaded) return;
-  progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
+  if (!loaded) return undefined;
+  if (!dryRun) progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
   const outputs = await chooseOutputs(flags);
   const run = new OutputsRun(outputs.all, loaded.slos);
-  const status = statusLine(() => `generate: ${run.progress()}`);
+  const command = dryRun ? 'validate' : 'generate';
+  const status = statusLine(() => `${command}: ${run.progress()}`);
   try {
-    const report = await run.write();
+    const report = await run.write({ dryRun });
     status.done();
     for (const warning of report.warnings) progress(paint('yellow', warning));
+    if (dryRun) return loaded;
     listFiles(report.written, `${paint('green', 'wrote')}  `);
     listFiles(report.removed, paint('yellow', 'removed'), ' (no SLO produces it any more)');
     const count = (output: Output | undefined) => (output ? (report.counted.get(output) ?? 0) : 0);
@@ -79,8 +91,15 @@ export async function generateCommand(paths: string[], flags: FlagsOf<'generate'
     );
   } catch (error) {
     status.done();
+    if (error instanceof WriteFailed) {
+      console.error(`${command}: ${error.message}`);
+      process.exitCode = EXIT.environment;
+      return undefined;
+    }
     if (!(error instanceof OutputCheckFailed)) throw error;
     console.error(error.message);
     process.exitCode = EXIT.invalid;
+    return undefined;
   }
+  return loaded;
 }

@@ -61,7 +61,11 @@ export function ruleFileName(service: string): string {
   return `${service}.yaml`;
 }
 
-/** The promtool test of one SLO, relative to the rules directory; kept out of the rule files' glob. */
-export function promtoolTestFileName(slo: Slo): string {
-  return `tests/${slo.service}-${slo.name}.test.yaml`;
+/**
+ * `tests/<service>.<slo>.test.yaml`, relative to the rules directory and out of the rule files' glob. Names
+ * never hold a dot, so no two SLOs share a file: joined with `-`, service `api` + SLO `http-errors` and
+ * service `api-http` + SLO `errors` did.
+ */
+export function promtoolTestFileName(slo: Pick<Slo, 'service' | 'name'>): string {
+  return `tests/${slo.service}.${slo.name}.test.yaml`;
 }

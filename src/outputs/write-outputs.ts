@@ -36,7 +36,8 @@ export class OutputsRun {
     );
   }
 
-  async write(): Promise<OutputsReport> {
+  /** With `dryRun`, every file is rendered, staged and checked, and then removed again: nothing changes. */
+  async write({ dryRun = false }: { dryRun?: boolean } = {}): Promise<OutputsReport> {
     const counted = new Map<Output, number>(this.outputs.map((o) => [o, 0]));
     const owner = new Map<string, Output>();
     // A checker names the temporary files it was given; people should read the names they asked for.
@@ -57,6 +58,7 @@ export class OutputsRun {
     try {
       const report = await writeAtomically(files(), {
         pruneDirs: this.outputs.filter((o) => o.prune).map((o) => resolve(o.dir)),
+        dryRun,
         staged: (path, temp, content) => {
           const output = owner.get(path) as Output;
           if (!output.check) return;

@@ -1,13 +1,17 @@
 import type { IssueProblem } from './issues.ts';
 import type { Slo } from './model.ts';
 
-/** What a format's loader may ask about the file a document came from. */
+/** What a format's loader may ask about the document it reads and where it runs. */
 export interface DocumentSource {
   /** The file as the user named it, for `Slo.source` and errors. */
   file: string;
   /** The 1-based line of a path in the document. */
   lineOf(path: PropertyKey[]): number;
+  /** The YAML text of the scalar at a path, for numbers whose spelling matters (a bucket boundary). */
+  literal(path: PropertyKey[]): string | undefined;
   fileExists(path: string): boolean;
+  /** Whether label names outside the legacy charset may be used: the promtool checked against reads them. */
+  utf8Names: boolean;
 }
 
 /**

@@ -1,39 +1,18 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { promtoolReadsUtf8Names } from '../promtool/promtool.ts';
 import { formatPath, type SpecError } from './errors.ts';
+import { readSpecFile, specFiles } from './files.ts';
 import { formatOf } from './formats/index.ts';
 import type { ModelProblem, Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
+import { checkShape, YAML_OPTIONS } from './yaml-limits.ts';
 
 export interface LoadResult {
   slos: Slo[];
   errors: SpecError[];
   files: string[];
-}
-
-/** Spec files under the given paths: files as given, directories searched for *.yaml / *.yml. */
-export function specFiles(paths: readonly string[]): { files: string[]; errors: SpecError[] } {
-  const files: string[] = [];
-  const errors: SpecError[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/\.ya?ml$/.test(entry.name)) files.push(full);
-    }
-  };
-  for (const p of paths) {
-    try {
-      if (statSync(p).isDirectory()) walk(p);
-      else files.push(p);
-    } catch {
-      errors.push({ file: p, line: 1, col: 1, path: '', message: 'no such file or directory' });
-    }
-  }
-  return { files, errors };
 }
 
 function toError(file: string, positions: SourcePositions, p: ModelProblem & { key?: string }): SpecError {
@@ -54,6 +33,17 @@ function toError(file: string, positions: SourcePositions, p: ModelProblem & { k
   };
 }
 
+/** The parser's first line, or plain words for what it says in JavaScript's. */
+function yamlMessage(message: string): { message: string; hint?: string } {
+  if (message.includes('Maximum call stack')) {
+    return {
+      message: 'the document nests too deeply to read',
+      hint: 'a burnbook spec needs a handful of levels; this looks generated or corrupt',
+    };
+  }
+  return { message: (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '') };
+}
+
 /**
  * Parses and validates one file's text; a file may hold several YAML documents, each read by the input
  * format its version key names (formats/).
@@ -62,22 +52,36 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
   const counter = new LineCounter();
   const slos: Slo[] = [];
   const errors: SpecError[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true })) {
+  for (const doc of parseAllDocuments(text, { lineCounter: counter, ...YAML_OPTIONS })) {
     if (!('errors' in doc)) continue;
     const positions = new SourcePositions(doc, counter, text);
-    if (doc.errors.length) {
-      for (const e of doc.errors) {
-        const { line, col } = counter.linePos(e.pos[0]);
-        errors.push({ file, line, col, path: '', message: e.message.split('\n')[0] ?? e.message });
+    const problems = doc.errors.length
+      ? doc.errors.map((e) => ({ offset: e.pos[0], ...yamlMessage(e.message) }))
+      : checkShape(doc);
+    if (problems.length) {
+      for (const p of problems) {
+        const { line, col } = counter.linePos(p.offset);
+        const source = positions.sourceLine(line);
+        errors.push({
+          file,
+          line,
+          col,
+          path: '',
+          message: p.message,
+          ...(p.hint ? { hint: p.hint } : {}),
+          ...(source === undefined ? {} : { source }),
+        });
       }
       continue;
     }
-    const raw: unknown = doc.toJS();
+    const raw: unknown = doc.toJS({ maxAliasCount: -1 });
     if (raw === null || raw === undefined) continue;
     const read = formatOf(raw).read(raw, {
       file,
       lineOf: (path) => positions.find(path).line,
+      literal: (path) => positions.literal(path),
       fileExists: existsSync,
+      utf8Names: promtoolReadsUtf8Names(),
     });
     errors.push(...read.problems.map((p) => toError(file, positions, p)));
     // A document with any error contributes no SLOs: nothing is generated from half a spec.
@@ -96,7 +100,12 @@ export function loadSpecs(paths: readonly string[]): LoadResult {
   const firstSeen = new Map<string, Slo>();
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
-    const result = loadSpecText(readFileSync(file, 'utf8'), shown);
+    const read = readSpecFile(file, shown);
+    if ('error' in read) {
+      errors.push(read.error);
+      continue;
+    }
+    const result = loadSpecText(read.text, shown);
     errors.push(...result.errors);
     for (const slo of result.slos) {
       const key = `${slo.service}/${slo.name}`;

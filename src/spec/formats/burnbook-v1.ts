@@ -1,4 +1,5 @@
-import type { InputFormat } from '../format.ts';
+import { digitKeys } from '../../sli/index.ts';
+import type { DocumentSource, InputFormat } from '../format.ts';
 import { type IssueProblem, problemsFromZod } from '../issues.ts';
 import { buildSlos } from '../model.ts';
 import { type SloSpec, type SpecHeader, sloSchema, specHeaderSchema } from '../schema.ts';
@@ -14,6 +15,30 @@ const FALLBACK_HEADER: SpecHeader = {
 };
 
 /**
+ * Numbers an SLI kind matches by their spelling (a bucket boundary) get the YAML's own text instead of
+ * the parsed float, so `0.2684354560` keeps its last zero.
+ */
+function keepDigits<T>(raw: T, source: DocumentSource): T {
+  const slos = (raw as { slos?: unknown } | null)?.slos;
+  if (!Array.isArray(slos)) return raw;
+  slos.forEach((slo, i) => {
+    const sli = (slo as { sli?: unknown } | null)?.sli;
+    if (typeof sli !== 'object' || sli === null) return;
+    for (const [kind, spec] of Object.entries(sli)) {
+      if (typeof spec !== 'object' || spec === null) continue;
+      for (const key of digitKeys(kind)) {
+        const value = (spec as Record<string, unknown>)[key];
+        const text = source.literal(['slos', i, 'sli', kind, key]);
+        if (typeof value === 'number' && text !== undefined) {
+          (sli as Record<string, unknown>)[kind] = { ...spec, [key]: text };
+        }
+      }
+    }
+  });
+  return raw;
+}
+
+/**
  * burnbook's own format (`apiVersion: burnbook/v1`, schema.ts). Also the reader of last resort: a document
  * no format claims is read as this one, so a missing or mistyped apiVersion is reported where it is, along
  * with every other problem in the document.
@@ -21,7 +46,8 @@ const FALLBACK_HEADER: SpecHeader = {
 export const burnbookV1: InputFormat = {
   name: API_VERSION,
   accepts: (document) => document.apiVersion === API_VERSION,
-  read(raw, source) {
+  read(document, source) {
+    const raw = keepDigits(document, source);
     const problems: IssueProblem[] = [];
     const header = specHeaderSchema.safeParse(raw);
     if (!header.success) problems.push(...problemsFromZod(header.error, specHeaderSchema, raw));
@@ -39,7 +65,14 @@ export const burnbookV1: InputFormat = {
         problems.push({ ...p, path: ['slos', i, ...p.path] });
       }
     });
-    const built = buildSlos(headerData, specs, source.file, source.lineOf, source.fileExists);
+    const built = buildSlos(
+      headerData,
+      specs,
+      source.file,
+      source.lineOf,
+      source.fileExists,
+      source.utf8Names,
+    );
     problems.push(...built.problems);
     return { slos: header.success && !problems.length ? built.slos : [], problems };
   },
