@@ -37,13 +37,25 @@ export function sloLabels(slo: Slo): Record<string, string> {
   return labels;
 }
 
-export function alertName(slo: Slo, tier: Tier): string {
+/** burnbook's own name for a tier of an SLO, `<alerting.name>-<tier>-burn`: its runbook page, and its alert's name by default. */
+export function tierName(slo: Slo, tier: Tier): string {
   return `${slo.alerting.name}-${tier.name}-burn`;
+}
+
+/** The alert's name: the tier's own, or the one name all tiers share (`alerting.alertname`, kept from Sloth or Pyrra). */
+export function alertName(slo: Slo, tier: Tier): string {
+  return slo.alerting.alertname ?? tierName(slo, tier);
 }
 
 /** Labels of a tier's alert, besides the groupBy labels its series carry: routing and linking read them. */
 export function alertLabels(slo: Slo, tier: Tier): Record<string, string> {
-  return { ...sloLabels(slo), ...slo.alerting.labels, slo_tier: tier.name, severity: tier.severity };
+  return {
+    ...sloLabels(slo),
+    ...slo.alerting.labels,
+    ...slo.alerting.severities[tier.severity]?.labels,
+    slo_tier: tier.name,
+    severity: tier.severity,
+  };
 }
 
 export function ruleGroupName(slo: Slo): string {

@@ -1,6 +1,6 @@
 import type { Tier } from '../policy/tiers.ts';
 import type { Slo } from '../spec/model.ts';
-import { alertName } from './names.ts';
+import { tierName } from './names.ts';
 
 /**
  * Every path and URL burnbook builds, in one place. Site paths (`/slos/checkout/availability`) are where
@@ -23,9 +23,12 @@ export function sloPath(slo: SloNames): string {
   return `/slos/${slo.service}/${slo.name}`;
 }
 
-/** The tier's runbook page: `/runbooks/<service>/<alertname>`, the path of every alert's `runbook_url`. */
+/**
+ * The tier's runbook page, the path of every alert's `runbook_url`: `/runbooks/<service>/<slo>-<tier>-burn`, the
+ * alert's name unless all tiers share one (`alerting.alertname`), which then needs the tier's own name here.
+ */
 export function tierPath(slo: Slo, tier: Tier): string {
-  return `${RUNBOOKS_PATH}/${slo.service}/${alertName(slo, tier)}`;
+  return `${RUNBOOKS_PATH}/${slo.service}/${tierName(slo, tier)}`;
 }
 
 /** A hand-written runbook page: its file under the runbooks directory without `.md`. */

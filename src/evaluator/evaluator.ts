@@ -202,7 +202,9 @@ export class Evaluator {
       const key = trackKey(slo, group.labels, tier);
       seen.add(key);
       const previous = this.tracked.get(key);
-      const state = advance(previous?.state ?? INACTIVE, status.burning, now, tier.forMs);
+      // A silent tier (alerting disabled) is measured and shown burning, but never fires.
+      const silent = slo.alerting.silent.includes(tier.name);
+      const state = advance(previous?.state ?? INACTIVE, silent ? false : status.burning, now, tier.forMs);
       const alert =
         status.burning && status.longErrorRatio !== null
           ? alertContent(slo, tier, group.labels, status.longErrorRatio, this.options.alertOptions)

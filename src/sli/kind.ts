@@ -34,6 +34,11 @@ export interface SliKind<Spec> {
    * passes the YAML's own text for them instead of the parsed float.
    */
   digitKeys?: readonly string[];
+  /**
+   * False when `total` is not a count of events (a ratio computed elsewhere): `minEvents` then means nothing
+   * and is refused.
+   */
+  countsEvents?: false;
   /** PromQL for the rate of bad events over `window`, summed by `by`. */
   errors(spec: Spec, window: string, by: readonly string[]): string;
   /** PromQL for the rate of all events over `window`, summed by `by`. */

@@ -24,17 +24,42 @@ const forDuration = z
   .string()
   .refine((s) => parseDuration(s) !== undefined, 'expected a Prometheus duration such as 0s, 2m or 1h');
 
-/** A tier: a default's name, or an object. An object named like a default overrides its fields. */
+/**
+ * A tier: a default's name, or an object. An object named like a default overrides its fields. Instead of
+ * `budgetPercent`, an object may give the burn `factor` itself (Pyrra's 14, 7, 2, 1; OpenSLO's burn-rate
+ * thresholds): the share of the budget is then factor × long window ÷ period.
+ */
 export const tierRefSchema = z.union([
   z.string(),
-  tierSchema.extend({ long: duration, short: duration, for: forDuration }).partial().required({ name: true }),
+  tierSchema
+    .extend({ long: duration, short: duration, for: forDuration, factor: z.number().positive() })
+    .partial()
+    .required({ name: true }),
 ]);
+
+/** What one severity's alerts add or leave out: Sloth's page_alert and ticket_alert. */
+const severityAlertingSchema = z
+  .object({
+    labels: labels.default({}),
+    annotations: z.record(z.string(), z.string()).default({}),
+    disabled: z.boolean().default(false),
+  })
+  .strict();
 
 export const alertingSchema = z
   .object({
     name: name.optional(),
+    /**
+     * The alert name every tier's alert carries, as written (Sloth's `alerting.name`, Pyrra's
+     * `ErrorBudgetBurn`); tiers are then told apart by their `slo_tier` and `severity` labels.
+     */
+    alertname: z.string().min(1).optional(),
     labels: labels.default({}),
     annotations: z.record(z.string(), z.string()).default({}),
+    /** No alerting rules at all: the SLO is recorded, shown and evaluated, and pages nobody. */
+    disabled: z.boolean().default(false),
+    /** Labels and annotations for one severity's alerts only, or `disabled: true` to drop them. */
+    severities: z.record(z.string(), severityAlertingSchema).default({}),
     tiers: z
       .array(tierRefSchema)
       .min(1)
@@ -55,7 +80,15 @@ export const sloSchema = z
     groupBy: z.array(labelName).default([]),
     breakdown: z.array(labelName).default([]),
     minEvents: z.number().int().positive().optional(),
-    alerting: alertingSchema.default({ labels: {}, annotations: {}, tiers: [...DEFAULT_TIER_NAMES] }),
+    /** Labels on this SLO's rules and alerts only, over the file's `labels`. */
+    labels: labels.default({}),
+    alerting: alertingSchema.default({
+      labels: {},
+      annotations: {},
+      disabled: false,
+      severities: {},
+      tiers: [...DEFAULT_TIER_NAMES],
+    }),
     runbook: z.string().optional(),
   })
   .strict();

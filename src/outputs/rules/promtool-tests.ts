@@ -6,7 +6,7 @@ import type { Tier } from '../../policy/tiers.ts';
 import { labelSelector } from '../../promql/build.ts';
 import { sliTestSeries } from '../../sli/index.ts';
 import type { Counts } from '../../sli/kind.ts';
-import type { Slo } from '../../spec/model.ts';
+import { alertingTiers, type Slo } from '../../spec/model.ts';
 import { type AlertOptions, alertAnnotations } from './alerting.ts';
 import { goPrintfG3 } from './go-format.ts';
 import { renderTemplate, type TemplateData } from './go-template.ts';
@@ -170,7 +170,7 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
     };
   };
 
-  const tests: PromtoolTestCase[] = slo.alerting.tiers.flatMap((tier) => {
+  const tests: PromtoolTestCase[] = alertingTiers(slo).flatMap((tier) => {
     const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
     const name = alertName(slo, tier);
     const healthyMs = tier.longMs;
@@ -219,8 +219,28 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
         alert_rule_test: [{ eval_time: at(fireAt), alertname: name, exp_alerts: [] }],
       });
     }
-    return cases;
+    return slo.alerting.alertname === undefined ? cases : cases.map((c) => byTier(c, tier, groupValues[0]));
   });
-
+  if (!tests.length) return undefined;
   return { rule_files: [ruleFile], evaluation_interval: formatDuration(evalMs), tests };
+}
+
+/**
+ * When every tier's alert has one name, promtool's alert_rule_test would compare all of them at once (a slower
+ * tier may rightly fire alongside the one under test): each check reads the tier's own ALERTS series instead.
+ */
+function byTier(test: PromtoolTestCase, tier: Tier, group: Record<string, string> = {}): PromtoolTestCase {
+  const checks = test.alert_rule_test.map(
+    (check): ExprCheck => ({
+      expr: `count(${labelSelector('ALERTS', { alertname: check.alertname, alertstate: 'firing', slo_tier: tier.name, ...group })})`,
+      eval_time: check.eval_time,
+      exp_samples: check.exp_alerts.length ? [{ labels: '{}', value: 1 }] : [],
+    }),
+  );
+  // A check fires() already wrote as ALERTS (a template it cannot predict) gets the tier too.
+  const own = (test.promql_expr_test ?? []).map((e) => ({
+    ...e,
+    expr: e.expr.replace('ALERTS{', `ALERTS{slo_tier=${JSON.stringify(tier.name)}, `),
+  }));
+  return { ...test, alert_rule_test: [], promql_expr_test: [...checks, ...own] };
 }
