@@ -130,7 +130,7 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       text: spec(`${VALID_SLO}\n      latency: {histogram: h, threshold: 1}`),
       at: '7:7',
       path: 'slos[0].sli',
-      message: /exactly one of ratio \| latency \| query, got ratio and latency/,
+      message: /exactly one of ratio \| latency \| query \| errorRatio \| boolGauge, got ratio and latency/,
     },
     {
       name: 'a query SLI without {{window}}',
