@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { promtoolReadsUtf8Names } from '../promtool/promtool.ts';
+import { Catalog } from './catalog.ts';
 import { formatPath, type SpecError } from './errors.ts';
 import { readSpecFile, specFiles } from './files.ts';
-import { Catalog } from './catalog.ts';
 import type { InputFormat } from './format.ts';
 import { formatOf } from './formats/index.ts';
 import type { Translation } from './formats/translate.ts';
@@ -154,7 +154,11 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
 }
 
 /** Every document under `paths`, read (see loadSpecs), with the files found and the errors of finding them. */
-export function readDocuments(paths: readonly string[]): { documents: DocumentRead[]; files: string[]; errors: SpecError[] } {
+export function readDocuments(paths: readonly string[]): {
+  documents: DocumentRead[];
+  files: string[];
+  errors: SpecError[];
+} {
   const { files, errors } = specFiles(paths);
   const reader = new DocumentReader();
   for (const file of files) {

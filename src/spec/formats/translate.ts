@@ -1,7 +1,7 @@
-import { burnbookV1 } from './burnbook-v1.ts';
 import type { DocumentSource } from '../format.ts';
 import type { IssueProblem } from '../issues.ts';
 import type { Slo } from '../model.ts';
+import { burnbookV1 } from './burnbook-v1.ts';
 
 /**
  * Reading a foreign format (Sloth, Pyrra, OpenSLO) is translating it: each document becomes the burnbook/v1
@@ -33,7 +33,9 @@ export class Origins {
     }
     if (!best) return { path: [], exact: false };
     const rest = path.slice(best.to.length);
-    return best.exact ? { path: [...best.from, ...rest], exact: true } : { path: [...best.from], exact: false };
+    return best.exact
+      ? { path: [...best.from, ...rest], exact: true }
+      : { path: [...best.from], exact: false };
   }
 }
 
@@ -44,6 +46,8 @@ export interface Translation {
   origins: Origins;
   /** Where the translation differs from what the source tool would do, for the imported file's comments. */
   notes: string[];
+  /** The source format as people call it: `Sloth prometheus/v1`, `Pyrra`, `OpenSLO v1`. */
+  origin: string;
 }
 
 /** What a foreign format's translator gives for one document: problems at the source's own paths. */
@@ -63,8 +67,8 @@ export function readTranslated(
     document: unknown,
     source: DocumentSource,
   ): { slos: Slo[]; problems: IssueProblem[]; translations: Translation[] } => {
+    // Translations come with the problems of what could not be translated; both are reported.
     const { translations, problems } = translate(document as Record<string, unknown>, source);
-    if (problems.length) return { slos: [], problems, translations: [] };
     const slos: Slo[] = [];
     for (const t of translations) {
       const back = (path: Path) => t.origins.map(path);
