@@ -279,6 +279,12 @@ function translate(source: Record<string, unknown>): TranslateResult {
           );
           return [];
         }
+        if (t.factor * (1 - objective / 100) >= 1) {
+          notes.push(
+            `Pyrra's ${t.name} tier would need an error ratio above 1 at target ${spec.target} (factor ${t.factor}), so it can never fire; it is left out.`,
+          );
+          return [];
+        }
         const shortMs = Math.max(t.shortMs, BASE_WINDOW_MS);
         if (shortMs !== t.shortMs) {
           notes.push(

@@ -46,7 +46,8 @@ export const CAMEL_KEYS: Keys = {
   sloPlugins: 'sloPlugins',
 };
 
-const labels = z.record(z.string(), z.string());
+// Sloth reads YAML through sigs.k8s.io/yaml, which turns any scalar into the string a label needs (`true`).
+const labels = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 const alert = z
   .object({ disable: z.boolean().optional(), labels: labels.optional(), annotations: labels.optional() })
   .strict();
@@ -124,8 +125,12 @@ export function slothSpecSchema(k: Keys): z.ZodType<Spec> {
           name: z.string().optional(),
           labels: labels.optional(),
           annotations: labels.optional(),
-          [k.pageAlert]: alert.optional(),
-          [k.ticketAlert]: alert.optional(),
+          // Sloth's examples mix the spellings (pageAlert in prometheus/v1 files), which Sloth then ignores
+          // without a word; burnbook reads both, so the labels the author meant are on the alerts.
+          page_alert: alert.optional(),
+          pageAlert: alert.optional(),
+          ticket_alert: alert.optional(),
+          ticketAlert: alert.optional(),
         })
         .strict()
         .optional(),
@@ -199,15 +204,28 @@ function chooseWindows(
   return { windows: chosen.windows, from: chosen.from };
 }
 
-/** Plugins burnbook cannot run: Sloth's SLO plugins are Go code. */
-function pluginProblems(p: Plugins | undefined, path: PropertyKey[]): IssueProblem[] {
-  return (p?.chain ?? []).map((plugin, i) =>
-    problem(
-      [...path, 'chain', i, 'id'],
-      `Sloth SLO plugin "${plugin.id}" is Go code that burnbook cannot run`,
-      'remove the plugin; burnbook generates its own recording rules and alerts',
-    ),
-  );
+/**
+ * Sloth's own SLO plugins that change nothing burnbook generates: its core rule generation (which burnbook
+ * replaces), logging, validation, labels on its info metric, rule group intervals. Any other plugin changes
+ * the rules in Go code burnbook cannot run.
+ */
+const HARMLESS_PLUGINS =
+  /^sloth\.dev\/(core\/.*|contrib\/(validate_victoria_metrics|info_labels|rule_intervals)\/v1)$/;
+
+function pluginProblems(p: Plugins | undefined, path: PropertyKey[], notes: string[]): IssueProblem[] {
+  return (p?.chain ?? []).flatMap((plugin, i) => {
+    if (HARMLESS_PLUGINS.test(plugin.id)) {
+      notes.push(`Sloth plugin ${plugin.id} is left out: it changes nothing burnbook generates.`);
+      return [];
+    }
+    return [
+      problem(
+        [...path, 'chain', i, 'id'],
+        `Sloth SLO plugin "${plugin.id}" is Go code that burnbook cannot run`,
+        'remove the plugin; burnbook generates its own recording rules and alerts',
+      ),
+    ];
+  });
 }
 
 interface SeverityPlan {
@@ -254,11 +272,9 @@ export function translateSloth(
   catalog: Catalog,
   origin: string,
 ): TranslateResult {
-  const problems: IssueProblem[] = [
-    ...pluginProblems(spec[k.sloPlugins] as Plugins | undefined, [...base, k.sloPlugins]),
-  ];
   const origins = new Origins();
   const notes: string[] = [];
+  const problems = pluginProblems(spec[k.sloPlugins] as Plugins | undefined, [...base, k.sloPlugins], notes);
   const service = burnbookName(spec.service);
   if (!service)
     problems.push(problem([...base, 'service'], `service "${spec.service}" leaves no usable name`));
@@ -289,7 +305,7 @@ export function translateSloth(
     // An SLO with a problem of its own is left out, so burnbook still checks the others.
     const before = problems.length;
     const to = ['slos', slos.length];
-    problems.push(...pluginProblems(slo.plugins, [...at, 'plugins']));
+    problems.push(...pluginProblems(slo.plugins, [...at, 'plugins'], notes));
     const name = burnbookName(slo.name);
     if (!name) problems.push(problem([...at, 'name'], `SLO name "${slo.name}" leaves no usable name`));
     else if (name !== slo.name) notes.push(`SLO "${slo.name}" is "${name}" here.`);
@@ -320,8 +336,25 @@ export function translateSloth(
 
     const alerting = slo.alerting ?? {};
     const shared = alerting.labels ?? {};
-    const page = severityOf('page', shared, alerting[k.pageAlert] as Alert | undefined);
-    const ticket = severityOf('ticket', shared, alerting[k.ticketAlert] as Alert | undefined);
+    const pageKey =
+      alerting[k.pageAlert] === undefined && alerting.pageAlert !== undefined
+        ? 'pageAlert'
+        : alerting[k.pageAlert] === undefined && alerting.page_alert !== undefined
+          ? 'page_alert'
+          : k.pageAlert;
+    const ticketKey =
+      alerting[k.ticketAlert] === undefined && alerting.ticketAlert !== undefined
+        ? 'ticketAlert'
+        : alerting[k.ticketAlert] === undefined && alerting.ticket_alert !== undefined
+          ? 'ticket_alert'
+          : k.ticketAlert;
+    if (pageKey !== k.pageAlert || ticketKey !== k.ticketAlert) {
+      notes.push(
+        `SLO "${slo.name}" writes ${pageKey === k.pageAlert ? ticketKey : pageKey}, which Sloth ignores in this format; burnbook reads it.`,
+      );
+    }
+    const page = severityOf('page', shared, alerting[pageKey] as Alert | undefined);
+    const ticket = severityOf('ticket', shared, alerting[ticketKey] as Alert | undefined);
     if (page.word === ticket.word) {
       problems.push(
         problem(
