@@ -63,6 +63,15 @@ interface Parsed {
   raw: unknown;
   positions: SourcePositions;
   format: InputFormat;
+  /** Where the object sits in its YAML document: `[2]` for the third of a list of objects (as oslo and kubectl write them). */
+  prefix: PropertyKey[];
+}
+
+/** A YAML document that is a list of objects each with an apiVersion: each is read as a document of its own. */
+function objectsOf(raw: unknown): Array<[PropertyKey[], unknown]> {
+  const isObject = (x: unknown) => typeof x === 'object' && x !== null && 'apiVersion' in x;
+  if (Array.isArray(raw) && raw.length && raw.every(isObject)) return raw.map((item, i) => [[i], item]);
+  return [[[], raw]];
 }
 
 /**
@@ -99,14 +108,16 @@ export class DocumentReader {
         this.documents.push({ file, slos: [], errors, translations: [] });
         continue;
       }
-      const raw: unknown = doc.toJS({ maxAliasCount: -1 });
-      if (raw === null || raw === undefined) continue;
-      const parsed: Parsed = { file, raw, positions, format: formatOf(raw) };
-      if (parsed.format.usesCatalog) {
-        const read: DocumentRead = { file, format: parsed.format, slos: [], errors: [], translations: [] };
-        this.documents.push(read);
-        this.deferred.push({ parsed, read });
-      } else this.documents.push(readDocument(parsed, NO_CATALOG));
+      const whole: unknown = doc.toJS({ maxAliasCount: -1 });
+      if (whole === null || whole === undefined) continue;
+      for (const [prefix, raw] of objectsOf(whole)) {
+        const parsed: Parsed = { file, raw, positions, format: formatOf(raw), prefix };
+        if (parsed.format.usesCatalog) {
+          const read: DocumentRead = { file, format: parsed.format, slos: [], errors: [], translations: [] };
+          this.documents.push(read);
+          this.deferred.push({ parsed, read });
+        } else this.documents.push(readDocument(parsed, NO_CATALOG));
+      }
     }
   }
 
@@ -115,7 +126,7 @@ export class DocumentReader {
     const catalog = new Catalog(
       this.deferred.map(({ parsed }) => ({
         file: parsed.file,
-        line: parsed.positions.find(['kind']).line,
+        line: parsed.positions.find([...parsed.prefix, 'kind']).line,
         document: parsed.raw as Record<string, unknown>,
       })),
     );
@@ -126,11 +137,11 @@ export class DocumentReader {
 
 const NO_CATALOG = new Catalog();
 
-function readDocument({ file, raw, positions, format }: Parsed, catalog: Catalog): DocumentRead {
+function readDocument({ file, raw, positions, format, prefix }: Parsed, catalog: Catalog): DocumentRead {
   const read = format.read(raw, {
     file,
-    lineOf: (path) => positions.find(path).line,
-    literal: (path) => positions.literal(path),
+    lineOf: (path) => positions.find([...prefix, ...path]).line,
+    literal: (path) => positions.literal([...prefix, ...path]),
     fileExists: existsSync,
     utf8Names: promtoolReadsUtf8Names(),
     catalog,
@@ -140,7 +151,7 @@ function readDocument({ file, raw, positions, format }: Parsed, catalog: Catalog
     file,
     format,
     slos: read.problems.length ? [] : read.slos,
-    errors: read.problems.map((p) => toError(file, positions, p)),
+    errors: read.problems.map((p) => toError(file, positions, { ...p, path: [...prefix, ...p.path] })),
     translations: read.problems.length ? [] : (read.translations ?? []),
   };
 }

@@ -95,7 +95,10 @@ export const sloSchema = z
 
 export const specFileSchema = z
   .object({
-    apiVersion: z.literal('burnbook/v1', 'expected burnbook/v1'),
+    apiVersion: z.literal(
+      'burnbook/v1',
+      'expected burnbook/v1, or a document burnbook imports: Sloth (prometheus/v1, sloth.slok.dev/v1), Pyrra (pyrra.dev/v1alpha1), OpenSLO (openslo/v1, openslo/v1alpha)',
+    ),
     service: name,
     labels: labels.default({}),
     // rate() needs two samples in a window, so burnbook checks windows against this.

@@ -69,6 +69,8 @@ const schema = z
 const UNITS: Record<string, string> = { minute: 'm', hour: 'h', day: 'd', week: 'w' };
 
 function translate(document: Record<string, unknown>): TranslateResult {
+  // Service and the other kinds hold no SLO.
+  if (document.kind !== 'SLO') return { translations: [], problems: [] };
   const parsed = parseWith(schema, document);
   if (parsed.problems) return { translations: [], problems: parsed.problems };
   const { metadata, spec } = parsed.data;
