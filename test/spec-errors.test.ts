@@ -176,7 +176,7 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       text: spec(VALID_SLO.replace('99.5', '0.995')).replace('burnbook/v1', 'sloth/v9'),
       at: '1:13',
       path: 'apiVersion',
-      message: /expected burnbook\/v1, got string "sloth\/v9"/,
+      message: /expected burnbook\/v1, or a document burnbook imports: Sloth .*, got string "sloth\/v9"/,
     },
     {
       name: 'a YAML syntax error',
