@@ -108,6 +108,15 @@ export const COMMANDS = {
       },
     },
   },
+  import: {
+    description:
+      'Sloth, Pyrra and OpenSLO specs to burnbook/v1 YAML, one file per source file, checked before anything is written',
+    paths: true,
+    flags: {
+      out: { value: 'dir', description: 'where the burnbook/v1 files go', default: 'slos/' },
+      force: { description: 'replace files that already exist in --out' },
+    },
+  },
   test: {
     description: 'promtool check rules and promtool test rules on generated output',
     flags: { rules: { value: 'dir', description: 'directory with generated rules', default: 'rules/' } },

@@ -1,7 +1,7 @@
 import { parseTemplate } from '../outputs/rules/go-template.ts';
 import { errorBudget, threshold } from '../policy/burn.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
-import { formatNumber, roundForPeople } from '../policy/number.ts';
+import { formatNumber } from '../policy/number.ts';
 import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
 import { checkSli, countsEvents, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
@@ -92,8 +92,7 @@ function resolveTier(
     }
     const longMs = parseDuration(merged.long ?? '');
     // factor = share × period ÷ long (policy/burn.ts), so the share is factor × long ÷ period.
-    merged.budgetPercent =
-      longMs === undefined ? undefined : roundForPeople((ref.factor * longMs * 100) / periodMs);
+    merged.budgetPercent = longMs === undefined ? undefined : (ref.factor * longMs * 100) / periodMs;
   }
   const missing = (['budgetPercent', 'long', 'short'] as const).filter((k) => merged[k] === undefined);
   if (missing.length) {
