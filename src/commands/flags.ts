@@ -89,6 +89,27 @@ export const COMMANDS = {
     paths: true,
     flags: {
       out: { value: 'dir', description: 'where rule files go (tests in <dir>/tests)', default: 'rules/' },
+      format: {
+        value: 'format',
+        description:
+          'prometheus: rule files and promtool tests; prometheus-rule: PrometheusRule objects for prometheus-operator; mimir: rule namespaces for mimirtool, cortextool and their rulers',
+        default: 'prometheus',
+      },
+      ruleNamespace: {
+        value: 'namespace',
+        description: 'prometheus-rule: metadata.namespace of every object',
+      },
+      ruleLabel: {
+        value: 'key=value',
+        description:
+          "prometheus-rule: a label on every object, repeatable; what your Prometheus resource's ruleSelector matches (release=kube-prometheus-stack)",
+        repeatable: true,
+      },
+      ruleNamePrefix: {
+        value: 'prefix',
+        description: 'prometheus-rule: metadata.name is this and the service',
+        default: 'burnbook-',
+      },
       externalUrl: {
         value: 'url',
         description: 'where burnbook serves runbooks; used in runbook_url',

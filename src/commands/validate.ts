@@ -39,6 +39,8 @@ export async function validateCommand(paths: string[]): Promise<void> {
       paths,
       {
         out: join(scratch, 'rules'),
+        format: 'prometheus',
+        ruleNamePrefix: 'burnbook-',
         externalUrl: 'http://burnbook.invalid',
         alertmanager: join(scratch, 'alertmanager.yaml'),
         grafana: join(scratch, 'grafana'),
