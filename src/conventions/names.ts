@@ -47,6 +47,13 @@ export function alertName(slo: Slo, tier: Tier): string {
   return slo.alerting.alertname ?? tierName(slo, tier);
 }
 
+/** How people see a tier's alert named on a page or link: its name, and the tier when all tiers share the name. */
+export function alertTitle(slo: Slo, tier: Tier): string {
+  return slo.alerting.alertname === undefined
+    ? alertName(slo, tier)
+    : `${slo.alerting.alertname} (${tier.name})`;
+}
+
 /** Labels of a tier's alert, besides the groupBy labels its series carry: routing and linking read them. */
 export function alertLabels(slo: Slo, tier: Tier): Record<string, string> {
   return {

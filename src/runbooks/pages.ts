@@ -1,4 +1,4 @@
-import { alertName } from '../conventions/names.ts';
+import { alertTitle } from '../conventions/names.ts';
 import { markdownPagePath, tierPath } from '../conventions/urls.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { Slo } from '../spec/model.ts';
@@ -33,7 +33,7 @@ export function catalogue(slos: readonly Slo[], files: readonly MarkdownFile[]):
       (tier): RunbookPage => ({
         kind: 'tier',
         path: tierPath(slo, tier),
-        title: alertName(slo, tier),
+        title: alertTitle(slo, tier),
         slo,
         tier,
       }),
