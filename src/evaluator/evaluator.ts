@@ -113,6 +113,8 @@ export class Evaluator {
         const slo = slos.find((s) => s.service === alert.labels.slo_service && s.name === alert.labels.slo);
         const tier = slo?.alerting.tiers.find((t) => t.name === alert.labels.slo_tier);
         if (!slo || !tier || alert.generatorURL !== alertOptions.urls.generator(slo)) continue;
+        // A tier silenced since (alerting disabled) is not taken back: its alert ends by itself.
+        if (slo.alerting.silent.includes(tier.name)) continue;
         this.track(trackKey(slo, groupLabels(slo, alert.labels), tier), {
           slo,
           tier,
