@@ -8,6 +8,7 @@ import { burnFactor } from '../src/policy/burn.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
 import type { Slo } from '../src/spec/model.ts';
 import { burnbook } from './support/cli.ts';
+import { slosFrom } from './support/promtool-scenario.ts';
 
 /**
  * `burnbook import` and direct loading of Sloth, Pyrra and OpenSLO files. The fixtures under
@@ -130,14 +131,11 @@ describe('what the foreign formats mean in burnbook', () => {
     ].join('\n');
 
   it('Sloth: the page alert is two tiers keeping the alert name, its labels on them only; a disabled ticket alert raises nothing', () => {
-    const { slos, errors } = loadSpecText(
+    const [slo] = slosFrom(
       sloth(
         '      events: {error_query: "sum(rate(e[{{.window}}]))", total_query: "sum(rate(t[{{.window}}]))"}',
       ),
-      'shop.yaml',
-    );
-    expect(errors).toEqual([]);
-    const [slo] = slos as [Slo];
+    ) as [Slo];
     expect(slo.periodMs).toBe(30 * 86_400_000);
     expect(slo.alerting.alertname).toBe('ShopErrors');
     expect(
@@ -201,14 +199,11 @@ describe('what the foreign formats mean in burnbook', () => {
     ].join('\n');
 
   it("Pyrra: Pyrra's windows, factors, for and severities; selector labels on every rule and alert; grouping as groupBy", () => {
-    const { slos, errors } = loadSpecText(
+    const [slo] = slosFrom(
       pyrra(
         '    ratio: {errors: {metric: "http_total{job=\\"api\\",namespace=\\"web\\",code=~\\"5..\\"}"}, total: {metric: "http_total{job=\\"api\\",namespace=\\"web\\"}"}, grouping: [route]}',
       ),
-      'api.yaml',
-    );
-    expect(errors).toEqual([]);
-    const [slo] = slos as [Slo];
+    ) as [Slo];
     expect([slo.service, slo.name, slo.objective, slo.periodMs / 86_400_000]).toEqual([
       'web',
       'api-errors',

@@ -336,18 +336,12 @@ export function translateSloth(
 
     const alerting = slo.alerting ?? {};
     const shared = alerting.labels ?? {};
-    const pageKey =
-      alerting[k.pageAlert] === undefined && alerting.pageAlert !== undefined
-        ? 'pageAlert'
-        : alerting[k.pageAlert] === undefined && alerting.page_alert !== undefined
-          ? 'page_alert'
-          : k.pageAlert;
-    const ticketKey =
-      alerting[k.ticketAlert] === undefined && alerting.ticketAlert !== undefined
-        ? 'ticketAlert'
-        : alerting[k.ticketAlert] === undefined && alerting.ticket_alert !== undefined
-          ? 'ticket_alert'
-          : k.ticketAlert;
+    const other = k === SNAKE_KEYS ? CAMEL_KEYS : SNAKE_KEYS;
+    // This format's spelling, or the other one when only that is written.
+    const spelled = (own: string, theirs: string) =>
+      alerting[own] === undefined && alerting[theirs] !== undefined ? theirs : own;
+    const pageKey = spelled(k.pageAlert, other.pageAlert);
+    const ticketKey = spelled(k.ticketAlert, other.ticketAlert);
     if (pageKey !== k.pageAlert || ticketKey !== k.ticketAlert) {
       notes.push(
         `SLO "${slo.name}" writes ${pageKey === k.pageAlert ? ticketKey : pageKey}, which Sloth ignores in this format; burnbook reads it.`,
