@@ -23,7 +23,7 @@ import { counter, firings, range } from './promtool-scenario.ts';
  * With error ratio r from minute T0 on steady traffic, a window of W minutes crosses factor × budget after
  * factor × budget × W ÷ r minutes; a tier fires once both its windows have, plus its `for`. burnbook's long
  * windows are sums of 5m rates, which lag a window read at once by up to half of 5m, and multi-day windows
- * are evaluated every 2 minutes (promtool reads every sample of the period window at each evaluation): each
+ * are evaluated every 3 minutes (promtool reads every sample of the period window at each evaluation): each
  * first firing must fall within TOLERANCE minutes of the documented time.
  */
 
@@ -174,7 +174,7 @@ export function faithfulness(c: Case): void {
   describe(`${c.tool}: the imported SLO fires when ${c.tool} says it should`, () => {
     // Healthy history fills the longest window, so every window reads as the documented math assumes.
     const H = longest(c);
-    const every = H > 1440 ? 2 : 1;
+    const every = H > 1440 ? 3 : 1;
 
     it.each([
       ['a total outage', 1],
