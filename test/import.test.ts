@@ -7,6 +7,7 @@ import { rulesOutput } from '../src/outputs/rules/output.ts';
 import { burnFactor } from '../src/policy/burn.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
 import type { Slo } from '../src/spec/model.ts';
+import { startBurnbook } from './support/burnbook.ts';
 import { burnbook } from './support/cli.ts';
 import { slosFrom } from './support/promtool-scenario.ts';
 
@@ -103,7 +104,7 @@ describe('burnbook import', () => {
     expect(readFileSync(join(out, 'router.yaml'), 'utf8')).toContain('errorRatio:');
   });
 
-  it('validate, generate and serve read the foreign files directly', () => {
+  it('validate and generate read the foreign files directly', () => {
     const out = scratch();
     const validate = burnbook(['validate', FIXTURES]);
     expect(validate.code, validate.all).toBe(0);
@@ -112,6 +113,27 @@ describe('burnbook import', () => {
     expect(generate.code, generate.all).toBe(0);
     expect(readFileSync(join(out, 'orders.yaml'), 'utf8')).toContain('alert: OrdersHighErrorRate');
   });
+});
+
+describe('serve', () => {
+  it('serves the foreign files directly: their SLOs, and each tier of a shared alert name its own runbook page', async () => {
+    const server = await startBurnbook({ specs: [FIXTURES], dataDir: scratch() });
+    try {
+      const slos = (await (await fetch(`${server.url}/api/v1/slos`)).json()) as {
+        slos: Array<{ service: string; slo: string }>;
+      };
+      expect(slos.slos.map((s) => `${s.service}/${s.slo}`).sort()).toEqual(
+        loadSpecs([FIXTURES])
+          .slos.map((s) => `${s.service}/${s.name}`)
+          .sort(),
+      );
+      const page = await fetch(`${server.url}/runbooks/orders/http-availability-page-slow-burn`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('OrdersHighErrorRate (page-slow)');
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
 
 describe('what the foreign formats mean in burnbook', () => {
