@@ -122,9 +122,11 @@ describe('POST /hooks/alertmanager', () => {
 
   it('answers 400 naming the field for bodies that can never succeed, and stores none of them', async () => {
     const before = await stored(app);
-    const cases: Array<[unknown, string[]]> = [
-      ['{"version": "4", ', ['body: expected JSON']],
-      ['', ['body: expected JSON']],
+    // The parser's own words after `expected JSON` differ between Node versions.
+    const notJson = [expect.stringMatching(/^body: expected JSON \(.*position 17/)];
+    const cases: Array<[unknown, unknown[]]> = [
+      ['{"version": "4", ', notJson],
+      ['', [expect.stringMatching(/^body: expected JSON \(.*end of JSON input/)]],
       [{ ...FIRING, version: '3' }, ['version: expected "4", got "3"']],
       [
         payload([
@@ -149,8 +151,8 @@ describe('POST /hooks/alertmanager', () => {
       headers: { 'content-type': 'text/plain' },
       payload: JSON.stringify(FIRING),
     });
-    expect(wrongType.statusCode).toBe(400);
-    expect(wrongType.json().problems[0]).toMatch(/^body: expected an object, got "/);
+    expect(wrongType.statusCode).toBe(415);
+    expect(wrongType.json().problems).toEqual(['content-type: expected application/json']);
     expect(await stored(app)).toEqual(before);
   });
 

@@ -1,13 +1,14 @@
 /**
  * `POST /hooks/alertmanager`. Alertmanager drops a notification answered 4xx and retries one answered
  * 5xx, so the status says which it should do: 2xx once the alerts are committed, 4xx for a body that can
- * never succeed (nothing of it is stored), 5xx only for what may pass on a retry.
+ * never succeed (nothing of it is stored), 503 for what may pass on a retry (store-faults.ts).
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { QueueClosedError } from './group-commit.ts';
 import type { AlertMetrics, WebhookOutcome } from './metrics.ts';
-import { parseAlertmanagerPayload } from './payload.ts';
+import type { PayloadParseResult } from './payload.ts';
+import { BodyTooComplexError, CheckerBusyError, type PayloadChecker } from './payload-checker.ts';
 import type { Delivery, IngestResult } from './store.ts';
+import { classifyStoreError } from './store-faults.ts';
 import { type AuthCheck, authChallenges, type WebhookAuth, webhookAuthorizer } from './webhook-auth.ts';
 
 export const WEBHOOK_PATH = '/hooks/alertmanager';
@@ -17,22 +18,11 @@ export interface ReceiverOptions {
   store: (delivery: Delivery) => Promise<IngestResult>;
   auth: WebhookAuth;
   metrics: AlertMetrics;
+  /** Parses and validates bodies without stalling the server (payload-checker.ts). */
+  checker: PayloadChecker;
   bodyLimit: number;
   /** Called after the answer is on its way with the alerts the delivery started firing, if any. */
   onFiring: (alerts: IngestResult['newlyFiring']) => void;
-}
-
-const TRANSIENT_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|NOMEM|READONLY|CANTOPEN|PROTOCOL)/;
-
-/**
- * Failures a retry may get past: the database locked by another process, a full or failing disk, the
- * store closed while shutting down. Anything else is a bug in what was written, not in when.
- */
-export function isTransientStoreError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && TRANSIENT_SQLITE.test(code)) return true;
-  return error instanceof QueueClosedError || /database connection is not open/.test(error.message);
 }
 
 const AUTH_MESSAGES: Record<Exclude<AuthCheck, 'ok'>, string> = {
@@ -41,7 +31,20 @@ const AUTH_MESSAGES: Record<Exclude<AuthCheck, 'ok'>, string> = {
   wrong: 'the credentials do not match',
 };
 
+// application/json, and the +json types some proxies rewrite it to.
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Registers the route in a scope of its own, where the body arrives as bytes: fastify's JSON parser
+ * refuses any `__proto__` key (a legal label name) and parses on the event loop, where a hostile body
+ * would stall every other request. The receiver parses it itself (payload-checker.ts).
+ */
 export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): void {
+  app.register(async (scope) => receiverScope(scope, options));
+}
+
+function receiverScope(scope: FastifyInstance, options: ReceiverOptions): void {
   const { metrics } = options;
   const authorize = webhookAuthorizer(options.auth);
   const challenges = authChallenges(options.auth);
@@ -52,8 +55,15 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
   };
   const reject = (reply: FastifyReply, status: number, error: string, problems: string[]) =>
     answer(reply, 'rejected', status, { error, problems });
+  const retryLater = (reply: FastifyReply, error: string, problem: string) => {
+    reply.header('retry-after', '1');
+    return answer(reply, 'error', 503, { error, problems: [problem] });
+  };
 
-  app.route({
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  scope.route({
     method: 'POST',
     url: WEBHOOK_PATH,
     bodyLimit: options.bodyLimit,
@@ -65,16 +75,10 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
       return answer(reply, 'unauthorized', 401, { error: 'unauthorized', problems: [AUTH_MESSAGES[check]] });
     },
     errorHandler: (error: FastifyError, _request, reply) => {
-      switch (error.code) {
-        case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        case 'FST_ERR_CTP_INVALID_JSON_BODY':
-          return reject(reply, 400, 'invalid Alertmanager payload', ['body: expected JSON']);
-        case 'FST_ERR_CTP_BODY_TOO_LARGE':
-          return reject(reply, 413, 'payload too large', [
-            `body: larger than ${options.bodyLimit} bytes; lower max_alerts in the webhook_config`,
-          ]);
-        case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-          return reject(reply, 415, 'unsupported media type', ['content-type: expected application/json']);
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reject(reply, 413, 'payload too large', [
+          `body: larger than ${options.bodyLimit} bytes; lower max_alerts in the webhook_config`,
+        ]);
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) return reject(reply, status, error.message, []);
@@ -82,20 +86,41 @@ export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): v
     },
     handler: async (request, reply) => {
       const receivedAt = Date.now();
-      const parsed = parseAlertmanagerPayload(request.body);
+      if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
+        return reject(reply, 415, 'unsupported media type', ['content-type: expected application/json']);
+      }
+      let parsed: PayloadParseResult;
+      try {
+        parsed = await options.checker.check((request.body as Uint8Array | undefined) ?? EMPTY);
+      } catch (error) {
+        if (error instanceof BodyTooComplexError) {
+          return reject(reply, 413, 'payload too complex', [error.message]);
+        }
+        if (error instanceof CheckerBusyError) {
+          return retryLater(
+            reply,
+            'too busy checking other large bodies; Alertmanager retries',
+            error.message,
+          );
+        }
+        throw error;
+      }
       if (!parsed.ok) return reject(reply, 400, 'invalid Alertmanager payload', parsed.problems);
       let result: IngestResult;
       try {
         result = await options.store({ payload: parsed.payload, receivedAt });
       } catch (error) {
-        const transient = isTransientStoreError(error);
-        if (transient) reply.header('retry-after', '1');
-        return answer(reply, 'error', transient ? 503 : 500, {
-          error: 'the alerts were not stored; Alertmanager retries',
-          problems: [(error as Error).message],
-        });
+        const fault = classifyStoreError(error);
+        if (fault.kind === 'bug') {
+          return answer(reply, 'error', 500, {
+            error: 'the alerts were not stored; Alertmanager retries',
+            problems: [fault.reason],
+          });
+        }
+        return retryLater(reply, 'the alerts were not stored; Alertmanager retries', fault.reason);
       }
       metrics.alertsStored.inc(result.stored);
+      metrics.truncatedAlerts.inc(parsed.payload.truncatedAlerts ?? 0);
       const { newlyFiring } = result;
       if (newlyFiring.length > 0) setImmediate(() => options.onFiring(newlyFiring));
       return answer(reply, 'stored', 200, {
