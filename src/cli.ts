@@ -20,11 +20,17 @@ const program = new Command('burnbook')
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
 
+const RUNBOOKS_HELP =
+  "runbook templates and markdown pages; specs' runbook: files must be here or in their repository";
+
 program
   .command('validate')
   .description('check SLO specs; exit 1 on any error')
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
-  .action((paths: string[]) => import('./commands/validate.ts').then((m) => m.validateCommand(paths)));
+  .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/'))
+  .action((paths: string[], opts) =>
+    import('./commands/validate.ts').then((m) => m.validateCommand(paths, opts)),
+  );
 
 program
   .command('generate')
@@ -41,6 +47,7 @@ program
   .addOption(option('--alertmanager <file>', 'also write an Alertmanager snippet (receiver + inhibit rules)'))
   .addOption(option('--grafana <dir>', 'also write Grafana dashboards and provisioning files into <dir>'))
   .addOption(option('--grafana-url <url>', 'Grafana that serves them: adds dashboard_url to every alert'))
+  .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/'))
   .action((paths: string[], opts) =>
     import('./commands/generate.ts').then((m) => m.generateCommand(paths, opts)),
   );
@@ -68,7 +75,7 @@ const serve = program
       'Grafana serving the generated dashboards: runbook pages link to them, evaluator alerts get dashboard_url',
     ),
   )
-  .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
+  .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/'))
   .addOption(option('--evaluation-interval <duration>', 'how often the evaluator asks Prometheus', '30s'))
   .addOption(
     option('--retention <duration>', 'delete resolved alerts that ended longer ago than this', '90d'),
@@ -138,7 +145,7 @@ runbooks
   .description('write the runbook and SLO pages as files: HTML, and markdown for runbooks')
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
   .addOption(option('--out <dir>', 'where the pages go', 'runbooks-site/'))
-  .addOption(option('--runbooks <dir>', 'runbook templates and markdown pages', 'runbooks/'))
+  .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/'))
   .addOption(option('--prometheus-url <url>', 'Prometheus the "open in Prometheus" links point at'))
   .action((paths: string[], opts) =>
     import('./commands/runbooks.ts').then((m) => m.runbooksBuildCommand(paths, opts)),

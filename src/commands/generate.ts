@@ -17,6 +17,8 @@ export interface GenerateOptions {
   grafana?: string;
   /** Where Grafana serves those dashboards: alerts then link to them (`dashboard_url`). */
   grafanaUrl?: string;
+  /** Where specs' runbook files may be, besides their repository. */
+  runbooks: string;
 }
 
 class CheckFailed extends Error {}
@@ -52,7 +54,7 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
     process.exitCode = EXIT.usage;
     return;
   }
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const { slos } = loaded;
   progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);

@@ -12,7 +12,7 @@ export interface RunbooksBuildOptions {
 
 export async function runbooksBuildCommand(paths: string[], opts: RunbooksBuildOptions): Promise<void> {
   const started = Date.now();
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const pages = await exportSite({
     slos: loaded.slos,

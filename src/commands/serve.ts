@@ -30,7 +30,7 @@ function evaluationSettings(opts: ServeOptions) {
 }
 
 export async function serveCommand(paths: string[], opts: ServeOptions): Promise<void> {
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const evaluation = evaluationSettings(opts);
   const alerts = alertSettings(opts);

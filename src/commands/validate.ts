@@ -1,10 +1,10 @@
 import { formatSpecError } from '../spec/errors.ts';
-import { type LoadResult, loadSpecs } from '../spec/load.ts';
+import { type LoadOptions, type LoadResult, loadSpecs } from '../spec/load.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 
 /** Loads specs and prints every error; undefined (and exit code 1 set) when any is invalid. */
-export function loadOrReport(paths: string[]): LoadResult | undefined {
-  const result = loadSpecs(paths);
+export function loadOrReport(paths: string[], options: LoadOptions = {}): LoadResult | undefined {
+  const result = loadSpecs(paths, options);
   if (result.errors.length) {
     for (const e of result.errors) console.error(`${formatSpecError(e)}\n`);
     console.error(
@@ -22,8 +22,8 @@ export function loadOrReport(paths: string[]): LoadResult | undefined {
 // A line per SLO helps with a few specs; past this many it buries the verdict.
 const LISTED_SLOS = 50;
 
-export function validateCommand(paths: string[]): void {
-  const result = loadOrReport(paths);
+export function validateCommand(paths: string[], opts: { runbooks: string }): void {
+  const result = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!result) return;
   for (const slo of result.slos.slice(0, LISTED_SLOS)) {
     progress(

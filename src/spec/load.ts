@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { formatPath, type SpecError } from './errors.ts';
 import { problemsFromZod } from './issues.ts';
 import { buildSlos, type ModelProblem, type Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
+import { DEFAULT_RUNBOOKS_DIR, runbookFileProblem, runbookRoots } from './runbook-file.ts';
 import { type SloSpec, type SpecHeader, sloSchema, specHeaderSchema } from './schema.ts';
 
 export interface LoadResult {
@@ -63,8 +64,18 @@ const FALLBACK_HEADER: SpecHeader = {
   slos: [],
 };
 
+export interface LoadOptions {
+  /** Where `runbook:` files may be besides the spec's repository; default `runbooks`. */
+  runbooksDir?: string;
+}
+
 /** Parses and validates one file's text; a file may hold several YAML documents. */
-export function loadSpecText(text: string, file: string): { slos: Slo[]; errors: SpecError[] } {
+export function loadSpecText(
+  text: string,
+  file: string,
+  options: LoadOptions = {},
+): { slos: Slo[]; errors: SpecError[] } {
+  const roots = runbookRoots(file, options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR);
   const counter = new LineCounter();
   const slos: Slo[] = [];
   const errors: SpecError[] = [];
@@ -100,7 +111,13 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
         errors.push(toError(file, positions, { ...p, path: ['slos', i, ...p.path] }));
       }
     });
-    const built = buildSlos(headerData, specs, file, (path) => positions.find(path).line, existsSync);
+    const built = buildSlos(
+      headerData,
+      specs,
+      file,
+      (path) => positions.find(path).line,
+      (runbook) => runbookFileProblem(runbook, roots),
+    );
     errors.push(...built.problems.map((p) => toError(file, positions, p)));
     // A file with any error contributes no SLOs: nothing is generated from half a file.
     if (header.success && errors.length === errorsBefore) slos.push(...built.slos);
@@ -112,13 +129,13 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
  * Every SLO under `paths`, checked as a whole: all files are read and validated before the
  * caller acts, and (service, name) pairs must be unique across files.
  */
-export function loadSpecs(paths: readonly string[]): LoadResult {
+export function loadSpecs(paths: readonly string[], options: LoadOptions = {}): LoadResult {
   const { files, errors } = specFiles(paths);
   const slos: Slo[] = [];
   const firstSeen = new Map<string, Slo>();
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
-    const result = loadSpecText(readFileSync(file, 'utf8'), shown);
+    const result = loadSpecText(readFileSync(file, 'utf8'), shown, options);
     errors.push(...result.errors);
     for (const slo of result.slos) {
       const key = `${slo.service}/${slo.name}`;
