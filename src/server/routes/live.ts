@@ -17,7 +17,6 @@ export function liveRoutes(app: FastifyInstance, context: AppContext): void {
   app.get<{ Params: { service: string; slo: string }; Querystring: Record<string, unknown> }>(
     historyPath({ service: ':service', name: ':slo' }),
     async (request, reply) => {
-      reply.header('x-content-type-options', 'nosniff');
       const { service, slo: name } = request.params;
       const slo = context.slos.find((s) => s.service === service && s.name === name);
       if (!slo) return reply.code(404).send({ error: `no SLO ${service}/${name}` });
