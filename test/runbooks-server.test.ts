@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstLookQueries } from '../src/runbooks/context.ts';
-import type { AlertSummary, LiveSample } from '../src/runbooks/providers.ts';
+import type { AlertSummary, LiveAnswer } from '../src/runbooks/providers.ts';
 import type { AppContext } from '../src/server/app.ts';
 import { PROVIDER_TIMEOUT_MS } from '../src/server/site.ts';
 import { loadSpecs } from '../src/spec/load.ts';
@@ -143,9 +143,9 @@ describe('server pages with providers plugged in', () => {
     if (!fast) throw new Error('no tiers');
     const asked: string[] = [];
     context.prometheusUrl = PROMETHEUS;
-    context.liveValues = async (expr): Promise<LiveSample[]> => {
+    context.liveValues = async (expr): Promise<LiveAnswer> => {
       asked.push(expr);
-      return [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }];
+      return { samples: [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }], omitted: 0 };
     };
     try {
       const html = (await get('/runbooks/checkout/availability-fast-burn')).body;

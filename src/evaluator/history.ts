@@ -61,6 +61,8 @@ export interface SloHistory {
   group: Record<string, string> | null;
   /** How many groups had data (1 without groupBy); only the one in `group` is charted. */
   groupsSeen: number;
+  /** Series left out of the largest answer (HISTORY_SERIES): groups not among those seen. */
+  groupsOmitted: number;
   /** Unix seconds, one per step from `start` to `end`. */
   timestamps: number[];
   /** Multiples of the error budget by window (`5m`, `1h`, ...); null where nothing was known. */
@@ -79,6 +81,9 @@ export interface SloHistory {
 // The period window moves by a 720th of itself per step at this spacing: a smooth line for a fraction
 // of the cost. On the raw SLI each point re-reads the whole period (30 days of samples per series).
 const PERIOD_POINTS = 720;
+// Series kept per range query, by their last value: all groups of a groupBy SLO when none is asked for
+// (the chart picks the one with the least budget left, which ranks first); a few points each.
+const HISTORY_SERIES = 500;
 
 /** The step grid: aligned to the step, so a cached answer and Prometheus's own agree on the points. */
 export function historyGrid(range: HistoryRange, now: number) {
@@ -97,7 +102,9 @@ export function periodStepMs(grid: Pick<Grid, 'stepMs' | 'rangeMs'>, periodMs: n
 
 type Grid = ReturnType<typeof historyGrid>;
 
-type Outcome = { query: PlannedQuery; series: RangeSeries[] } | { query: PlannedQuery; error: Error };
+type Outcome =
+  | { query: PlannedQuery; series: RangeSeries[]; omitted: number }
+  | { query: PlannedQuery; error: Error };
 
 interface GroupRatios {
   labels: Record<string, string>;
@@ -147,8 +154,10 @@ async function run(
 ): Promise<Outcome> {
   try {
     const expr = scopedTo(query.expr, group);
-    const result = await client.queryRange(expr, new Date(grid.start), new Date(grid.end), stepMs / 1000);
-    return { query, series: result.result };
+    const result = await client.queryRange(expr, new Date(grid.start), new Date(grid.end), stepMs / 1000, {
+      maxSeries: HISTORY_SERIES,
+    });
+    return { query, series: result.result, omitted: result.omittedSeries };
   } catch (error) {
     return { query, error: error instanceof Error ? error : new Error(String(error)) };
   }
@@ -205,6 +214,7 @@ export async function fetchHistory(
     end: new Date(grid.end).toISOString(),
     group: shown?.labels ?? asked ?? (slo.groupBy.length ? null : {}),
     groupsSeen: found.length,
+    groupsOmitted: Math.max(0, ...outcomes.map((o) => ('omitted' in o ? o.omitted : 0))),
     timestamps: Array.from({ length: grid.points }, (_, i) => (grid.start + i * grid.stepMs) / 1000),
     burnRates: Object.fromEntries(
       windows.map((w) => [formatDuration(w), ratios(w).map((r) => (r === null ? null : r / budget))]),
