@@ -1,10 +1,38 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { AlertStore } from './store.ts';
+import type { StoreHealth } from './store-health.ts';
 
 export type WebhookOutcome = 'stored' | 'rejected' | 'unauthorized' | 'error';
 
+// Every severity outside the configured ones, and none: a label value from outside must not make a series.
+export const OTHER_SEVERITY = 'other';
+
+/** Firing counts by severity, folded onto `severities` and OTHER_SEVERITY, each present (0 when none). */
+export function foldSeverities(
+  counts: Record<string, number>,
+  severities: readonly string[],
+): Record<string, number> {
+  const folded: Record<string, number> = Object.fromEntries(
+    [...severities, OTHER_SEVERITY].map((s) => [s, 0]),
+  );
+  for (const [severity, count] of Object.entries(counts)) {
+    const key = severities.includes(severity) ? severity : OTHER_SEVERITY;
+    folded[key] = (folded[key] ?? 0) + count;
+  }
+  return folded;
+}
+
+export interface AlertMetricsOptions {
+  /** The store read at scrape time; absent when it could not be opened. */
+  store: Pick<AlertStore, 'counts'> | undefined;
+  health: Pick<StoreHealth, 'status'>;
+  /** The severities the SLOs' tiers use; others count as OTHER_SEVERITY. */
+  severities: readonly string[];
+}
+
 /** The receiver's and the store's metrics, on the server's registry. */
-export function createAlertMetrics(registry: Registry, store: Pick<AlertStore, 'counts'>) {
+export function createAlertMetrics(registry: Registry, options: AlertMetricsOptions) {
+  const { store, health, severities } = options;
   const webhookRequests = new Counter({
     name: 'burnbook_webhook_requests_total',
     help: 'Alertmanager webhook requests by outcome: stored, rejected (4xx), unauthorized, error (5xx)',
@@ -20,21 +48,36 @@ export function createAlertMetrics(registry: Registry, store: Pick<AlertStore, '
     help: 'Alert occurrences (fingerprint, startsAt) stored for the first time',
     registers: [registry],
   });
+  const truncatedAlerts = new Counter({
+    name: 'burnbook_webhook_truncated_alerts_total',
+    help: "Alerts Alertmanager left out of stored deliveries (their truncatedAlerts): raise the webhook_config's max_alerts",
+    registers: [registry],
+  });
   const storeWrite = new Histogram({
     name: 'burnbook_store_write_seconds',
     help: 'Duration of one alert store commit (one or more webhook bodies) as the server waits for it: fsync and the hop to the writer thread included',
     buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  // Read from the store at scrape time: it is the truth, and reading it costs one indexed query.
+  // Read from the store at scrape time: it is the truth, and reading it costs one indexed query. A store
+  // that cannot be read leaves these without series; /metrics itself keeps answering.
+  const counts = () => {
+    try {
+      return store?.counts();
+    } catch {
+      return undefined;
+    }
+  };
   new Gauge({
     name: 'burnbook_alerts_firing',
-    help: 'Alerts firing now according to the alert store, by severity label',
+    help: `Alerts firing now according to the alert store, by severity label (${OTHER_SEVERITY}: any other value, or none)`,
     labelNames: ['severity'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const [severity, count] of Object.entries(store.counts().firingBySeverity)) {
+      const found = counts();
+      if (!found) return;
+      for (const [severity, count] of Object.entries(foldSeverities(found.firingBySeverity, severities))) {
         this.set({ severity }, count);
       }
     },
@@ -44,12 +87,23 @@ export function createAlertMetrics(registry: Registry, store: Pick<AlertStore, '
     help: 'Alert occurrences in the store, firing and resolved; retention keeps it bounded',
     registers: [registry],
     collect() {
-      this.set(store.counts().total);
+      this.reset();
+      const found = counts();
+      if (found) this.set(found.total);
+    },
+  });
+  new Gauge({
+    name: 'burnbook_alert_store_writable',
+    help: 'Whether the alert store can write: 0 while its writes fail or the server runs read-only (see /healthz)',
+    registers: [registry],
+    collect() {
+      this.set(health.status().writable ? 1 : 0);
     },
   });
   return {
     webhookRequests,
     alertsStored,
+    truncatedAlerts,
     storeWrite,
   };
 }

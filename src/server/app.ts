@@ -4,6 +4,7 @@ import { type EvaluationProvider, type EvaluationSettings, evaluatorPlugin } fro
 import { sloDashboardUrl } from '../grafana/links.ts';
 import type { RunbookProviders } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
+import { securityHeaders } from './headers.ts';
 import { createMetrics, type Metrics, metricsPlugin } from './metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -52,13 +53,20 @@ export async function buildApp(
   const context: AppContext = { ...options, metrics: createMetrics() };
   const { grafanaUrl } = options;
   if (grafanaUrl) context.dashboardUrl ??= (slo) => sloDashboardUrl(grafanaUrl, slo);
+  securityHeaders(app);
   metricsPlugin(app, context.metrics);
-  app.get('/healthz', async () => ({ status: 'ok', slos: context.slos.length }));
+  const history = alertsPlugin(app, context);
+  // Fails while the alert store cannot write: what an orchestrator should see and act on.
+  app.get('/healthz', async (_request, reply) => {
+    const store = await history.health.check();
+    if (store.writable) return { status: 'ok', slos: context.slos.length };
+    return reply.code(503).send({ error: 'the alert store cannot write', problems: [store.message] });
+  });
   // Browsers ask for it on every first visit; an empty answer keeps their consoles free of 404s.
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   evaluatorPlugin(app, context);
   liveRoutes(app, context);
   runbookRoutes(app, context);
-  alertRoutes(app, context, alertsPlugin(app, context));
+  alertRoutes(app, context, history);
   return { app, context };
 }

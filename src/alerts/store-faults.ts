@@ -1,0 +1,75 @@
+/**
+ * The one place that decides what a failure of the alert store means: for the webhook's answer
+ * (Alertmanager retries a 5xx and drops a 4xx, so every store fault is a 503 with Retry-After), for
+ * /healthz (a store that cannot write fails it) and for what the operator is told to do.
+ */
+import { QueueClosedError } from './group-commit.ts';
+
+/**
+ * - `busy`: another process holds SQLite's write lock; passes by itself, the store is healthy.
+ * - `unwritable`: the disk is full, read-only, failing or out of permissions; passes once that is fixed.
+ * - `damaged`: the file is corrupt; it stays so until someone moves it aside or recovers it.
+ * - `closed`: the store is shutting down.
+ * - `bug`: anything else, a fault in what was written rather than in the store: one body's, so a batch
+ *   that failed this way is retried body by body.
+ */
+export type StoreFaultKind = 'busy' | 'unwritable' | 'damaged' | 'closed' | 'bug';
+
+export interface StoreFault {
+  kind: StoreFaultKind;
+  /** What happened, in the operator's terms. */
+  reason: string;
+}
+
+/** The store could not be opened for writing at start, or not at all; the server runs read-only. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(readonly fault: StoreFault) {
+    super(fault.reason);
+  }
+}
+
+const BY_CODE: Array<[RegExp, StoreFaultKind, string]> = [
+  [/^SQLITE_(BUSY|LOCKED)/, 'busy', 'the database is locked by another process'],
+  [/^SQLITE_FULL|^ENOSPC$|^EDQUOT$/, 'unwritable', 'the disk is full'],
+  [/^SQLITE_READONLY|^EROFS$/, 'unwritable', 'the file or its directory is read-only'],
+  [/^SQLITE_(CANTOPEN|PERM|AUTH)|^EACCES$|^EPERM$/, 'unwritable', 'the file cannot be opened for writing'],
+  [/^SQLITE_IOERR|^EIO$/, 'unwritable', 'the disk failed to read or write'],
+  [/^SQLITE_NOMEM|^ENOMEM$/, 'unwritable', 'SQLite ran out of memory'],
+  [/^SQLITE_PROTOCOL/, 'busy', 'the database lock protocol failed'],
+  [/^SQLITE_(CORRUPT|NOTADB)/, 'damaged', 'the file is damaged'],
+];
+
+/** What a store error means. Pure: decided from the error's class and SQLite's (or the OS's) code. */
+export function classifyStoreError(error: unknown): StoreFault {
+  if (error instanceof StoreUnavailableError) return error.fault;
+  if (error instanceof QueueClosedError) return { kind: 'closed', reason: error.message };
+  if (!(error instanceof Error)) return { kind: 'bug', reason: String(error) };
+  if (/database connection is not open/.test(error.message)) {
+    return { kind: 'closed', reason: 'the alert store is closed' };
+  }
+  const code = (error as { code?: unknown }).code;
+  const found = typeof code === 'string' ? BY_CODE.find(([pattern]) => pattern.test(code)) : undefined;
+  if (!found) return { kind: 'bug', reason: error.message };
+  return { kind: found[1], reason: `${found[2]} (${code}: ${error.message})` };
+}
+
+/** What the operator should do about a fault of the store in `file`. */
+export function storeFaultAdvice(fault: StoreFault, file: string): string {
+  switch (fault.kind) {
+    case 'damaged':
+      return (
+        `${file} is damaged. Stop burnbook and move the file aside (mv ${file} ${file}.damaged; remove its ` +
+        `-wal and -shm files too), then start again with an empty history; to keep what can be saved, ` +
+        `sqlite3 ${file}.damaged .recover | sqlite3 ${file} before starting.`
+      );
+    case 'unwritable':
+      return `${file} cannot be written: ${fault.reason}. Alerts are refused with 503 (Alertmanager retries them) until it can; free space or fix the permissions, then restart burnbook.`;
+    case 'busy':
+      return `${file} is locked by another process; the write is retried.`;
+    case 'closed':
+      return 'burnbook is shutting down.';
+    case 'bug':
+      return fault.reason;
+  }
+}
