@@ -27,6 +27,8 @@ export interface PayloadCheckerOptions {
   maxQueuedBytes?: number;
   /** The thread's heap limit; the worst 8 MiB body measured about 330 MiB. Default 768. */
   maxHeapMb?: number;
+  /** The thread stops after this long without work, giving its heap back. Default 30 s. */
+  idleMs?: number;
 }
 
 export interface PayloadChecker {
@@ -40,6 +42,7 @@ export interface PayloadChecker {
 const INLINE_BYTES = 64 * 1024;
 const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 const MAX_HEAP_MB = 768;
+const IDLE_MS = 30_000;
 const THREAD_ENTRY = new URL('../../bin/thread.js', import.meta.url);
 
 export function createPayloadChecker(options: PayloadCheckerOptions = {}): PayloadChecker {
@@ -52,16 +55,23 @@ export function createPayloadChecker(options: PayloadCheckerOptions = {}): Paylo
   let queuedBytes = 0;
   let nextId = 0;
   let worker: Worker | undefined;
+  let idle: NodeJS.Timeout | undefined;
 
   const settle = (id: number) => {
     const waiting = pending.get(id);
     pending.delete(id);
     if (waiting) queuedBytes -= waiting.bytes;
+    if (pending.size === 0 && worker) {
+      const done = worker;
+      idle = setTimeout(() => void done.terminate(), options.idleMs ?? IDLE_MS).unref();
+    }
     return waiting;
   };
 
-  // Started on the first large body and kept: most servers never see one, and the thread costs memory.
+  // Started for a large body, stopped when idle: most servers never see one, and after a hostile one
+  // the heap it grew to parse it (hundreds of MiB) goes back to the system.
   function thread(): Worker {
+    clearTimeout(idle);
     if (worker) return worker;
     const started = new Worker(THREAD_ENTRY, {
       workerData: { module: new URL('./payload-thread.ts', import.meta.url).href },
@@ -109,6 +119,7 @@ export function createPayloadChecker(options: PayloadCheckerOptions = {}): Paylo
       });
     },
     async close() {
+      clearTimeout(idle);
       await worker?.terminate();
     },
   };

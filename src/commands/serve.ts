@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { WEBHOOK_PATH } from '../alerts/receiver.ts';
+import type { StoreHealth } from '../alerts/store-health.ts';
 import { buildApp } from '../server/app.ts';
 import { type AlertFlags, alertSettings, describeAlertSettings } from './alert-options.ts';
 import { durationFlag } from './duration-flag.ts';
 import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
-import { EXIT, progress } from './terminal.ts';
+import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
 export interface ServeOptions extends PrometheusFlags, AlertFlags {
@@ -42,8 +43,9 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
   const port = Number(opts.port);
   const externalUrl = opts.externalUrl ?? `http://${opts.host}:${port}`;
   let app: FastifyInstance;
+  let alertStore: StoreHealth;
   try {
-    ({ app } = await buildApp({
+    ({ app, alertStore } = await buildApp({
       slos: loaded.slos,
       externalUrl,
       runbooksDir: opts.runbooks,
@@ -54,10 +56,14 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
       ...(opts.grafanaUrl ? { grafanaUrl: opts.grafanaUrl } : {}),
     }));
   } catch (error) {
-    // Opening the alert store is what can fail here: a data directory not writable, a newer schema.
+    // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a newer schema.
     console.error(`Cannot start with --data-dir ${opts.dataDir}: ${(error as Error).message}`);
     process.exitCode = EXIT.environment;
     return;
+  }
+  const store = alertStore.status();
+  if (!store.writable) {
+    console.error(paint('yellow', `Starting read-only: ${store.message}`));
   }
   try {
     await app.listen({ port, host: opts.host });

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type AlertSettings, alertsPlugin } from '../alerts/plugin.ts';
+import type { StoreHealth } from '../alerts/store-health.ts';
 import { type EvaluationProvider, type EvaluationSettings, evaluatorPlugin } from '../evaluator/plugin.ts';
 import { sloDashboardUrl } from '../grafana/links.ts';
 import type { RunbookProviders } from '../runbooks/providers.ts';
@@ -43,7 +44,7 @@ const BODY_LIMIT = 1024 * 1024;
  */
 export async function buildApp(
   options: ServerOptions,
-): Promise<{ app: FastifyInstance; context: AppContext }> {
+): Promise<{ app: FastifyInstance; context: AppContext; alertStore: StoreHealth }> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     logger: false,
@@ -68,5 +69,5 @@ export async function buildApp(
   liveRoutes(app, context);
   runbookRoutes(app, context);
   alertRoutes(app, context, history);
-  return { app, context };
+  return { app, context, alertStore: history.health };
 }
