@@ -99,7 +99,7 @@ describe('a damaged store', () => {
     );
     expect(failure).toContain('exited with code 3');
     const file = alertStoreFile(dataDir);
-    expect(failure).toContain(`${file} is damaged`);
+    expect(failure).toContain(`${file}: the file is damaged (SQLITE_CORRUPT`);
     expect(failure).toContain(`mv ${file} ${file}.damaged`);
     expect(failure).toContain('.recover');
     expect(failure).not.toMatch(/\n\s+at /);
@@ -135,7 +135,7 @@ describe('a damaged store', () => {
 
     const health = await app.inject({ url: '/healthz' });
     expect(health.statusCode).toBe(503);
-    expect(health.json().problems[0]).toContain(`${file} is damaged`);
+    expect(health.json().problems[0]).toContain(`${file}: the file is damaged`);
 
     const metrics = await app.inject({ url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
@@ -145,10 +145,10 @@ describe('a damaged store', () => {
     const page = await app.inject({ url: '/alerts' });
     expect(page.statusCode).toBe(503);
     expect(page.body).toContain('The alert history cannot be read');
-    expect(page.body).toContain('is damaged');
+    expect(page.body).toContain('the file is damaged');
     const api = await app.inject({ url: '/api/v1/alerts' });
     expect(api.statusCode).toBe(503);
-    expect(api.json().problems[0]).toContain('is damaged');
+    expect(api.json().problems[0]).toContain('the file is damaged');
     expect((await app.inject({ url: '/' })).statusCode).toBe(200);
   });
 });

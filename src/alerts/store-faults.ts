@@ -59,12 +59,15 @@ export function storeFaultAdvice(fault: StoreFault, file: string): string {
   switch (fault.kind) {
     case 'damaged':
       return (
-        `${file} is damaged. Stop burnbook and move the file aside (mv ${file} ${file}.damaged; remove its ` +
-        `-wal and -shm files too), then start again with an empty history; to keep what can be saved, ` +
-        `sqlite3 ${file}.damaged .recover | sqlite3 ${file} before starting.`
+        `${file}: ${fault.reason}. Stop burnbook and move it aside (mv ${file} ${file}.damaged, and its -wal ` +
+        `and -shm files if any), then start again with an empty history; to keep what can be saved, first ` +
+        `run: sqlite3 ${file}.damaged .recover | sqlite3 ${file}`
       );
     case 'unwritable':
-      return `${file} cannot be written: ${fault.reason}. Alerts are refused with 503 (Alertmanager retries them) until it can; free space or fix the permissions, then restart burnbook.`;
+      return (
+        `${file} cannot be written: ${fault.reason}. Alerts are answered 503, so Alertmanager keeps them ` +
+        'until it can; free space or fix the permissions (a server that started read-only needs a restart).'
+      );
     case 'busy':
       return `${file} is locked by another process; the write is retried.`;
     case 'closed':

@@ -37,8 +37,7 @@ export function openAlertStoreAtStart(dataDir: string): StartedStore {
     const fault = classifyStoreError(error);
     if (fault.kind !== 'unwritable') {
       store?.close();
-      if (fault.kind === 'damaged')
-        throw new StoreStartError(`${fault.reason}. ${storeFaultAdvice(fault, file)}`);
+      if (fault.kind === 'damaged') throw new StoreStartError(storeFaultAdvice(fault, file));
       if (fault.kind === 'busy') {
         throw new StoreStartError(
           `${file} is locked by another process: is another burnbook using this --data-dir?`,

@@ -43,7 +43,7 @@ export function alertRoutes(app: FastifyInstance, context: AppContext, history: 
     } catch (error) {
       const fault = classifyStoreError(error);
       if (fault.kind === 'bug') throw error;
-      return { ok: false, message: `${fault.reason}. ${storeFaultAdvice(fault, store.file)}` };
+      return { ok: false, message: storeFaultAdvice(fault, store.file) };
     }
   }
 
