@@ -25,7 +25,9 @@ const RUNBOOKS_HELP =
 
 program
   .command('validate')
-  .description('check SLO specs; exit 1 on any error')
+  .description(
+    'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; exit 1 on any error',
+  )
   .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
   .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/'))
   .action((paths: string[], opts) =>
@@ -49,7 +51,9 @@ program
   .addOption(option('--grafana-url <url>', 'Grafana that serves them: adds dashboard_url to every alert'))
   .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/'))
   .action((paths: string[], opts) =>
-    import('./commands/generate.ts').then((m) => m.generateCommand(paths, opts)),
+    import('./commands/generate.ts').then(async (m) => {
+      await m.generateCommand(paths, opts);
+    }),
   );
 
 program

@@ -1,21 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { burnbook } from './support/cli.ts';
 import { exampleProject } from './support/scratch.ts';
 import { requireTool } from './support/tools.ts';
-
-const BIN = resolve('bin/burnbook.js');
-
-function burnbook(args: string[], env: Record<string, string> = {}, cwd = process.cwd()) {
-  const run = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, all: `${run.stdout}${run.stderr}` };
-}
 
 /** Every file under `dir` (hidden temporary files too) with its content. */
 function filesWithContent(dir: string): string[][] {
@@ -128,7 +117,7 @@ describe('burnbook CLI', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/removed .*ledger\.yaml/);
     expect(existsSync(join(dir, 'out/ledger.yaml'))).toBe(false);
-    expect(existsSync(join(dir, 'out/tests/ledger-settlement-freshness.test.yaml'))).toBe(false);
+    expect(existsSync(join(dir, 'out/tests/ledger.settlement-freshness.test.yaml'))).toBe(false);
     expect(existsSync(join(dir, 'out/hand-written.yaml'))).toBe(true);
   });
 
@@ -189,7 +178,7 @@ describe('burnbook CLI', () => {
     writeFileSync(rules, readFileSync(rules, 'utf8').replaceAll('> 0.072', '> 0.5'));
     const run = burnbook(['test', '--rules', 'out/'], {}, dir);
     expect(run.code).toBe(1);
-    expect(run.all).toMatch(/FAIL\s+out\/tests\/checkout-availability\.test\.yaml/);
+    expect(run.all).toMatch(/FAIL\s+out\/tests\/checkout\.availability\.test\.yaml/);
   });
 
   it('--help is complete for every command, with the environment variables', () => {

@@ -190,7 +190,7 @@ describe('burnbook generate --grafana', () => {
     expect(check.stdout.match(/SUCCESS/g), check.stderr).toHaveLength(3);
     expect(check.status).toBe(0);
     // The generated test expects the link Prometheus renders for the burning tenant.
-    const test = spawnSync(promtool, ['test', 'rules', 'tests/search-tenant-availability.test.yaml'], {
+    const test = spawnSync(promtool, ['test', 'rules', 'tests/search.tenant-availability.test.yaml'], {
       cwd: join(dir, 'out'),
       encoding: 'utf8',
     });

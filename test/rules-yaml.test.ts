@@ -6,6 +6,7 @@ import { byService, ruleGroup } from '../src/rules/groups.ts';
 import { promtoolTests } from '../src/rules/promtool-tests.ts';
 import { fastYaml, toYaml } from '../src/rules/yaml.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
+import { random } from './support/random.ts';
 
 const OPTIONS = { externalUrl: 'http://burnbook.test' };
 const reference = (value: unknown) => stringify(value, { lineWidth: 0 });
@@ -47,15 +48,6 @@ function generatedBodies(): unknown[] {
     dashboardProvider(),
     datasourceExample(),
   ];
-}
-
-/** A small deterministic generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 const PIECES = [

@@ -99,7 +99,7 @@ describe('burnbook runbooks build', () => {
     expect(html).not.toContain('<h2 id="alerts">');
     const md = readFileSync(join(out, 'runbooks', 'checkout', 'availability-fast-burn.md'), 'utf8');
     expect(md).toContain('| Threshold (error ratio) | 0.072 = 14.4 × 0.005 |');
-    expect(md).toContain('```promql\n(sum(rate(http_requests_total{job="checkout",code=~"5.."}[5m]))');
+    expect(md).toContain('```promql\n(sum(rate(http_requests_total{job="checkout", code=~"5.."}[5m]))');
     expect(md).toContain('## Root-cause hypotheses\n\n| Hypothesis | How to check | Seen before |');
     expect(md).toContain('[availability-slow-burn](availability-slow-burn.md)');
   });

@@ -5,7 +5,8 @@ import { byService } from '../rules/groups.ts';
 import { alertmanagerFile, eachRuleFile } from '../rules/output.ts';
 import { PROMTOOL_MISSING } from '../rules/promtool.ts';
 import { PromtoolPool } from '../rules/promtool-pool.ts';
-import { writeAtomically } from '../rules/write.ts';
+import { WriteFailed, writeAtomically } from '../rules/write.ts';
+import type { LoadResult } from '../spec/load.ts';
 import { EXIT, paint, progress, statusLine } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
@@ -19,6 +20,8 @@ export interface GenerateOptions {
   grafanaUrl?: string;
   /** Where specs' runbook files may be, besides their repository. */
   runbooks: string;
+  /** `validate`: render and check everything, promtool included, and write nothing. */
+  dryRun?: boolean;
 }
 
 class CheckFailed extends Error {}
@@ -43,7 +46,10 @@ function listFiles(paths: string[], verb: string, why = ''): void {
  * of promtool processes the moment it is staged, so checking runs while the rest is rendered and
  * written. Nothing is renamed into place unless every rule file passed.
  */
-export async function generateCommand(paths: string[], opts: GenerateOptions): Promise<void> {
+export async function generateCommand(
+  paths: string[],
+  opts: GenerateOptions,
+): Promise<LoadResult | undefined> {
   const started = Date.now();
   if (opts.alertmanager && dirname(resolve(opts.alertmanager)) === resolve(opts.out)) {
     // Prometheus is usually pointed at `<out>/*.yaml`; an Alertmanager file there stops it loading.
@@ -55,9 +61,9 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
     return;
   }
   const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
-  if (!loaded) return;
+  if (!loaded) return undefined;
   const { slos } = loaded;
-  progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
+  if (!opts.dryRun) progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
   const { grafanaUrl } = opts;
   const alertOptions: AlertOptions = {
     externalUrl: opts.externalUrl,
@@ -96,13 +102,15 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
   // promtool names the files it checked; people should read the names they asked for.
   const tempNames = new Map<string, string>();
   const services = byService(slos).size;
+  const command = opts.dryRun ? 'validate' : 'generate';
   const status = statusLine(
     () =>
-      `generate: ${counts.files} files rendered; promtool checked ${pool.checked} of ${services} rule files`,
+      `${command}: ${counts.files} files rendered; promtool checked ${pool.checked} of ${services} rule files`,
   );
   try {
     const report = await writeAtomically(files(), {
       pruneDirs,
+      ...(opts.dryRun ? { dryRun: true } : {}),
       staged: (path, temp, content) => {
         if (!rulePaths.has(path)) return;
         tempNames.set(temp, path);
@@ -120,6 +128,7 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
       },
     });
     status.done();
+    if (opts.dryRun) return loaded;
     listFiles(report.written, `${paint('green', 'wrote')}  `);
     listFiles(report.removed, paint('yellow', 'removed'), ' (no SLO produces it any more)');
     const boards = opts.grafana ? ` and ${counts.dashboards} dashboards in ${opts.grafana}` : '';
@@ -130,8 +139,15 @@ export async function generateCommand(paths: string[], opts: GenerateOptions): P
   } catch (error) {
     status.done();
     pool.stop();
+    if (error instanceof WriteFailed) {
+      console.error(`${command}: ${error.message}`);
+      process.exitCode = EXIT.environment;
+      return undefined;
+    }
     if (!(error instanceof CheckFailed)) throw error;
     console.error(`promtool check rules rejected the generated rules; nothing written:\n${error.message}`);
     process.exitCode = EXIT.invalid;
+    return undefined;
   }
+  return loaded;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatSpecError } from '../spec/errors.ts';
 import { type LoadOptions, type LoadResult, loadSpecs } from '../spec/load.ts';
 import { EXIT, paint, progress } from './terminal.ts';
@@ -22,8 +25,28 @@ export function loadOrReport(paths: string[], options: LoadOptions = {}): LoadRe
 // A line per SLO helps with a few specs; past this many it buries the verdict.
 const LISTED_SLOS = 50;
 
-export function validateCommand(paths: string[], opts: { runbooks: string }): void {
-  const result = loadOrReport(paths, { runbooksDir: opts.runbooks });
+/**
+ * Everything `generate` does short of writing: the specs, then every output rendered (rules, promtool
+ * tests, the Alertmanager snippet, dashboards) into a scratch directory and the rules checked with
+ * promtool, so nothing `validate` passes can fail `generate`.
+ */
+export async function validateCommand(paths: string[], opts: { runbooks: string }): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'burnbook-validate-'));
+  let result: LoadResult | undefined;
+  try {
+    const { generateCommand } = await import('./generate.ts');
+    result = await generateCommand(paths, {
+      out: join(scratch, 'rules'),
+      externalUrl: 'http://burnbook.invalid',
+      alertmanager: join(scratch, 'alertmanager.yaml'),
+      grafana: join(scratch, 'grafana'),
+      grafanaUrl: 'http://grafana.invalid',
+      runbooks: opts.runbooks,
+      dryRun: true,
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   if (!result) return;
   for (const slo of result.slos.slice(0, LISTED_SLOS)) {
     progress(

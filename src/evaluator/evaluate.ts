@@ -163,6 +163,11 @@ function emptyGroup(): GroupValues {
   return { labels: {}, values: { ratio: new Map(), events: new Map() } };
 }
 
+/** A group whose numbers are unknown this evaluation (its queries failed): every tier's condition is unknown. */
+export function unknownGroup(slo: Slo, labels: Record<string, string>): GroupStatus {
+  return groupStatus(slo, { ...emptyGroup(), labels });
+}
+
 /** Each SLO's groups with their values, the source of each window, and the errors that touched it. */
 function collect(slos: Slo[], outcomes: QueryOutcome[]) {
   const bySlo = new Map(

@@ -4,7 +4,7 @@ import type { AlertOptions } from '../rules/alerting.ts';
 import type { Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
 import { alertContent, generatorUrl, type PostableAlert, postable } from './alerts.ts';
-import { evaluateSlos, groupLabels, summarize } from './evaluate.ts';
+import { evaluateSlos, groupLabels, summarize, unknownGroup } from './evaluate.ts';
 import { type EvaluatorMetrics, recordStatuses } from './metrics.ts';
 import { keyOf } from './plan.ts';
 import type { GroupStatus, SloStatus } from './report.ts';
@@ -67,6 +67,18 @@ function trackKey(slo: Slo, group: Record<string, string>, tier: Tier): string {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The groups to report for an SLO: those Prometheus answered for, and, while its queries fail, the
+ * groups reported before, with unknown numbers. A failed query proves no group gone, so each keeps
+ * its place and its held alert state on the pages instead of vanishing until Prometheus answers.
+ */
+function withHeldGroups(slo: Slo, status: SloStatus, previous: SloStatus | undefined): GroupStatus[] {
+  if (!status.errors.length || !previous) return status.groups;
+  const answered = new Set(status.groups.map((g) => JSON.stringify(g.labels)));
+  const held = previous.groups.filter((g) => !answered.has(JSON.stringify(g.labels)));
+  return [...status.groups, ...held.map((g) => unknownGroup(slo, g.labels))];
+}
 
 /**
  * Evaluates every SLO on a timer, keeps each tier's alert state with `for` per group, exposes the
@@ -199,7 +211,9 @@ export class Evaluator {
     const seen = new Set<string>();
     const slos = evaluation.slos.map((status, i) => {
       const slo = this.options.slos[i] as Slo;
-      const groups = status.groups.map((group) => this.advanceGroup(slo, group, now, seen));
+      const groups = withHeldGroups(slo, status, this.report.slos[i]).map((group) =>
+        this.advanceGroup(slo, group, now, seen),
+      );
       return { ...status, ...summarize(groups, status), groups };
     });
     // A group that vanished from a complete answer no longer matches the rule: resolve it, as

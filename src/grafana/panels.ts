@@ -7,6 +7,7 @@ import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { TextMode, PanelBuilder as TextPanel } from '@grafana/grafana-foundation-sdk/text';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import { roundForPeople } from '../policy/number.ts';
 import { DATASOURCE, datasourceVariable, instantQuery, type Query, rangeQuery } from './queries.ts';
 
 /** The panels both dashboards are made of, with their units, colours and thresholds. */
@@ -47,11 +48,14 @@ export function burnRateSteps(fastestFactor: number): Array<[number, Color]> {
     : [[fastestFactor, 'red']];
 }
 
-/** Threshold steps, lowest first: the first colour holds below every value. */
+/** Threshold steps, lowest first: the first colour holds below every value; printed as people write them. */
 export function thresholds(base: Color, ...steps: Array<[number, Color]>): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
-    .steps([{ value: null, color: base }, ...steps.map(([value, color]) => ({ value, color }))]);
+    .steps([
+      { value: null, color: base },
+      ...steps.map(([value, color]) => ({ value: roundForPeople(value), color })),
+    ]);
 }
 
 export const ALERT_STATE_MAPPINGS: dashboard.ValueMapping[] = [

@@ -1,7 +1,7 @@
 import type * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
-import { formatSelector } from '../promql/build.ts';
+import { formatSelector, labelList } from '../promql/build.ts';
 import type { LabelMatcher } from '../promql/parse.ts';
 
 /** The PromQL the dashboards send, and where they send it. */
@@ -36,7 +36,7 @@ export function equals(labels: Record<string, string>): LabelMatcher[] {
  */
 export function alertStateExpr(matchers: readonly LabelMatcher[], by: readonly string[]): string {
   const state = (alertstate: string) =>
-    `max by (${by.join(', ')}) (${selector('ALERTS', [...matchers, { name: 'alertstate', op: '=', value: alertstate }])})`;
+    `max by ${labelList(by)} (${selector('ALERTS', [...matchers, { name: 'alertstate', op: '=', value: alertstate }])})`;
   return `${state('firing')} * 2 or ${state('pending')}`;
 }
 

@@ -1,4 +1,4 @@
-import { roundForPeople } from './number.ts';
+import { remember, roundForPeople } from './number.ts';
 import type { Tier } from './tiers.ts';
 
 /**
@@ -6,10 +6,19 @@ import type { Tier } from './tiers.ts';
  * Objectives are percentages (99.5); budgets, thresholds and error ratios are ratios (0.005).
  */
 
-/** Allowed error ratio: 99.5% → 0.005. Computed in percent to dodge 1 − 0.995 noise. */
+/**
+ * Allowed error ratio: 99.5% → 0.005, 99.9999% → 0.000001. Computed in decimal from the objective's
+ * digits, so no binary noise (1.0000000000287557e-6) reaches a rule or a page.
+ */
 export function errorBudget(objectivePercent: number): number {
-  return roundForPeople((100 - objectivePercent) / 100);
+  return remember(budgets, objectivePercent, () => {
+    const decimals = (String(objectivePercent).split('.')[1] ?? '').length;
+    if (/e/i.test(String(objectivePercent))) return roundForPeople((100 - objectivePercent) / 100);
+    return Number(`${(100 - objectivePercent).toFixed(decimals)}e-2`);
+  });
 }
+
+const budgets = new Map<number, number>();
 
 /** How many times faster than "exactly on budget" a tier alerts: share × period ÷ long window. */
 export function burnFactor(tier: Tier, periodMs: number): number {

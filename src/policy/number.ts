@@ -35,7 +35,8 @@ export function formatPercent(ratio: number): string {
 const rounded = new Map<number, number>();
 const printed = new Map<number, string>();
 
-function remember<T>(memo: Map<number, T>, x: number, compute: () => T): T {
+/** A small memo: `compute` once per `x`, at most 10,000 remembered. */
+export function remember<T>(memo: Map<number, T>, x: number, compute: () => T): T {
   let value = memo.get(x);
   if (value === undefined) {
     if (memo.size >= 10_000) memo.clear();

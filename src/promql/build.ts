@@ -1,17 +1,33 @@
 import type { LabelMatcher, Selector } from './parse.ts';
+import { formatLabelName, isLegacyMetricName, quoteString } from './strings.ts';
 
-/** Small builders so generated PromQL reads the same everywhere. */
+/**
+ * Small builders so generated PromQL reads the same everywhere. Every name and value goes through
+ * them: values are quoted as Prometheus decodes them, UTF-8 names (`http.route`) are quoted.
+ */
 
 export function quote(value: string): string {
-  return JSON.stringify(value);
+  return quoteString(value);
 }
 
 export function formatMatchers(matchers: readonly LabelMatcher[]): string {
-  return matchers.map((m) => `${m.name}${m.op}${quote(m.value)}`).join(', ');
+  return matchers.map((m) => `${formatLabelName(m.name)}${m.op}${quote(m.value)}`).join(', ');
 }
 
+/**
+ * `metric{...}`; a metric name that is not a legacy one becomes `{__name__="http.server.duration", ...}`,
+ * which Prometheus 2 and 3 both read (3 also reads `{"http.server.duration"}`).
+ */
 export function formatSelector({ metric, matchers }: Selector): string {
+  if (!isLegacyMetricName(metric)) {
+    return `{${formatMatchers([{ name: '__name__', op: '=', value: metric }, ...matchers])}}`;
+  }
   return matchers.length ? `${metric}{${formatMatchers(matchers)}}` : metric;
+}
+
+/** `(tenant, "http.route")` for `by`, `on` and `without`. */
+export function labelList(names: readonly string[]): string {
+  return `(${names.map(formatLabelName).join(', ')})`;
 }
 
 /** `{slo_service="checkout", slo="availability"}` from a label map. */
@@ -23,7 +39,7 @@ export function labelSelector(metric: string, labels: Record<string, string>): s
 }
 
 export function sumBy(by: readonly string[], expr: string): string {
-  return by.length ? `sum by (${by.join(', ')}) (${expr})` : `sum(${expr})`;
+  return by.length ? `sum by ${labelList(by)} (${expr})` : `sum(${expr})`;
 }
 
 export function rate(selector: string, window: string): string {
@@ -45,7 +61,7 @@ export function withLabels(expr: string, labels: Record<string, string>): string
 export function scopedTo(expr: string, labels: Record<string, string>): string {
   const names = Object.keys(labels);
   if (names.length === 0) return expr;
-  return `(${expr})\nand on (${names.join(', ')})\n${withLabels('vector(1)', labels)}`;
+  return `(${expr})\nand on ${labelList(names)}\n${withLabels('vector(1)', labels)}`;
 }
 
 /** `errors / total`, but 0 where there was no traffic: the `> 0` guard drops a 0/0 and `or` puts a 0 in its place. */

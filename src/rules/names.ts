@@ -49,3 +49,11 @@ export function windowsOf(slo: Slo): number[] {
 export function ruleFileName(service: string): string {
   return `${service}.yaml`;
 }
+
+/**
+ * `tests/<service>.<slo>.test.yaml`. Names never hold a dot, so no two SLOs share a file: joined with
+ * `-`, service `api` + SLO `http-errors` and service `api-http` + SLO `errors` did.
+ */
+export function testFileName(service: string, slo: string): string {
+  return `tests/${service}.${slo}.test.yaml`;
+}

@@ -2,7 +2,7 @@ import type { Slo } from '../spec/model.ts';
 import type { AlertOptions } from './alerting.ts';
 import { alertmanagerSnippet } from './alertmanager.ts';
 import { byService, ruleGroup } from './groups.ts';
-import { ruleFileName } from './names.ts';
+import { ruleFileName, testFileName } from './names.ts';
 import { promtoolTests } from './promtool-tests.ts';
 import { toYaml } from './yaml.ts';
 
@@ -75,7 +75,7 @@ export function* eachRuleFile(slos: readonly Slo[], options: AlertOptions): Gene
       const tests = promtoolTests({ slo, ruleFile: `../${ruleFileName(service)}`, options });
       if (!tests) continue;
       yield {
-        path: `tests/${service}-${slo.name}.test.yaml`,
+        path: testFileName(service, slo.name),
         kind: 'test',
         content: yamlFile(`from ${slo.source.file}; proves each tier of ${service}/${slo.name}`, tests),
       };

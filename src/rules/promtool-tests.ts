@@ -2,12 +2,14 @@ import { tierFacts } from '../policy/burn.ts';
 import { formatDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
+import { labelSelector } from '../promql/build.ts';
 import { sliTestSeries } from '../sli/index.ts';
 import type { Counts } from '../sli/kind.ts';
 import type { Slo } from '../spec/model.ts';
 import { type AlertOptions, alertAnnotations, alertLabels } from './alerting.ts';
 import { goPrintfG3 } from './go-format.ts';
-import { alertName } from './names.ts';
+import { renderTemplate, type TemplateData } from './go-template.ts';
+import { alertName, sloLabels } from './names.ts';
 
 /**
  * A `promtool test rules` file per SLO that proves the math: for every tier, healthy traffic
@@ -36,11 +38,18 @@ interface AlertCheck {
   exp_alerts: ExpectedAlert[];
 }
 
+interface ExprCheck {
+  expr: string;
+  eval_time: string;
+  exp_samples: Array<{ labels: string; value: number }>;
+}
+
 export interface PromtoolTestCase {
   name: string;
   interval: string;
   input_series: Array<{ series: string; values: string }>;
   alert_rule_test: AlertCheck[];
+  promql_expr_test?: ExprCheck[];
 }
 
 export interface PromtoolTestFile {
@@ -83,6 +92,17 @@ function roundDown(ms: number, step: number): number {
   return Math.floor(ms / step) * step;
 }
 
+/** Every value rendered as Prometheus renders alert labels and annotations; undefined if one cannot be predicted. */
+function renderAll(values: Record<string, string>, data: TemplateData): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [key, text] of Object.entries(values)) {
+    const rendered = text.includes('{{') ? renderTemplate(text, data) : text;
+    if (rendered === undefined) return undefined;
+    out[key] = rendered;
+  }
+  return out;
+}
+
 export interface TestPlan {
   slo: Slo;
   ruleFile: string;
@@ -109,13 +129,46 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
       })),
     );
 
-  const expected = (tier: Tier, value: number): ExpectedAlert => ({
-    exp_labels: { ...alertLabels(slo, tier), ...groupValues[0] },
-    exp_annotations: alertAnnotations(slo, tier, options, {
-      value: goPrintfG3(value),
-      label: (name) => groupValues[0]?.[name] ?? '',
-    }),
-  });
+  /**
+   * The alert Prometheus fires, labels and annotations rendered as Prometheus renders them; undefined
+   * when a template of the spec's is beyond what burnbook can predict.
+   */
+  const expected = (tier: Tier, value: number): ExpectedAlert | undefined => {
+    const plain = { ...alertLabels(slo, tier), ...groupValues[0] };
+    // Prometheus renders both with the labels of the sample that fired: the recorded ratio's, not the rule's.
+    const data = { labels: { ...sloLabels(slo), ...groupValues[0] }, value };
+    const labels = renderAll(plain, data);
+    const annotations = renderAll(
+      alertAnnotations(slo, tier, options, {
+        value: goPrintfG3(value),
+        label: (name) => groupValues[0]?.[name] ?? '',
+      }),
+      data,
+    );
+    return labels && annotations ? { exp_labels: labels, exp_annotations: annotations } : undefined;
+  };
+  // Without a prediction of its text, the alert is proven firing by its ALERTS series instead.
+  const fires = (
+    tier: Tier,
+    value: number,
+    ms: number,
+  ): Pick<PromtoolTestCase, 'alert_rule_test' | 'promql_expr_test'> => {
+    const alert = expected(tier, value);
+    const name = alertName(slo, tier);
+    if (alert)
+      return { alert_rule_test: [{ eval_time: formatDuration(ms), alertname: name, exp_alerts: [alert] }] };
+    const firing = { alertname: name, alertstate: 'firing', ...groupValues[0] };
+    return {
+      alert_rule_test: [],
+      promql_expr_test: [
+        {
+          expr: `count(${labelSelector('ALERTS', firing)})`,
+          eval_time: formatDuration(ms),
+          exp_samples: [{ labels: '{}', value: 1 }],
+        },
+      ],
+    };
+  };
 
   const tests: PromtoolTestCase[] = slo.alerting.tiers.flatMap((tier) => {
     const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
@@ -133,15 +186,19 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
     const steady: Phase[] = [{ minutes: totalMin, good: rate, bad: 0 }];
     const at = (ms: number) => formatDuration(ms);
     const cases: PromtoolTestCase[] = [
-      {
-        name: `${name}: quiet until the math says, then fires at 2x the ${formatNumber(threshold)} threshold`,
-        interval: '1m',
-        input_series: inputs(phases(burn), steady),
-        alert_rule_test: [
-          { eval_time: at(quietAt), alertname: name, exp_alerts: [] },
-          { eval_time: at(fireAt), alertname: name, exp_alerts: [expected(tier, burn)] },
-        ],
-      },
+      (() => {
+        const firing = fires(tier, burn, fireAt);
+        return {
+          name: `${name}: quiet until the math says, then fires at 2x the ${formatNumber(threshold)} threshold`,
+          interval: '1m',
+          input_series: inputs(phases(burn), steady),
+          alert_rule_test: [
+            { eval_time: at(quietAt), alertname: name, exp_alerts: [] },
+            ...firing.alert_rule_test,
+          ],
+          ...(firing.promql_expr_test ? { promql_expr_test: firing.promql_expr_test } : {}),
+        };
+      })(),
       {
         name: `${name}: never fires at 0.9x the threshold`,
         interval: '1m',

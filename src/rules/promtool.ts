@@ -16,3 +16,18 @@ export function promtool(args: string[], timeoutMs = 120_000): PromtoolResult | 
 
 export const PROMTOOL_MISSING =
   'promtool is not installed; on Debian: apt-get install --no-install-recommends prometheus';
+
+let utf8NamesVerdict: boolean | undefined;
+
+/**
+ * Whether the promtool burnbook checks with reads UTF-8 label names (`{"http.route"="x"}`, Prometheus 3).
+ * Without promtool nothing is checked, so nothing is refused on its account. Asked once per process.
+ */
+export function promtoolReadsUtf8Names(): boolean {
+  if (utf8NamesVerdict === undefined) {
+    const run = promtool(['--version'], 10_000);
+    const major = Number(/version (\d+)\./.exec(run?.output ?? '')?.[1] ?? Number.NaN);
+    utf8NamesVerdict = run === undefined || !(major < 3);
+  }
+  return utf8NamesVerdict;
+}

@@ -1,6 +1,8 @@
 import {
   closeSync,
+  copyFileSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -27,7 +29,14 @@ export interface WriteOptions {
   staged?: (path: string, temp: string, content: string) => void;
   /** Runs once every file is staged; when it throws, every temporary file is removed and nothing changes. */
   verify?: () => void | Promise<void>;
+  /** Stage and verify only: every temporary file is removed afterwards and nothing is renamed or pruned. */
+  dryRun?: boolean;
+  /** The rename to use; tests pass one that fails, as a busy or full disk does. */
+  rename?: (from: string, to: string) => void;
 }
+
+/** A rename or removal failed after others had been done; everything done was undone. */
+export class WriteFailed extends Error {}
 
 /**
  * Writes every file or none: all contents go to temporary files first (and `verify` may inspect them,
@@ -87,20 +96,77 @@ export async function writeAtomically(
     for (const temp of staged.values()) rmSync(temp, { force: true });
     throw error;
   }
-  for (const [path, temp] of staged) {
-    renameSync(temp, path);
-    report.written.push(path);
+  if (opts.dryRun) {
+    for (const temp of staged.values()) rmSync(temp, { force: true });
+    report.written.push(...staged.keys());
+    return report;
   }
   const { stale, leftovers } = staleFiles(opts.pruneDirs ?? [], targets);
-  for (const path of stale) {
-    rmSync(path);
-    report.removed.push(path);
-  }
+  commit(staged, stale, opts.rename ?? renameSync);
+  report.written.push(...staged.keys());
+  report.removed.push(...stale);
   for (const path of leftovers) rmSync(path, { force: true });
   for (const dir of new Set([...dirs.created, ...[...staged.keys(), ...stale, ...leftovers].map(dirname)])) {
     syncDirectory(dir);
   }
   return report;
+}
+
+/**
+ * Renames every staged file into place and removes every stale file, or, when one step fails (EBUSY on a
+ * bind-mounted file, ENOSPC, EACCES), none: each file replaced so far is first kept under a backup name
+ * (a hard link, so nothing is copied), and on failure every step done is undone in reverse order and
+ * every temporary file removed. The error is one line naming the file and the reason.
+ */
+function commit(
+  staged: ReadonlyMap<string, string>,
+  stale: readonly string[],
+  rename: (from: string, to: string) => void,
+): void {
+  const undo: Array<() => void> = [];
+  const backups: string[] = [];
+  const backup = (path: string): string | undefined => {
+    const name = join(dirname(path), `.${basename(path)}.${process.pid}.bak`);
+    try {
+      linkSync(path, name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      copyFileSync(path, name);
+    }
+    backups.push(name);
+    return name;
+  };
+  let current = '';
+  try {
+    for (const [path, temp] of staged) {
+      current = path;
+      const saved = backup(path);
+      rename(temp, path);
+      undo.push(saved ? () => rename(saved, path) : () => rmSync(path, { force: true }));
+    }
+    for (const path of stale) {
+      current = path;
+      const saved = backup(path) as string;
+      rmSync(path);
+      undo.push(() => rename(saved, path));
+    }
+  } catch (error) {
+    const undone = undo.length;
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch {
+        // Best effort: the message below says which file to look at.
+      }
+    }
+    for (const temp of staged.values()) rmSync(temp, { force: true });
+    for (const name of backups) rmSync(name, { force: true });
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new WriteFailed(
+      `could not replace ${current} (${reason}); the ${undone} file${undone === 1 ? '' : 's'} already replaced ${undone === 1 ? 'was' : 'were'} restored, nothing changed`,
+    );
+  }
+  for (const name of backups) rmSync(name, { force: true });
 }
 
 /** What each directory holds, listed once, so a new file costs no failed read; and the ones created. */
@@ -226,7 +292,7 @@ function filesUnder(dir: string): string[] {
   }
 }
 
-const TEMP_NAME = /^\.(.+)\.(\d+)\.tmp$/;
+const TEMP_NAME = /^\.(.+)\.(\d+)\.(tmp|bak)$/;
 
 function running(pid: number): boolean {
   try {

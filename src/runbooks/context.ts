@@ -2,6 +2,7 @@ import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
+import { labelList } from '../promql/build.ts';
 import { runbookUrl } from '../rules/alerting.ts';
 import { alertName } from '../rules/names.ts';
 import { errorRate, errorRatio, totalRate } from '../sli/index.ts';
@@ -178,7 +179,7 @@ export function firstLookQueries(slo: Slo, tier: Tier): FirstLookQuery[] {
       title: `Scope: share of errors by ${label}`,
       expr:
         `(${errorRate(slo.sli, short, [...slo.groupBy, label])})\n` +
-        `/ ignoring(${label}) group_left\n${totalRate(slo.sli, short, slo.groupBy)}`,
+        `/ ignoring${labelList([label])} group_left\n${totalRate(slo.sli, short, slo.groupBy)}`,
       meaning:
         `Each ${label}'s share of the ${short} error ratio${per}; the shares add up to the confirm value, ` +
         `so the largest is where the budget goes.`,

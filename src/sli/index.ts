@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SliKind, SliProblem, TestSeries } from './kind.ts';
+import { utf8Names } from '../promql/parse.ts';
+import type { SliContext, SliKind, SliProblem, TestSeries } from './kind.ts';
 import { latency } from './latency.ts';
 import { query } from './query.ts';
 import { ratio } from './ratio.ts';
@@ -61,10 +62,31 @@ export function errorRatio(sli: Sli, window: string, by: readonly string[]): str
   return `(${errorRate(sli, window, by)}) / ${totalRate(sli, window, by)}`;
 }
 
-export function checkSli(sli: Sli): SliProblem[] {
-  return kindOf(sli)
-    .check(sli.spec)
-    .map((p) => ({ ...p, path: [sli.kind, ...p.path] }));
+export function checkSli(sli: Sli, context: SliContext): SliProblem[] {
+  const problems = kindOf(sli).check(sli.spec, context);
+  if (!problems.length && !context.utf8Names) {
+    // Query SLIs are used as written; the other kinds' metric names are rebuilt as __name__="...".
+    for (const [key, text] of Object.entries(sli.spec as Record<string, unknown>)) {
+      if (typeof text !== 'string') continue;
+      for (const { name, offset } of utf8Names(text, sli.kind === 'query')) {
+        problems.push({ path: [key], offset, ...UTF8_NAME_PROBLEM(name) });
+      }
+    }
+  }
+  return problems.map((p) => ({ ...p, path: [sli.kind, ...p.path] }));
+}
+
+/** What to say about a UTF-8 name when the Prometheus checked against predates them. */
+export function UTF8_NAME_PROBLEM(name: string): { message: string; hint: string } {
+  return {
+    message: `"${name}" is a UTF-8 label name, which only Prometheus 3 reads; the promtool burnbook checks with is older`,
+    hint: 'install promtool 3.x to check rules for Prometheus 3, or use the legacy name your exporter also offers (http_route)',
+  };
+}
+
+/** For each SLI kind, the keys whose numbers keep the spec's own digits (see SliKind.digitKeys). */
+export function digitKeys(kind: string): readonly string[] {
+  return (SLI_KINDS as Record<string, SliKind<unknown>>)[kind]?.digitKeys ?? [];
 }
 
 export function sliTestSeries(sli: Sli): TestSeries[] | undefined {

@@ -8,6 +8,13 @@ export interface SliProblem {
   offset?: number;
 }
 
+/** What of the SLO around it an SLI's checks need. */
+export interface SliContext {
+  groupBy: readonly string[];
+  /** Whether the Prometheus burnbook checks against reads UTF-8 label names (Prometheus 3). */
+  utf8Names: boolean;
+}
+
 /** What a synthetic series counts in a promtool test: good events, bad events, or all of them. */
 export type Counts = 'good' | 'bad' | 'all';
 
@@ -22,12 +29,20 @@ export interface TestSeries {
  */
 export interface SliKind<Spec> {
   schema: z.ZodType<Spec>;
+  /**
+   * Keys of the spec whose numbers keep the digits the author wrote (`0.2684354560`): the loader
+   * passes the YAML's own text for them instead of the parsed float.
+   */
+  digitKeys?: readonly string[];
   /** PromQL for the rate of bad events over `window`, summed by `by`. */
   errors(spec: Spec, window: string, by: readonly string[]): string;
   /** PromQL for the rate of all events over `window`, summed by `by`. */
   total(spec: Spec, window: string, by: readonly string[]): string;
-  /** Problems zod cannot see: PromQL that does not parse, selectors that cannot work. */
-  check(spec: Spec): SliProblem[];
+  /**
+   * Problems zod cannot see: PromQL that does not parse (as Prometheus parses it), selectors that
+   * cannot work, a result that drops a `groupBy` label.
+   */
+  check(spec: Spec, context: SliContext): SliProblem[];
   /**
    * Raw series that make this SLI see good and bad events, for generated promtool tests,
    * or undefined when burnbook cannot know what the SLI reads (arbitrary queries).

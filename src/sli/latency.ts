@@ -1,15 +1,27 @@
 import { z } from 'zod';
-import { formatNumber } from '../policy/number.ts';
 import { formatSelector, rate, sumBy } from '../promql/build.ts';
+import { leMatcher } from '../promql/le.ts';
 import { type LabelMatcher, parseSelector, type Selector } from '../promql/parse.ts';
 import { labelsMatching } from '../promql/synthesize.ts';
 import type { SliKind, SliProblem } from './kind.ts';
 
-/** A classic histogram and a bucket boundary: events slower than `threshold` seconds are bad. */
+const DECIMAL = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A classic histogram and a bucket boundary: events slower than `threshold` seconds are bad. The
+ * threshold keeps the digits the spec's author wrote (the loader hands over the YAML's own text),
+ * since the bucket is matched by its spelling; a quoted string works too.
+ */
 const schema = z
   .object({
     histogram: z.string().min(1),
-    threshold: z.number().positive(),
+    threshold: z
+      .union([z.number(), z.string()])
+      .transform((t) => String(t).trim())
+      .refine(
+        (t) => DECIMAL.test(t) && Number(t) > 0 && Number.isFinite(Number(t)),
+        'expected a bucket boundary in seconds, a positive decimal such as 0.3 or 0.268435456',
+      ),
   })
   .strict();
 
@@ -21,14 +33,6 @@ function histogram(sli: LatencySli): Selector {
   return parsed;
 }
 
-// Client libraries write integer bounds as `le="1"`, Prometheus 3 normalises them to `le="1.0"`.
-function leMatcher(threshold: number): LabelMatcher {
-  const le = formatNumber(threshold);
-  return Number.isInteger(threshold)
-    ? { name: 'le', op: '=~', value: `${le}(\\.0)?` }
-    : { name: 'le', op: '=', value: le };
-}
-
 function series(sli: LatencySli, suffix: string, extra: LabelMatcher[] = []): string {
   const h = histogram(sli);
   return formatSelector({ metric: `${h.metric}${suffix}`, matchers: [...h.matchers, ...extra] });
@@ -36,6 +40,7 @@ function series(sli: LatencySli, suffix: string, extra: LabelMatcher[] = []): st
 
 export const latency: SliKind<LatencySli> = {
   schema,
+  digitKeys: ['threshold'],
   total: (sli, window, by) => sumBy(by, rate(series(sli, '_count'), window)),
   errors: (sli, window, by) =>
     `${latency.total(sli, window, by)} - ${sumBy(by, rate(series(sli, '_bucket', [leMatcher(sli.threshold)]), window))}`,
@@ -44,7 +49,12 @@ export const latency: SliKind<LatencySli> = {
     const problems: SliProblem[] = [];
     const parsed = parseSelector(sli.histogram);
     if ('offset' in parsed) {
-      problems.push({ path: ['histogram'], message: parsed.message, offset: parsed.offset });
+      problems.push({
+        path: ['histogram'],
+        message: parsed.message,
+        offset: parsed.offset,
+        hint: parsed.hint,
+      });
     } else if (/_(bucket|count|sum)$/.test(parsed.metric)) {
       problems.push({
         path: ['histogram'],
@@ -69,7 +79,7 @@ export const latency: SliKind<LatencySli> = {
       {
         selector: formatSelector({
           metric: `${h.metric}_bucket`,
-          matchers: [...labels, eq('le', formatNumber(sli.threshold))],
+          matchers: [...labels, eq('le', sli.threshold)],
         }),
         counts: 'good',
       },

@@ -21,10 +21,17 @@ function normalized(s: Selector): string {
   });
 }
 
+/** The selector as parsed, printed again: the spec's text is never spliced into a rule. */
+function selector(text: string): string {
+  const parsed = parseSelector(text);
+  if ('offset' in parsed) throw new Error(`ratio SLI was not checked: ${parsed.message}`);
+  return formatSelector(parsed);
+}
+
 export const ratio: SliKind<RatioSli> = {
   schema,
-  errors: (sli, window, by) => sumBy(by, rate(sli.errors.trim(), window)),
-  total: (sli, window, by) => sumBy(by, rate(sli.total.trim(), window)),
+  errors: (sli, window, by) => sumBy(by, rate(selector(sli.errors), window)),
+  total: (sli, window, by) => sumBy(by, rate(selector(sli.total), window)),
 
   check(sli) {
     const problems: SliProblem[] = [];
@@ -36,7 +43,7 @@ export const ratio: SliKind<RatioSli> = {
           path: [key],
           message: result.message,
           offset: result.offset,
-          hint: 'a ratio SLI takes counter selectors; use a query SLI for arbitrary PromQL',
+          hint: result.hint ?? 'a ratio SLI takes counter selectors; use a query SLI for arbitrary PromQL',
         });
       } else parsed[key] = result;
     }

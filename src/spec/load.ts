@@ -1,41 +1,20 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { promtoolReadsUtf8Names } from '../rules/promtool.ts';
+import { digitKeys } from '../sli/index.ts';
 import { formatPath, type SpecError } from './errors.ts';
+import { readSpecFile, specFiles } from './files.ts';
 import { problemsFromZod } from './issues.ts';
 import { buildSlos, type ModelProblem, type Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
 import { DEFAULT_RUNBOOKS_DIR, runbookFileProblem, runbookRoots } from './runbook-file.ts';
 import { type SloSpec, type SpecHeader, sloSchema, specHeaderSchema } from './schema.ts';
+import { checkShape, YAML_OPTIONS } from './yaml-limits.ts';
 
 export interface LoadResult {
   slos: Slo[];
   errors: SpecError[];
   files: string[];
-}
-
-/** Spec files under the given paths: files as given, directories searched for *.yaml / *.yml. */
-export function specFiles(paths: readonly string[]): { files: string[]; errors: SpecError[] } {
-  const files: string[] = [];
-  const errors: SpecError[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/\.ya?ml$/.test(entry.name)) files.push(full);
-    }
-  };
-  for (const p of paths) {
-    try {
-      if (statSync(p).isDirectory()) walk(p);
-      else files.push(p);
-    } catch {
-      errors.push({ file: p, line: 1, col: 1, path: '', message: 'no such file or directory' });
-    }
-  }
-  return { files, errors };
 }
 
 function toError(file: string, positions: SourcePositions, p: ModelProblem & { key?: string }): SpecError {
@@ -54,6 +33,41 @@ function toError(file: string, positions: SourcePositions, p: ModelProblem & { k
     ...(p.hint ? { hint: p.hint } : {}),
     ...(source === undefined ? {} : { source }),
   };
+}
+
+/** The parser's first line, or plain words for what it says in JavaScript's. */
+function yamlMessage(message: string): { message: string; hint?: string } {
+  if (message.includes('Maximum call stack')) {
+    return {
+      message: 'the document nests too deeply to read',
+      hint: 'a burnbook spec needs a handful of levels; this looks generated or corrupt',
+    };
+  }
+  return { message: (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '') };
+}
+
+/**
+ * Numbers an SLI kind matches by their spelling (a bucket boundary) get the YAML's own text instead of
+ * the parsed float, so `0.2684354560` keeps its last zero.
+ */
+function keepDigits<T>(raw: T, positions: SourcePositions): T {
+  const slos = (raw as { slos?: unknown } | null)?.slos;
+  if (!Array.isArray(slos)) return raw;
+  slos.forEach((slo, i) => {
+    const sli = (slo as { sli?: unknown } | null)?.sli;
+    if (typeof sli !== 'object' || sli === null) return;
+    for (const [kind, spec] of Object.entries(sli)) {
+      if (typeof spec !== 'object' || spec === null) continue;
+      for (const key of digitKeys(kind)) {
+        const value = (spec as Record<string, unknown>)[key];
+        const text = positions.literal(['slos', i, 'sli', kind, key]);
+        if (typeof value === 'number' && text !== undefined) {
+          (sli as Record<string, unknown>)[kind] = { ...spec, [key]: text };
+        }
+      }
+    }
+  });
+  return raw;
 }
 
 const FALLBACK_HEADER: SpecHeader = {
@@ -79,17 +93,29 @@ export function loadSpecText(
   const counter = new LineCounter();
   const slos: Slo[] = [];
   const errors: SpecError[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true })) {
+  for (const doc of parseAllDocuments(text, { lineCounter: counter, ...YAML_OPTIONS })) {
     if (!('errors' in doc)) continue;
     const positions = new SourcePositions(doc, counter, text);
-    if (doc.errors.length) {
-      for (const e of doc.errors) {
-        const { line, col } = counter.linePos(e.pos[0]);
-        errors.push({ file, line, col, path: '', message: e.message.split('\n')[0] ?? e.message });
+    const problems = doc.errors.length
+      ? doc.errors.map((e) => ({ offset: e.pos[0], ...yamlMessage(e.message) }))
+      : checkShape(doc);
+    if (problems.length) {
+      for (const p of problems) {
+        const { line, col } = counter.linePos(p.offset);
+        const source = positions.sourceLine(line);
+        errors.push({
+          file,
+          line,
+          col,
+          path: '',
+          message: p.message,
+          ...(p.hint ? { hint: p.hint } : {}),
+          ...(source === undefined ? {} : { source }),
+        });
       }
       continue;
     }
-    const raw = doc.toJS();
+    const raw = keepDigits(doc.toJS({ maxAliasCount: -1 }), positions) as Record<string, unknown> | null;
     if (raw === null || raw === undefined) continue;
     const errorsBefore = errors.length;
     const header = specHeaderSchema.safeParse(raw);
@@ -117,6 +143,7 @@ export function loadSpecText(
       file,
       (path) => positions.find(path).line,
       (runbook) => runbookFileProblem(runbook, roots),
+      promtoolReadsUtf8Names(),
     );
     errors.push(...built.problems.map((p) => toError(file, positions, p)));
     // A file with any error contributes no SLOs: nothing is generated from half a file.
@@ -135,7 +162,12 @@ export function loadSpecs(paths: readonly string[], options: LoadOptions = {}): 
   const firstSeen = new Map<string, Slo>();
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
-    const result = loadSpecText(readFileSync(file, 'utf8'), shown, options);
+    const read = readSpecFile(file, shown);
+    if ('error' in read) {
+      errors.push(read.error);
+      continue;
+    }
+    const result = loadSpecText(read.text, shown, options);
     errors.push(...result.errors);
     for (const slo of result.slos) {
       const key = `${slo.service}/${slo.name}`;

@@ -2,7 +2,9 @@ import { errorBudget, threshold } from '../policy/burn.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
-import { checkSli, type Sli } from '../sli/index.ts';
+import { isLegacyLabelName } from '../promql/strings.ts';
+import { parseTemplate } from '../rules/go-template.ts';
+import { checkSli, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
 
 /** One SLO, validated and resolved: what every generator and the server read. */
@@ -129,14 +131,64 @@ function checkTier(
   return problems;
 }
 
-function reservedLabelProblems(
+/** Label names burnbook cannot use: its own, and UTF-8 names where the Prometheus checked against predates them. */
+function labelNameProblems(
   labels: Record<string, string> | string[],
   path: PropertyKey[],
+  utf8: boolean,
 ): ModelProblem[] {
   const names = Array.isArray(labels) ? labels : Object.keys(labels);
-  return names
-    .filter((n) => RESERVED_LABELS.includes(n))
-    .map((n) => ({ path, message: `label "${n}" is set by burnbook and cannot be used here` }));
+  const at = (n: string) => (Array.isArray(labels) ? [...path, labels.indexOf(n)] : path);
+  return [
+    ...names
+      .filter((n) => RESERVED_LABELS.includes(n))
+      .map((n) => ({ path: at(n), message: `label "${n}" is set by burnbook and cannot be used here` })),
+    ...(utf8
+      ? []
+      : names.filter((n) => !isLegacyLabelName(n)).map((n) => ({ path: at(n), ...UTF8_NAME_PROBLEM(n) }))),
+  ];
+}
+
+/**
+ * Alert labels and annotations are Go templates to Prometheus; `promtool check rules` refuses what Go's
+ * parser refuses, so `validate` does too, at the spot in the value.
+ */
+function templateProblems(values: Record<string, string>, path: PropertyKey[]): ModelProblem[] {
+  return Object.entries(values).flatMap(([key, text]) => {
+    const error = text.includes('{{') ? parseTemplate(text) : undefined;
+    if (!error) return [];
+    return [
+      {
+        path: [...path, key],
+        offset: error.offset,
+        message: `Prometheus reads this as a Go template, and it does not parse: ${error.message}`,
+        hint: 'use {{ $labels.name }} for a label and {{ $value }} for the value; for literal braces write {{ "{{" }}',
+      },
+    ];
+  });
+}
+
+/**
+ * A groupBy label that the rules also set would give every group the same value: Prometheus then
+ * finds several series with one label set ("same labelset after applying rule labels") and drops them all.
+ */
+function groupByOverwritten(
+  slo: SloSpec,
+  fileLabels: Record<string, string>,
+  at: (...p: PropertyKey[]) => PropertyKey[],
+): ModelProblem[] {
+  return slo.groupBy.flatMap((label, g) => {
+    const where =
+      label in slo.alerting.labels ? 'alerting.labels' : label in fileLabels ? 'labels' : undefined;
+    if (!where) return [];
+    return [
+      {
+        path: at('groupBy', g),
+        message: `groupBy label "${label}" is also set by ${where}, so every ${label} would get the same value and Prometheus would drop the series as duplicates`,
+        hint: `remove "${label}" from ${where}, or name the constant label differently`,
+      },
+    ];
+  });
 }
 
 /**
@@ -150,8 +202,12 @@ export function buildSlos(
   lineOf: (path: PropertyKey[]) => number,
   /** Why a `runbook:` path cannot be used (see runbook-file.ts), or undefined. */
   runbookProblem: (path: string) => { message: string; hint: string } | undefined,
+  utf8Names = false,
 ): { slos: Slo[]; problems: ModelProblem[] } {
-  const problems: ModelProblem[] = [...reservedLabelProblems(file.labels, ['labels'])];
+  const problems: ModelProblem[] = [
+    ...labelNameProblems(file.labels, ['labels'], utf8Names),
+    ...templateProblems(file.labels, ['labels']),
+  ];
   const scrapeMs = parseDuration(file.scrapeInterval) as number;
   if (2 * scrapeMs > BASE_WINDOW_MS) {
     problems.push({
@@ -182,9 +238,18 @@ export function buildSlos(
       });
     }
     const periodMs = parseDuration(slo.period) as number;
-    problems.push(...checkSli(slo.sli).map((p) => ({ ...p, path: at('sli', ...p.path) })));
-    problems.push(...reservedLabelProblems(slo.groupBy, at('groupBy')));
-    problems.push(...reservedLabelProblems(slo.alerting.labels, at('alerting', 'labels')));
+    problems.push(
+      ...checkSli(slo.sli, { groupBy: slo.groupBy, utf8Names }).map((p) => ({
+        ...p,
+        path: at('sli', ...p.path),
+      })),
+    );
+    problems.push(...labelNameProblems(slo.groupBy, at('groupBy'), utf8Names));
+    problems.push(...labelNameProblems(slo.breakdown, at('breakdown'), utf8Names));
+    problems.push(...labelNameProblems(slo.alerting.labels, at('alerting', 'labels'), utf8Names));
+    problems.push(...groupByOverwritten(slo, file.labels, at));
+    problems.push(...templateProblems(slo.alerting.labels, at('alerting', 'labels')));
+    problems.push(...templateProblems(slo.alerting.annotations, at('alerting', 'annotations')));
 
     const tiers: Tier[] = [];
     slo.alerting.tiers.forEach((ref, t) => {

@@ -1,5 +1,6 @@
 import {
   type Document,
+  isAlias,
   isMap,
   isNode,
   isPair,
@@ -24,7 +25,7 @@ export class SourcePositions {
     private readonly counter: LineCounter,
     text: string,
   ) {
-    this.lines = text.split('\n');
+    this.lines = text.split(/\r?\n/);
   }
 
   sourceLine(line: number): string | undefined {
@@ -51,6 +52,13 @@ export class SourcePositions {
     return this.at(node.range[0]);
   }
 
+  /** The text of the scalar at `path` as the file spells it (`0.2500`), when it is a plain scalar. */
+  literal(path: readonly PropertyKey[]): string | undefined {
+    const { node, complete } = this.deepest(path);
+    if (!complete || !isScalar(node) || node.type !== Scalar.PLAIN) return undefined;
+    return typeof node.source === 'string' ? node.source : undefined;
+  }
+
   private deepest(path: readonly PropertyKey[]): { node: Node | undefined; complete: boolean } {
     let node: unknown = this.doc.contents;
     for (const step of path) {
@@ -58,6 +66,7 @@ export class SourcePositions {
       if (isMap(node))
         next = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === step)?.value;
       else if (isSeq(node) && typeof step === 'number') next = node.items[step];
+      if (isAlias(next)) next = next.resolve(this.doc);
       if (!isNode(next)) return { node: node as Node, complete: false };
       node = next;
     }

@@ -8,7 +8,11 @@ import { sliSchema } from '../sli/index.ts';
 const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected lowercase letters, digits, _ and - (e.g. checkout-api)');
-const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name');
+/** Any UTF-8 name (Prometheus 3 allows them; whether the Prometheus checked against does is the model's call). */
+const labelName = z
+  .string()
+  .min(1, 'expected a Prometheus label name')
+  .refine((n) => !n.startsWith('__'), 'label names starting with __ are reserved for Prometheus');
 const labels = z.record(labelName, z.string());
 /** A window or period: a Prometheus duration longer than zero. */
 export const duration = z
