@@ -63,6 +63,7 @@ export type PayloadParseResult =
 export const MAX_PROBLEMS = 20;
 
 const envelopeSchema = alertmanagerPayloadSchema.omit({ alerts: true });
+const IN_JSON_WORDS = { error: describeIssue };
 
 /**
  * Validates a webhook body (parsed JSON); problems read `alerts[3].startsAt: expected an RFC 3339
@@ -74,7 +75,7 @@ export function parseAlertmanagerPayload(body: unknown): PayloadParseResult {
   const report = (issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
     for (const issue of issues) problems.push(`${formatPath([...prefix, ...issue.path])}: ${issue.message}`);
   };
-  const envelope = envelopeSchema.safeParse(body, { error: describeIssue });
+  const envelope = envelopeSchema.safeParse(body, IN_JSON_WORDS);
   if (!envelope.success) report(envelope.error.issues);
   const alerts = envelope.success || isObject(body) ? (body as { alerts?: unknown }).alerts : [];
   if (!Array.isArray(alerts)) {
@@ -83,7 +84,7 @@ export function parseAlertmanagerPayload(body: unknown): PayloadParseResult {
   const parsed: AlertmanagerAlert[] = [];
   const list: unknown[] = Array.isArray(alerts) ? alerts : [];
   for (let i = 0; i < list.length && problems.length < MAX_PROBLEMS; i++) {
-    const alert = alertSchema.safeParse(list[i], { error: describeIssue });
+    const alert = alertSchema.safeParse(list[i], IN_JSON_WORDS);
     if (alert.success) parsed.push(alert.data);
     else report(alert.error.issues, ['alerts', i]);
   }
@@ -104,7 +105,7 @@ const UTF8 = new TextDecoder();
 
 /**
  * A webhook body as bytes: JSON, then validated. JSON.parse keeps every key, `__proto__` included, as an
- * own property; the schema copies label sets into prototype-free objects.
+ * own property; the schema copies label sets into bare objects (label-set.ts).
  */
 export function parseWebhookBody(body: Uint8Array | string): PayloadParseResult {
   let json: unknown;
