@@ -125,7 +125,8 @@ withPrometheus(
     .command('status')
     .description('evaluate every SLO against Prometheus now: budget left, burn rate by window, tiers burning')
     .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
-    .addOption(option('--json', 'print JSON instead of a table')),
+    .addOption(option('--json', 'print JSON instead of a table'))
+    .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/')),
   '30s',
 ).action((paths: string[], opts) => import('./commands/status.ts').then((m) => m.statusCommand(paths, opts)));
 
@@ -136,7 +137,8 @@ withPrometheus(
     .argument('[paths...]', 'spec files or directories', DEFAULT_PATHS)
     .addOption(option('--days <days>', 'how many days back to replay', '30'))
     .addOption(option('--step <duration>', 'replay resolution (default: 1m up to 14 days, 5m beyond)'))
-    .addOption(option('--json', 'print JSON instead of a table')),
+    .addOption(option('--json', 'print JSON instead of a table'))
+    .addOption(option('--runbooks <dir>', RUNBOOKS_HELP, 'runbooks/')),
   '2m',
 ).action((paths: string[], opts) =>
   import('./commands/backtest.ts').then((m) => m.backtestCommand(paths, opts)),

@@ -13,6 +13,8 @@ export interface BacktestCommandOptions extends PrometheusFlags {
   days: string;
   step?: string;
   json?: boolean;
+  /** Where specs' runbook files may be, besides their repository. */
+  runbooks: string;
 }
 
 // A tier that fired a hundred times needs tuning, not a hundred delays on one line.
@@ -73,7 +75,7 @@ export async function backtestCommand(paths: string[], opts: BacktestCommandOpti
     process.exitCode = EXIT.usage;
     return;
   }
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const client = createPrometheusClient(clientOptions);
   progress(

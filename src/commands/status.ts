@@ -10,6 +10,8 @@ import { loadOrReport } from './validate.ts';
 
 export interface StatusOptions extends PrometheusFlags {
   json?: boolean;
+  /** Where specs' runbook files may be, besides their repository. */
+  runbooks: string;
 }
 
 // A grouped SLO with hundreds of tenants must not bury the others: the most urgent few, then a count.
@@ -76,7 +78,7 @@ export async function statusCommand(paths: string[], opts: StatusOptions): Promi
     process.exitCode = EXIT.usage;
     return;
   }
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const client = createPrometheusClient(clientOptions);
   let evaluation: Awaited<ReturnType<typeof evaluateNow>>;
