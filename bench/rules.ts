@@ -16,13 +16,14 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { errorRatioRecord, RECORDS, windowsOf } from '../src/conventions/names.ts';
+import { SiteUrls } from '../src/conventions/urls.ts';
+import type { AlertingRule } from '../src/outputs/rules/alerting.ts';
+import { type RuleGroup, ruleGroup } from '../src/outputs/rules/groups.ts';
+import { rulesOutput } from '../src/outputs/rules/output.ts';
+import type { RecordingRule } from '../src/outputs/rules/recording.ts';
 import { errorBudget } from '../src/policy/burn.ts';
 import { formatDuration, parseDuration } from '../src/policy/duration.ts';
-import type { AlertingRule } from '../src/rules/alerting.ts';
-import { type RuleGroup, ruleGroup } from '../src/rules/groups.ts';
-import { errorRatioRecord, RECORDS, windowsOf } from '../src/rules/names.ts';
-import { ruleFiles } from '../src/rules/output.ts';
-import type { RecordingRule } from '../src/rules/recording.ts';
 import { SLI_KINDS } from '../src/sli/index.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import type { Slo } from '../src/spec/model.ts';
@@ -66,7 +67,7 @@ const DAY_MS = 86_400_000;
 // Block ranges promtool can write (2h × 3^n); the benchmark picks one that holds all history in one block,
 // because promtool reads its whole input once per block.
 const BLOCK_HOURS = [1458, 4374, 13122, 39366];
-const EXTERNAL_URL = 'http://127.0.0.1:8080';
+const ALERT_OPTIONS = { urls: new SiteUrls('http://127.0.0.1:8080') };
 
 type Rule = RecordingRule | AlertingRule;
 const isRecording = (rule: Rule): rule is RecordingRule => 'record' in rule;
@@ -79,7 +80,7 @@ const isRecording = (rule: Rule): rule is RecordingRule => 'record' in rule;
 export function baselineGroup(slo: Slo): RuleGroup {
   const kind = SLI_KINDS[slo.sli.kind] as (typeof SLI_KINDS)['ratio'];
   const spec = slo.sli.spec as Parameters<typeof kind.errors>[0];
-  const burnbook = ruleGroup(slo, { externalUrl: EXTERNAL_URL });
+  const burnbook = ruleGroup(slo, ALERT_OPTIONS);
   const rename = (text: string) => text.replace(/\bslo:/g, 'baseline:');
   const ratios = new Map(
     windowsOf(slo).map((w) => {
@@ -466,16 +467,15 @@ export async function rulesBench(args: string[]): Promise<void> {
   const loaded = loadSpecs([join(dir, 'specs')]);
   if (loaded.errors.length) throw new Error(`bench specs are invalid: ${JSON.stringify(loaded.errors[0])}`);
   const slos = loaded.slos;
-  const burnbookGroups = slos.map((slo) => ruleGroup(slo, { externalUrl: EXTERNAL_URL }));
+  const burnbookGroups = slos.map((slo) => ruleGroup(slo, ALERT_OPTIONS));
   for (const [i, group] of burnbookGroups.entries()) {
     const errors = group.rules.find((r) => isRecording(r) && r.record === RECORDS.errors) as RecordingRule;
     (bench[i] as BenchSlo).recordLabels = errors.labels;
   }
   const baselineGroups = slos.map(baselineGroup);
-  const burnbookFiles = writeRuleFiles(
-    join(dir, 'burnbook'),
-    ruleFiles(slos, { externalUrl: EXTERNAL_URL }).filter((f) => f.kind === 'rules'),
-  );
+  const burnbookFiles = writeRuleFiles(join(dir, 'burnbook'), [
+    ...rulesOutput({ dir: '.', alerts: ALERT_OPTIONS }).files(slos),
+  ]);
   const baselineFiles = writeRuleFiles(
     join(dir, 'baseline'),
     slos.map((slo, i) => ({

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvidenceCollector, evidenceQueries } from '../src/alerts/evidence.ts';
-import { GroupCommit, QueueClosedError } from '../src/alerts/group-commit.ts';
 import type { AlertmanagerAlert } from '../src/alerts/payload.ts';
 import { startRetention } from '../src/alerts/retention.ts';
-import { type AlertStore, openAlertStore } from '../src/alerts/store.ts';
+import { GroupCommit, QueueClosedError } from '../src/alerts/store/group-commit.ts';
+import { openSqliteStore } from '../src/alerts/store/sqlite/store.ts';
+import type { AlertStore } from '../src/alerts/store/store.ts';
 import { createPrometheusClient } from '../src/prometheus/client.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { firstLookQueries } from '../src/runbooks/context.ts';
@@ -130,11 +131,12 @@ describe('evidence', () => {
     });
     await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
-    store = openAlertStore(mkdtempSync(join(tmpdir(), 'burnbook-evidence-')));
+    store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'burnbook-evidence-')) });
+    await store.ready();
   });
 
   afterAll(async () => {
-    store?.close();
+    await store?.close();
     prometheus?.closeAllConnections();
     await new Promise((resolve) => prometheus?.close(resolve));
   });
@@ -170,8 +172,8 @@ describe('evidence', () => {
       fingerprint: `${tenant}-${i}`,
     });
     const tenants = ['slow', ...Array.from({ length: 9 }, (_, i) => `t${i}`)];
-    const { newlyFiring } = store.ingest(
-      {
+    const { newlyFiring } = await store.ingest({
+      payload: {
         version: '4',
         groupKey: 'g',
         status: 'firing',
@@ -182,8 +184,8 @@ describe('evidence', () => {
         externalURL: '',
         alerts: [...tenants.map(firing), { ...firing('x', 99), labels: { alertname: 'NotOurs' } }],
       },
-      Date.now(),
-    );
+      receivedAt: Date.now(),
+    });
     const client = createPrometheusClient({ url, timeoutMs: 300 });
     let inFlight = 0;
     let maxInFlight = 0;
@@ -204,18 +206,20 @@ describe('evidence', () => {
     });
     collector.capture(newlyFiring);
     const queriesPerAlert = firstLookQueries(search, fast).length;
-    const evidenceOf = (id: number) => store.get(id)?.evidence ?? [];
+    const evidenceOf = async (id: number) => (await store.get(id))?.evidence ?? [];
     const ours = newlyFiring.filter((a) => a.labels.slo);
-    await until('evidence of every alert', () =>
-      ours.every((a) => evidenceOf(a.id).length === queriesPerAlert),
+    await until(
+      'evidence of every alert',
+      async () => (await Promise.all(ours.map((a) => evidenceOf(a.id)))).map((e) => e.length),
+      (counts) => counts.every((n) => n === queriesPerAlert),
     );
     collector.stop();
 
     expect(maxInFlight).toBeLessThanOrEqual(2 * queriesPerAlert);
     const notOurs = newlyFiring.find((a) => !a.labels.slo);
-    expect(evidenceOf(notOurs?.id ?? -1)).toEqual([]);
+    expect(await evidenceOf(notOurs?.id ?? -1)).toEqual([]);
 
-    const slow = evidenceOf(ours[0]?.id ?? -1);
+    const slow = await evidenceOf(ours[0]?.id ?? -1);
     expect(slow.map((e) => e.queryName)).toEqual(firstLookQueries(search, fast).map((q) => q.title));
     expect(slow[0]).toMatchObject({
       result: null,
@@ -231,7 +235,7 @@ describe('evidence', () => {
 
 describe('retention', () => {
   it('prunes old resolved alerts in batches, keeping recent and firing ones', async () => {
-    const store = openAlertStore(mkdtempSync(join(tmpdir(), 'burnbook-retention-')));
+    const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'burnbook-retention-')) });
     const DAY = 86_400_000;
     const now = Date.now();
     const alert = (fingerprint: string, endedDaysAgo: number | null): AlertmanagerAlert => ({
@@ -244,8 +248,8 @@ describe('retention', () => {
       fingerprint,
     });
     const old = Array.from({ length: 7 }, (_, i) => alert(`old-${i}`, 95));
-    store.ingest(
-      {
+    await store.ingest({
+      payload: {
         version: '4',
         groupKey: 'g',
         status: 'resolved',
@@ -256,8 +260,8 @@ describe('retention', () => {
         externalURL: '',
         alerts: [...old, alert('recent', 10), alert('still-firing', null)],
       },
-      now,
-    );
+      receivedAt: now,
+    });
     const limits: number[] = [];
     const counted = {
       prune: (olderThanMs: number, at: number, limit?: number) => {
@@ -269,7 +273,7 @@ describe('retention', () => {
     await until('the prune to finish', () => limits.length === 4);
     retention.stop();
     expect(limits).toEqual([2, 2, 2, 2]);
-    expect(store.list().map((a) => a.fingerprint)).toEqual(['still-firing', 'recent']);
-    store.close();
+    expect((await store.list()).map((a) => a.fingerprint)).toEqual(['still-firing', 'recent']);
+    await store.close();
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type LinkTargets, linkAlert, runbookPathOf } from '../src/alerts/link.ts';
+import { SiteUrls } from '../src/conventions/urls.ts';
 import { catalogue } from '../src/runbooks/pages.ts';
 import { readMarkdownFiles } from '../src/runbooks/sources.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 
 const { slos } = loadSpecs(['slos']);
 const pages = catalogue(slos, readMarkdownFiles('runbooks', slos)).pages;
-const targets: LinkTargets = { slos, pages, externalUrl: 'https://ops.example.com/burnbook/' };
+const targets: LinkTargets = { slos, pages, urls: new SiteUrls('https://ops.example.com/burnbook/') };
 
 const link = (labels: Record<string, string>, annotations: Record<string, string> = {}) =>
   linkAlert({ labels, annotations }, targets);

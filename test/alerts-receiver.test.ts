@@ -43,7 +43,7 @@ const apps: FastifyInstance[] = [];
 
 async function newApp(options: Partial<ServerOptions> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'burnbook-receiver-'));
-  const { app } = await buildApp({
+  const app = await buildApp({
     slos,
     externalUrl: EXTERNAL,
     runbooksDir: 'runbooks',

@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { QueueClosedError } from '../src/alerts/group-commit.ts';
 import { parseAlertmanagerPayload } from '../src/alerts/payload.ts';
-import { alertStoreFile, openAlertStore } from '../src/alerts/store.ts';
-import { classifyStoreError, StoreUnavailableError } from '../src/alerts/store-faults.ts';
+import { QueueClosedError } from '../src/alerts/store/group-commit.ts';
+import { alertStoreFile, openSqliteDatabase } from '../src/alerts/store/sqlite/database.ts';
+import {
+  classifySqliteError,
+  isTransientSqliteError,
+  StoreFaultError,
+} from '../src/alerts/store/sqlite/faults.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { testApp } from './support/app.ts';
 import { startBurnbook } from './support/burnbook.ts';
@@ -26,10 +30,12 @@ const RESOLVED = readFileSync('test/fixtures/alertmanager/resolved.json', 'utf8'
 
 const sqliteError = (code: string, message = code) => Object.assign(new Error(message), { code });
 
-describe('what a store failure means', () => {
+describe('what a store failure means: every fault of the store is a 503 Alertmanager retries, a bug a 500', () => {
   it.each<[string, unknown, string]>([
     ['another process holds the lock', sqliteError('SQLITE_BUSY', 'database is locked'), 'busy'],
+    ['a snapshot another connection moved past', sqliteError('SQLITE_BUSY_SNAPSHOT'), 'busy'],
     ['a locked table', sqliteError('SQLITE_LOCKED_SHAREDCACHE'), 'busy'],
+    ['a lock protocol failure', sqliteError('SQLITE_PROTOCOL'), 'busy'],
     ['a full disk', sqliteError('SQLITE_FULL', 'database or disk is full'), 'unwritable'],
     ['a full disk, from the OS', sqliteError('ENOSPC'), 'unwritable'],
     [
@@ -41,17 +47,24 @@ describe('what a store failure means', () => {
     ['a read-only file system', sqliteError('EROFS'), 'unwritable'],
     ['no permission', sqliteError('EACCES'), 'unwritable'],
     ['a failing disk', sqliteError('SQLITE_IOERR_WRITE', 'disk I/O error'), 'unwritable'],
+    ['a failing fsync', sqliteError('SQLITE_IOERR_FSYNC'), 'unwritable'],
+    ['no memory', sqliteError('SQLITE_NOMEM'), 'unwritable'],
     ['a file that cannot be opened', sqliteError('SQLITE_CANTOPEN'), 'unwritable'],
     ['damaged pages', sqliteError('SQLITE_CORRUPT', 'database disk image is malformed'), 'damaged'],
     ['no database at all', sqliteError('SQLITE_NOTADB', 'file is not a database'), 'damaged'],
     ['shutting down', new QueueClosedError(), 'closed'],
     ['a closed connection', new TypeError('The database connection is not open'), 'closed'],
-    ['read-only since start', new StoreUnavailableError({ kind: 'unwritable', reason: 'x' }), 'unwritable'],
+    ['read-only since start', new StoreFaultError({ kind: 'unwritable', reason: 'x' }, 'x'), 'unwritable'],
     ['a constraint the body broke', sqliteError('SQLITE_CONSTRAINT_NOTNULL'), 'bug'],
+    ['a check the body broke', sqliteError('SQLITE_CONSTRAINT_CHECK'), 'bug'],
+    ['a type mismatch', sqliteError('SQLITE_MISMATCH'), 'bug'],
     ['a bug', new TypeError('cannot read properties of undefined'), 'bug'],
+    ['a code only in the message', new Error('SQLITE_BUSY, but only in the message'), 'bug'],
     ['something thrown that is no error', 'oops', 'bug'],
+    ['nothing at all', undefined, 'bug'],
   ])('%s: %s', (_, error, kind) => {
-    expect(classifyStoreError(error).kind).toBe(kind);
+    expect(classifySqliteError(error).kind).toBe(kind);
+    expect(isTransientSqliteError(error)).toBe(kind !== 'bug');
   });
 });
 
@@ -68,7 +81,7 @@ function damagePages(file: string): void {
 /** A store holding the recorded firing alerts, closed, in a fresh data directory. */
 function storeWithAlerts(): string {
   const dataDir = mkdtempSync(join(tmpdir(), 'burnbook-faults-'));
-  const store = openAlertStore(dataDir);
+  const store = openSqliteDatabase(dataDir);
   const parsed = parseAlertmanagerPayload(JSON.parse(FIRING));
   if (!parsed.ok) throw new Error('fixture invalid');
   store.ingest(parsed.payload, Date.now());
@@ -107,7 +120,7 @@ describe('a damaged store', () => {
 
   it('while serving: webhooks 503 with Retry-After, /healthz fails, /metrics answers, pages say why', async () => {
     const dataDir = storeWithAlerts();
-    const { app } = await testApp({ slos, dataDir });
+    const app = await testApp({ slos, dataDir });
     apps.push(app);
     const post = (body: string) =>
       app.inject({
@@ -139,7 +152,7 @@ describe('a damaged store', () => {
 
     const metrics = await app.inject({ url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
-    expect(metrics.body).toMatch(/^burnbook_alert_store_writable 0$/m);
+    expect(metrics.body).toMatch(/^burnbook_alert_store_healthy 0$/m);
     expect(metrics.body).toMatch(/^burnbook_webhook_requests_total\{outcome="error"\} 1$/m);
 
     const page = await app.inject({ url: '/alerts' });
@@ -201,11 +214,12 @@ describe('a store that cannot be written at start', () => {
     const alerts = await get(server, '/alerts');
     expect(alerts.status).toBe(200);
     const html = await alerts.text();
-    expect(html).toContain('The alert store cannot write');
+    expect(html).toContain('The alert store is not healthy');
+    expect(html).toContain('cannot be written: the file or its directory is read-only');
     expect(html).toContain('availability-fast-burn');
     expect((await get(server, '/')).status).toBe(200);
     expect((await get(server, '/runbooks/checkout/availability-fast-burn')).status).toBe(200);
-    expect(await (await get(server, '/metrics')).text()).toMatch(/^burnbook_alert_store_writable 0$/m);
+    expect(await (await get(server, '/metrics')).text()).toMatch(/^burnbook_alert_store_healthy 0$/m);
   });
 
   it('a read-only directory: pages work, the history says it cannot be read, webhooks 503', async () => {

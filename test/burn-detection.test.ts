@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertName } from '../src/rules/names.ts';
+import { alertName } from '../src/conventions/names.ts';
 import { counter, exprMismatch, firings, range, slosFrom, writeRules } from './support/promtool-scenario.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { prometheusClientOptions } from '../src/commands/prometheus-options.ts';
+import { windowsOf } from '../src/conventions/names.ts';
 import { postable } from '../src/evaluator/alerts.ts';
 import { evaluateSlos, type QueryOutcome } from '../src/evaluator/evaluate.ts';
 import { coverageFrom, MEASURE_LABEL, planFallback, planQueries } from '../src/evaluator/plan.ts';
 import { advance, INACTIVE, RESOLVED_RETENTION_MS, type TierState } from '../src/evaluator/state.ts';
 import type { InstantSample } from '../src/prometheus/client.ts';
-import { windowsOf } from '../src/rules/names.ts';
 import { slosFrom } from './support/promtool-scenario.ts';
 
 const HOUR = 3_600_000;

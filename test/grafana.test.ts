@@ -3,17 +3,17 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { grafanaFiles } from '../src/grafana/output.ts';
-import { serviceDashboardUid, stableUid } from '../src/grafana/uid.ts';
+import { serviceDashboardUid, stableUid } from '../src/conventions/dashboards.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { type Dashboard, dashboardQueries, dashboardSchema, interpolate } from './support/grafana.ts';
+import { grafanaFiles } from './support/outputs.ts';
 import { exampleProject } from './support/scratch.ts';
 import { requireTool } from './support/tools.ts';
 
 const EXTERNAL_URL = 'http://127.0.0.1:8080';
 const examples = loadSpecs(['slos/']);
-const files = grafanaFiles(examples.slos, { externalUrl: EXTERNAL_URL });
+const files = grafanaFiles(examples.slos, EXTERNAL_URL);
 const dashboards = files
   .filter((f) => f.path.endsWith('.json'))
   .map((f) => JSON.parse(f.content) as Dashboard);
@@ -68,7 +68,7 @@ describe('Grafana dashboards for the example SLOs', () => {
   it('have unique uids that do not change between runs', () => {
     const uids = dashboards.map((d) => d.uid);
     expect(new Set(uids).size).toBe(uids.length);
-    const again = grafanaFiles(loadSpecs(['slos/']).slos, { externalUrl: EXTERNAL_URL });
+    const again = grafanaFiles(loadSpecs(['slos/']).slos, EXTERNAL_URL);
     expect(again).toEqual(files);
   });
 

@@ -84,13 +84,13 @@ describe('the client', () => {
 describe('the server', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    ({ app } = await testApp({
+    app = await testApp({
       slos,
       externalUrl: 'http://127.0.0.1:8080',
       prometheusUrl: base,
       evaluationIntervalMs: 3_600_000,
       prometheusAccess: { timeoutMs: 60_000 },
-    }));
+    });
     await app.ready();
   });
   afterAll(async () => {

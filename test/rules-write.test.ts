@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_MARKER } from '../src/rules/output.ts';
-import { PromtoolPool } from '../src/rules/promtool-pool.ts';
-import { writeAtomically } from '../src/rules/write.ts';
+import { GENERATED_MARKER } from '../src/outputs/generated.ts';
+import { writeAtomically } from '../src/outputs/write.ts';
+import { PromtoolPool } from '../src/promtool/pool.ts';
 import { requireTool } from './support/tools.ts';
 
 function scratch(): string {

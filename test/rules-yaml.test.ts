@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { dashboardProvider, datasourceExample } from '../src/grafana/provisioning.ts';
-import { alertmanagerSnippet } from '../src/rules/alertmanager.ts';
-import { byService, ruleGroup } from '../src/rules/groups.ts';
-import { promtoolTests } from '../src/rules/promtool-tests.ts';
-import { fastYaml, toYaml } from '../src/rules/yaml.ts';
+import { alertmanagerSnippet } from '../src/outputs/alertmanager/snippet.ts';
+import { dashboardProvider, datasourceExample } from '../src/outputs/grafana/provisioning.ts';
+import { ruleGroup } from '../src/outputs/rules/groups.ts';
+import { promtoolTests } from '../src/outputs/rules/promtool-tests.ts';
+import { fastYaml, toYaml } from '../src/outputs/yaml.ts';
+import { byService } from '../src/spec/by-service.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
+import { alertOptions } from './support/outputs.ts';
 import { random } from './support/random.ts';
 
-const OPTIONS = { externalUrl: 'http://burnbook.test' };
+const OPTIONS = alertOptions();
 const reference = (value: unknown) => stringify(value, { lineWidth: 0 });
 
 // Strings that need the package's quoting rules: colons, hashes, quotes, look-alike numbers and booleans.
@@ -44,7 +46,7 @@ function generatedBodies(): unknown[] {
   return [
     ...[...byService(slos)].map(([, own]) => ({ groups: own.map((slo) => ruleGroup(slo, OPTIONS)) })),
     ...slos.map((slo) => promtoolTests({ slo, ruleFile: 'x.yaml', options: OPTIONS })).filter(Boolean),
-    alertmanagerSnippet(slos, OPTIONS.externalUrl),
+    alertmanagerSnippet(slos, OPTIONS.urls),
     dashboardProvider(),
     datasourceExample(),
   ];

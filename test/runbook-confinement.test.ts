@@ -115,7 +115,7 @@ describe('the server', () => {
     const spec = `apiVersion: burnbook/v1\nservice: confine\nslos:\n  - name: s\n    objective: 99\n    sli: ${SLI}\n    runbook: ${own}\n`;
     const { slos, errors } = loadSpecText(spec, join(repo, 'specs', 'slos.yaml'), { runbooksDir });
     expect(errors).toEqual([]);
-    const { app } = await testApp({ slos, runbooksDir });
+    const app = await testApp({ slos, runbooksDir });
     try {
       const page = '/runbooks/confine/s-fast-burn';
       expect((await app.inject({ url: page })).body).toContain('Own symptoms.');

@@ -105,12 +105,12 @@ describe('a runbook page with hostile input', () => {
     ].join('\n');
     const { slos, errors } = loadSpecText(spec, 'evil.yaml', { runbooksDir });
     expect(errors).toEqual([]);
-    ({ app } = await buildApp({
+    app = await buildApp({
       slos,
       externalUrl: 'http://burnbook.test',
       runbooksDir,
       dataDir: join(dir, 'data'),
-    }));
+    });
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDuration } from '../src/policy/duration.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { firstLookQueries } from '../src/runbooks/context.ts';
 import { loadSpecs } from '../src/spec/load.ts';
@@ -14,9 +13,9 @@ const UNIT_MS: Record<string, number> = { s: 1000, min: MINUTE, h: HOUR, days: 2
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  ({ app } = await testApp({
+  app = await testApp({
     slos,
-  }));
+  });
 });
 
 afterAll(async () => {
@@ -118,21 +117,15 @@ describe('runbook pages for every tier of every example SLO', () => {
 describe('first-look queries', () => {
   for (const slo of slos) {
     for (const tier of slo.alerting.tiers) {
-      it(`${slo.service}/${slo.name} ${tier.name}: parse, in order, scoped by every breakdown label`, () => {
+      // Their text is pinned by the golden cases' runbook pages (test/golden); what they return, by
+      // test/e2e/first-look-queries.test.ts against Prometheus.
+      it(`${slo.service}/${slo.name} ${tier.name}: parse, in order, one scope per breakdown label`, () => {
         const queries = firstLookQueries(slo, tier);
         expect(queries.map((q) => q.step)).toEqual(['confirm', ...slo.breakdown.map(() => 'scope'), 'trend']);
         for (const q of queries) {
           expect(checkPromql(q.expr), q.expr).toBeUndefined();
           expect(q.meaning.length).toBeGreaterThan(20);
-          for (const label of slo.groupBy) expect(q.expr).toMatch(new RegExp(`by \\([^)]*\\b${label}\\b`));
         }
-        slo.breakdown.forEach((label, i) => {
-          const scope = queries[i + 1]?.expr ?? '';
-          expect(scope).toMatch(new RegExp(`sum by \\(([a-z_]+, )*${label}\\)`));
-          expect(scope).toContain(`ignoring(${label}) group_left`);
-        });
-        expect(queries[0]?.expr).toContain(`[${formatDuration(tier.shortMs)}]`);
-        expect(queries.at(-1)?.expr).toContain(`[${formatDuration(tier.longMs)}]`);
       });
     }
   }

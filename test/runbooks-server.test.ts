@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstLookQueries } from '../src/runbooks/context.ts';
 import type { AlertSummary, LiveAnswer } from '../src/runbooks/providers.ts';
-import type { AppContext } from '../src/server/app.ts';
+import type { ServerOptions } from '../src/server/app.ts';
+import { errorBodySchema } from '../src/server/errors.ts';
 import { PROVIDER_TIMEOUT_MS } from '../src/server/site.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { testApp } from './support/app.ts';
@@ -12,12 +13,11 @@ const checkout = slos.find((s) => s.service === 'checkout' && s.name === 'availa
 const PROMETHEUS = 'http://prometheus.test:9090';
 
 let app: FastifyInstance;
-let context: AppContext;
 
 beforeAll(async () => {
-  ({ app, context } = await testApp({
+  app = await testApp({
     slos,
-  }));
+  });
 });
 
 afterAll(async () => {
@@ -115,7 +115,10 @@ describe('server pages without Prometheus', () => {
   it('API clients get JSON 404s; pasted .md paths and trailing slashes redirect', async () => {
     const api = await get('/api/v1/nothing');
     expect(api.statusCode).toBe(404);
-    expect(api.json()).toEqual({ error: 'not found', path: '/api/v1/nothing' });
+    expect(errorBodySchema.parse(api.json())).toEqual({
+      error: 'not found',
+      problems: ['/api/v1/nothing: no such page or API'],
+    });
     const md = await get('/runbooks/platform/tenant-incident.md');
     expect(md.statusCode).toBe(301);
     expect(resolveHref('/runbooks/platform/tenant-incident.md', md.headers.location as string)).toBe(
@@ -137,18 +140,25 @@ describe('server pages without Prometheus', () => {
 });
 
 describe('server pages with providers plugged in', () => {
+  // A Prometheus the pages link to, with no evaluator asking it: the providers stand in for it.
+  const appWith = (options: Partial<ServerOptions>) => testApp({ slos, evaluation: null, ...options });
+
   it('shows live values from the provider, escaped, and links queries to Prometheus', async () => {
     if (!checkout) throw new Error('checkout/availability missing from slos/');
     const fast = checkout.alerting.tiers[0];
     if (!fast) throw new Error('no tiers');
     const asked: string[] = [];
-    context.prometheusUrl = PROMETHEUS;
-    context.liveValues = async (expr): Promise<LiveAnswer> => {
-      asked.push(expr);
-      return { samples: [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }], omitted: 0 };
-    };
+    const live = await appWith({
+      prometheusUrl: PROMETHEUS,
+      providers: {
+        liveValues: async (expr): Promise<LiveAnswer> => {
+          asked.push(expr);
+          return { samples: [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }], omitted: 0 };
+        },
+      },
+    });
     try {
-      const html = (await get('/runbooks/checkout/availability-fast-burn')).body;
+      const html = (await live.inject('/runbooks/checkout/availability-fast-burn')).body;
       expect(asked).toEqual(firstLookQueries(checkout, fast).map((q) => q.expr));
       expect(html).toContain('<code>{route&#x3D;&quot;&#x2F;pay\\&quot;&lt;b&gt;&quot;}</code>');
       // 0.1235 is above the 0.072 threshold on confirm and trend; a scope share is not compared.
@@ -160,25 +170,25 @@ describe('server pages with providers plugged in', () => {
       expect(first.searchParams.get('g0.expr')).toBe(asked[0]);
       expect(first.searchParams.get('g0.tab')).toBe('0');
     } finally {
-      context.liveValues = undefined;
-      context.prometheusUrl = undefined;
+      await live.close();
     }
   });
 
   it('a provider that hangs makes the page say so within the timeout', async () => {
-    context.prometheusUrl = PROMETHEUS;
-    context.liveValues = () => new Promise(() => {});
+    const hanging = await appWith({
+      prometheusUrl: PROMETHEUS,
+      providers: { liveValues: () => new Promise(() => {}) },
+    });
     try {
       const started = Date.now();
-      const response = await get('/runbooks/checkout/availability-fast-burn');
+      const response = await hanging.inject('/runbooks/checkout/availability-fast-burn');
       expect(response.statusCode).toBe(200);
       expect(Date.now() - started).toBeLessThan(PROVIDER_TIMEOUT_MS + 1500);
       expect(response.body).toContain(
         `Prometheus did not answer: no answer within ${PROVIDER_TIMEOUT_MS / 1000} s`,
       );
     } finally {
-      context.liveValues = undefined;
-      context.prometheusUrl = undefined;
+      await hanging.close();
     }
   });
 
@@ -199,13 +209,17 @@ describe('server pages with providers plugged in', () => {
         path: '/alerts/7',
       },
     ];
-    context.alertsFor = (path) => {
-      seen.push(path);
-      return alerts;
-    };
-    context.dashboardUrl = (slo) => `https://grafana.test/d/${slo.service}`;
+    const plugged = await appWith({
+      providers: {
+        alertsFor: (path) => {
+          seen.push(path);
+          return alerts;
+        },
+        dashboardUrl: (slo) => `https://grafana.test/d/${slo.service}`,
+      },
+    });
     try {
-      const html = (await get('/runbooks/checkout/availability-fast-burn')).body;
+      const html = (await plugged.inject('/runbooks/checkout/availability-fast-burn')).body;
       expect(seen).toEqual(['/runbooks/checkout/availability-fast-burn']);
       const section = html.slice(html.indexOf('<h2 id="alerts">'));
       expect(section.indexOf('Firing now')).toBeLessThan(section.indexOf('Recent'));
@@ -213,8 +227,7 @@ describe('server pages with providers plugged in', () => {
       expect(section).toContain('old &lt;i&gt;one&lt;&#x2F;i&gt;');
       expect(html).toContain('<a href="https:&#x2F;&#x2F;grafana.test&#x2F;d&#x2F;checkout">Dashboard</a>');
     } finally {
-      context.alertsFor = undefined;
-      context.dashboardUrl = undefined;
+      await plugged.close();
     }
   });
 });

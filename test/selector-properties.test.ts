@@ -8,10 +8,10 @@ import { formatSelector } from '../src/promql/build.ts';
 import { leMatcher, leSpellings } from '../src/promql/le.ts';
 import { parseSelector, regexMatches } from '../src/promql/parse.ts';
 import { decodeString, quoteString } from '../src/promql/strings.ts';
-import { ruleFiles } from '../src/rules/output.ts';
 import { loadSpecText } from '../src/spec/load.ts';
 import type { Slo } from '../src/spec/model.ts';
-import { OPTIONS, slosFrom } from './support/promtool-scenario.ts';
+import { ruleFiles } from './support/outputs.ts';
+import { slosFrom } from './support/promtool-scenario.ts';
 import { chooser, random } from './support/random.ts';
 import { requireTool } from './support/tools.ts';
 
@@ -53,8 +53,7 @@ describe('le: every spelling of the threshold matches, and no other bucket does'
     );
     const slos = slosFrom(`apiVersion: burnbook/v1\nservice: buckets\nslos:\n${specs.join('\n')}\n`);
     const dir = mkdtempSync(join(tmpdir(), 'burnbook-le-'));
-    for (const f of ruleFiles(slos, OPTIONS))
-      if (f.kind === 'rules') writeFileSync(join(dir, f.path), f.content);
+    for (const f of ruleFiles(slos)) writeFileSync(join(dir, f.path), f.content);
     const series = values.flatMap((t, i) => {
       const spelling = pick(leSpellings(t));
       // A neighbouring bucket, spelled the Go way: counted by a rule that matched it, it would read 0.25.

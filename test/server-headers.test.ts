@@ -16,7 +16,7 @@ const TOKEN = 'headers-token';
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  ({ app } = await testApp({ slos, webhookAuth: { bearerToken: TOKEN } }));
+  app = await testApp({ slos, webhookAuth: { bearerToken: TOKEN } });
   const stored = await app.inject({
     method: 'POST',
     url: '/hooks/alertmanager',

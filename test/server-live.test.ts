@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSlos } from '../src/evaluator/evaluate.ts';
-import type { EvaluatorReport } from '../src/evaluator/evaluator.ts';
 import { historyGrid, periodStepMs } from '../src/evaluator/history.ts';
+import { type EvaluatorReport, unevaluatedReportSchema } from '../src/evaluator/report.ts';
 import { parseDuration } from '../src/policy/duration.ts';
-import type { AppContext } from '../src/server/app.ts';
+import { errorBodySchema } from '../src/server/errors.ts';
 import { exportSite } from '../src/server/export.ts';
 import { chartQuery, chartRequest, evaluationBanner } from '../src/server/live.ts';
 import { loadSpecs } from '../src/spec/load.ts';
@@ -32,12 +32,11 @@ function report(state: EvaluatorReport['state'], error: string | null = null): E
 }
 
 let app: FastifyInstance;
-let context: AppContext;
 
 beforeAll(async () => {
-  ({ app, context } = await testApp({
+  app = await testApp({
     slos,
-  }));
+  });
 });
 
 afterAll(async () => {
@@ -52,21 +51,27 @@ describe('live pages without a Prometheus answer', () => {
     expect(page.body).not.toContain('&#39;self&#39; &#39;sha256');
     const api = await app.inject('/api/v1/slos/checkout/availability/history');
     expect(api.statusCode).toBe(503);
-    expect(api.json()).toEqual({ error: 'No Prometheus configured: start serve with --prometheus-url.' });
+    expect(errorBodySchema.parse(api.json())).toEqual({
+      error: 'No Prometheus configured: start serve with --prometheus-url.',
+      problems: [],
+    });
+    const report = unevaluatedReportSchema.parse((await app.inject('/api/v1/slos')).json());
+    expect(report.error.message).toBe('No Prometheus configured: start serve with --prometheus-url.');
+    expect(report.slos.map((s) => [s.slo, s.budgetRemaining])).toEqual(slos.map((s) => [s.name, null]));
   });
 
   it('before the first evaluation: / and the SLO page say it is running, and list every SLO', async () => {
-    context.evaluation = { latest: () => report('starting') };
+    const starting = await testApp({ slos, evaluation: { latest: () => report('starting') } });
     try {
-      const index = await app.inject('/');
+      const index = await starting.inject('/');
       expect(index.body).toContain('<strong>First evaluation running</strong>');
       expect(index.body.match(/<tr data-slo=/g)).toHaveLength(slos.length);
-      const page = await app.inject('/slos/checkout/availability');
+      const page = await starting.inject('/slos/checkout/availability');
       expect(page.body).toContain('<strong>First evaluation running</strong>');
       // Without a history provider the page still offers the charts; the endpoint says why there are none.
-      expect((await app.inject('/api/v1/slos/checkout/availability/history')).statusCode).toBe(503);
+      expect((await starting.inject('/api/v1/slos/checkout/availability/history')).statusCode).toBe(503);
     } finally {
-      delete context.evaluation;
+      await starting.close();
     }
   });
 

@@ -172,6 +172,13 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       message: /duplicate SLO name/,
     },
     {
+      name: 'a version no input format reads, with the rest still checked',
+      text: spec(VALID_SLO.replace('99.5', '0.995')).replace('burnbook/v1', 'sloth/v9'),
+      at: '1:13',
+      path: 'apiVersion',
+      message: /expected burnbook\/v1, got string "sloth\/v9"/,
+    },
+    {
       name: 'a YAML syntax error',
       text: spec(`${VALID_SLO}\n    breakdown: [route`),
       at: '11:1',
@@ -189,6 +196,13 @@ describe('spec errors say where and what', () => {
     expect(`${error?.line}:${error?.col}`).toBe(at);
     expect(error?.path).toBe(path);
     if (hint) expect(error?.hint).toMatch(hint);
+  });
+
+  it('reads every document of a file by its own version key, each error in its own place', () => {
+    const text = `${spec(VALID_SLO)}---\n${spec(VALID_SLO.replace('99.5', '0.995')).replace('checkout', 'search')}`;
+    const { slos, errors } = loadSpecText(text, 'two.yaml');
+    expect(slos.map((s) => `${s.service}/${s.name}`)).toEqual(['checkout/availability']);
+    expect(errors.map((e) => `${e.line}:${e.col} ${e.path}`)).toEqual(['15:16 slos[0].objective']);
   });
 
   it('reports errors in every SLO of a file, not just the first', () => {

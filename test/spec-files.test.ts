@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeAtomically } from '../src/rules/write.ts';
+import { writeAtomically } from '../src/outputs/write.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
 import { burnbook } from './support/cli.ts';
 

@@ -3,11 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { grafanaFiles } from '../src/grafana/output.ts';
-import { alertmanagerFile, ruleFiles } from '../src/rules/output.ts';
 import { loadSpecText } from '../src/spec/load.ts';
 import { burnbook } from './support/cli.ts';
-import { OPTIONS } from './support/promtool-scenario.ts';
+import { alertmanagerFile, grafanaFiles, promtoolTestFiles, ruleFiles } from './support/outputs.ts';
 import { chooser, random } from './support/random.ts';
 import { requireTool } from './support/tools.ts';
 
@@ -147,14 +145,14 @@ describe('spec fuzzer', () => {
         if (errors.length || !slos.length) counts.invalid++;
         else {
           counts.valid++;
-          for (const f of ruleFiles(slos, OPTIONS)) {
-            if (f.kind !== 'rules') continue;
+          for (const f of ruleFiles(slos)) {
             const name = `${n}-${f.path.replace('/', '_')}`;
             writeFileSync(join(dir, name), f.content);
             ruleFileNames.push(name);
           }
-          alertmanagerFile(slos, OPTIONS.externalUrl);
-          grafanaFiles(slos, { externalUrl: OPTIONS.externalUrl });
+          promtoolTestFiles(slos);
+          alertmanagerFile(slos);
+          grafanaFiles(slos);
         }
       } catch (error) {
         counts.traces++;

@@ -11,7 +11,7 @@ import { labelSetSchema } from '../prometheus/label-set.ts';
 import { scopedTo } from '../promql/build.ts';
 import { type FirstLookQuery, firstLookQueries } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
-import type { EvidenceInput, FiringAlert } from './store.ts';
+import type { EvidenceInput, FiringAlert } from './store/store.ts';
 
 /**
  * What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not

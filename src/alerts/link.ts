@@ -2,8 +2,9 @@
  * Which runbook an alert belongs to, decided from its labels and annotations alone. Pure, and asked again
  * on every read rather than stored, so a runbook page added today links the alerts of last month too.
  */
+
+import { type SiteUrls, sloPath, tierPath } from '../conventions/urls.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { sloPath, tierPath } from '../runbooks/context.ts';
 import type { RunbookPage } from '../runbooks/pages.ts';
 import type { Slo } from '../spec/model.ts';
 
@@ -21,7 +22,7 @@ export interface LinkTargets {
   /** The runbook catalogue (runbooks/pages.ts). */
   pages: readonly RunbookPage[];
   /** Where this burnbook is reached: a `runbook_url` under it is one of its own pages. */
-  externalUrl: string;
+  urls: SiteUrls;
 }
 
 export interface LinkableAlert {
@@ -40,25 +41,15 @@ export function linkAlert(alert: LinkableAlert, targets: LinkTargets): AlertLink
   const tier = slo?.alerting.tiers.find((t) => t.name === tierName);
   if (slo && tier) return tierLink(slo, tier);
 
-  const url = httpUrl(alert.annotations.runbook_url, targets.externalUrl);
+  const url = httpUrl(alert.annotations.runbook_url, targets.urls.base);
   if (url) {
-    const page = pageAt(sitePath(url, targets.externalUrl), targets.pages);
+    const page = pageAt(targets.urls.pathOf(url), targets.pages);
     return page ? pageLink(page) : { kind: 'external', url: url.href };
   }
 
   const { alertname } = alert.labels;
   const named = targets.pages.find((p) => p.kind === 'markdown' && p.path.split('/').pop() === alertname);
   return named ? pageLink(named) : { kind: 'none' };
-}
-
-/** Site path of an alert's own page. */
-export function alertPath(id: number): string {
-  return `/alerts/${id}`;
-}
-
-/** The `runbook_url` a burnbook page has, for finding the alerts that link to it by annotation. */
-export function runbookUrlOf(runbookPath: string, externalUrl: string): string {
-  return `${externalUrl.replace(/\/+$/, '')}${runbookPath}`;
 }
 
 /** The site path of a link's runbook page, if it has one. */
@@ -87,18 +78,6 @@ export function httpUrl(text: string | undefined, base?: string): URL | undefine
     return undefined;
   }
   return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-}
-
-/** The site path of a URL under the external URL (which may have a path prefix), or undefined. */
-function sitePath(url: URL, externalUrl: string): string | undefined {
-  try {
-    const base = new URL(externalUrl);
-    const prefix = base.pathname.replace(/\/+$/, '');
-    if (url.origin !== base.origin || !url.pathname.startsWith(`${prefix}/`)) return undefined;
-    return decodeURIComponent(url.pathname.slice(prefix.length));
-  } catch {
-    return undefined;
-  }
 }
 
 // The suffixes the runbook routes redirect away from: links pasted from a repository or an export.

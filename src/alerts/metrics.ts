@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AlertStore } from './store.ts';
-import type { StoreHealth } from './store-health.ts';
+import type { AlertStore } from './store/store.ts';
 
 export type WebhookOutcome = 'stored' | 'rejected' | 'unauthorized' | 'error';
 
@@ -22,17 +21,15 @@ export function foldSeverities(
   return folded;
 }
 
-export interface AlertMetricsOptions {
-  /** The store read at scrape time; absent when it could not be opened. */
-  store: Pick<AlertStore, 'counts'> | undefined;
-  health: Pick<StoreHealth, 'status'>;
-  /** The severities the SLOs' tiers use; others count as OTHER_SEVERITY. */
-  severities: readonly string[];
-}
-
-/** The receiver's and the store's metrics, on the server's registry. */
-export function createAlertMetrics(registry: Registry, options: AlertMetricsOptions) {
-  const { store, health, severities } = options;
+/**
+ * The receiver's and the store's metrics, on the server's registry. `severities` are those the SLOs' tiers
+ * use; any other value of an alert's `severity` label counts as OTHER_SEVERITY.
+ */
+export function createAlertMetrics(
+  registry: Registry,
+  store: Pick<AlertStore, 'counts' | 'health'>,
+  severities: readonly string[],
+) {
   const webhookRequests = new Counter({
     name: 'burnbook_webhook_requests_total',
     help: 'Alertmanager webhook requests by outcome: stored, rejected (4xx), unauthorized, error (5xx)',
@@ -61,21 +58,15 @@ export function createAlertMetrics(registry: Registry, options: AlertMetricsOpti
   });
   // Read from the store at scrape time: it is the truth, and reading it costs one indexed query. A store
   // that cannot be read leaves these without series; /metrics itself keeps answering.
-  const counts = () => {
-    try {
-      return store?.counts();
-    } catch {
-      return undefined;
-    }
-  };
+  const counts = () => store.counts().catch(() => undefined);
   new Gauge({
     name: 'burnbook_alerts_firing',
     help: `Alerts firing now according to the alert store, by severity label (${OTHER_SEVERITY}: any other value, or none)`,
     labelNames: ['severity'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const found = await counts();
       this.reset();
-      const found = counts();
       if (!found) return;
       for (const [severity, count] of Object.entries(foldSeverities(found.firingBySeverity, severities))) {
         this.set({ severity }, count);
@@ -86,18 +77,18 @@ export function createAlertMetrics(registry: Registry, options: AlertMetricsOpti
     name: 'burnbook_alerts_in_store',
     help: 'Alert occurrences in the store, firing and resolved; retention keeps it bounded',
     registers: [registry],
-    collect() {
+    async collect() {
+      const found = await counts();
       this.reset();
-      const found = counts();
       if (found) this.set(found.total);
     },
   });
   new Gauge({
-    name: 'burnbook_alert_store_writable',
-    help: 'Whether the alert store can write: 0 while its writes fail or the server runs read-only (see /healthz)',
+    name: 'burnbook_alert_store_healthy',
+    help: 'Whether the alert store takes writes and serves reads, as /healthz says: 0 while it cannot (read-only, damaged, a full disk)',
     registers: [registry],
-    collect() {
-      this.set(health.status().writable ? 1 : 0);
+    async collect() {
+      this.set((await store.health()).ok ? 1 : 0);
     },
   });
   return {

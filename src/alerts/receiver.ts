@@ -1,21 +1,20 @@
 /**
  * `POST /hooks/alertmanager`. Alertmanager drops a notification answered 4xx and retries one answered
  * 5xx, so the status says which it should do: 2xx once the alerts are committed, 4xx for a body that can
- * never succeed (nothing of it is stored), 503 for what may pass on a retry (store-faults.ts).
+ * never succeed (nothing of it is stored), 503 for what may pass on a retry (the store says which).
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { WEBHOOK_PATH } from '../conventions/urls.ts';
+import { errorBody } from '../server/errors.ts';
 import type { AlertMetrics, WebhookOutcome } from './metrics.ts';
 import type { PayloadParseResult } from './payload.ts';
 import { BodyTooComplexError, CheckerBusyError, type PayloadChecker } from './payload-checker.ts';
-import type { Delivery, IngestResult } from './store.ts';
-import { classifyStoreError } from './store-faults.ts';
+import type { AlertStore, IngestResult } from './store/store.ts';
 import { type AuthCheck, authChallenges, type WebhookAuth, webhookAuthorizer } from './webhook-auth.ts';
 
-export const WEBHOOK_PATH = '/hooks/alertmanager';
-
 export interface ReceiverOptions {
-  /** Resolves once the delivery is committed (see group-commit.ts). */
-  store: (delivery: Delivery) => Promise<IngestResult>;
+  /** Where deliveries go: resolves once one is committed, and says which of its failures are transient. */
+  store: Pick<AlertStore, 'ingest' | 'isTransient'>;
   auth: WebhookAuth;
   metrics: AlertMetrics;
   /** Parses and validates bodies without stalling the server (payload-checker.ts). */
@@ -36,15 +35,11 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 const EMPTY = new Uint8Array(0);
 
 /**
- * Registers the route in a scope of its own, where the body arrives as bytes: fastify's JSON parser
- * refuses any `__proto__` key (a legal label name) and parses on the event loop, where a hostile body
- * would stall every other request. The receiver parses it itself (payload-checker.ts).
+ * The webhook route, a fastify plugin registered with what it needs. Its scope takes the body as bytes:
+ * fastify's JSON parser refuses any `__proto__` key (a legal label name) and parses on the event loop,
+ * where a hostile body would stall every other request; the receiver parses it itself (payload-checker.ts).
  */
-export function receiverRoute(app: FastifyInstance, options: ReceiverOptions): void {
-  app.register(async (scope) => receiverScope(scope, options));
-}
-
-function receiverScope(scope: FastifyInstance, options: ReceiverOptions): void {
+export async function receiverRoute(app: FastifyInstance, options: ReceiverOptions): Promise<void> {
   const { metrics } = options;
   const authorize = webhookAuthorizer(options.auth);
   const challenges = authChallenges(options.auth);
@@ -54,16 +49,16 @@ function receiverScope(scope: FastifyInstance, options: ReceiverOptions): void {
     return reply.code(status).send(body);
   };
   const reject = (reply: FastifyReply, status: number, error: string, problems: string[]) =>
-    answer(reply, 'rejected', status, { error, problems });
+    answer(reply, 'rejected', status, errorBody(error, problems));
   const retryLater = (reply: FastifyReply, error: string, problem: string) => {
     reply.header('retry-after', '1');
-    return answer(reply, 'error', 503, { error, problems: [problem] });
+    return answer(reply, 'error', 503, errorBody(error, [problem]));
   };
 
-  scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  scope.route({
+  app.route({
     method: 'POST',
     url: WEBHOOK_PATH,
     bodyLimit: options.bodyLimit,
@@ -72,7 +67,7 @@ function receiverScope(scope: FastifyInstance, options: ReceiverOptions): void {
       const check = authorize?.(request.headers.authorization) ?? 'ok';
       if (check === 'ok') return;
       reply.header('www-authenticate', challenges.length === 1 ? challenges[0] : challenges);
-      return answer(reply, 'unauthorized', 401, { error: 'unauthorized', problems: [AUTH_MESSAGES[check]] });
+      return answer(reply, 'unauthorized', 401, errorBody('unauthorized', [AUTH_MESSAGES[check]]));
     },
     errorHandler: (error: FastifyError, _request, reply) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -82,7 +77,7 @@ function receiverScope(scope: FastifyInstance, options: ReceiverOptions): void {
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) return reject(reply, status, error.message, []);
-      return answer(reply, 'error', 500, { error: 'internal error', problems: [error.message] });
+      return answer(reply, 'error', 500, errorBody('internal error', [error.message]));
     },
     handler: async (request, reply) => {
       const receivedAt = Date.now();
@@ -108,16 +103,18 @@ function receiverScope(scope: FastifyInstance, options: ReceiverOptions): void {
       if (!parsed.ok) return reject(reply, 400, 'invalid Alertmanager payload', parsed.problems);
       let result: IngestResult;
       try {
-        result = await options.store({ payload: parsed.payload, receivedAt });
+        result = await options.store.ingest({ payload: parsed.payload, receivedAt });
       } catch (error) {
-        const fault = classifyStoreError(error);
-        if (fault.kind === 'bug') {
-          return answer(reply, 'error', 500, {
-            error: 'the alerts were not stored; Alertmanager retries',
-            problems: [fault.reason],
-          });
+        const message = (error as Error).message;
+        if (options.store.isTransient(error)) {
+          return retryLater(reply, 'the alerts were not stored; Alertmanager retries', message);
         }
-        return retryLater(reply, 'the alerts were not stored; Alertmanager retries', fault.reason);
+        return answer(
+          reply,
+          'error',
+          500,
+          errorBody('the alerts were not stored; Alertmanager retries', [message]),
+        );
       }
       metrics.alertsStored.inc(result.stored);
       metrics.truncatedAlerts.inc(parsed.payload.truncatedAlerts ?? 0);

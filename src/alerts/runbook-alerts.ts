@@ -2,10 +2,11 @@
  * The `alertsFor` provider of the runbook pages (runbooks/providers.ts): the alerts that link to a page
  * by the rules of link.ts, found through the store's indexes rather than by reading every alert.
  */
-import { alertName } from '../rules/names.ts';
+import { alertName } from '../conventions/names.ts';
+import { alertPath } from '../conventions/urls.ts';
 import type { AlertSummary, AlertsFor } from '../runbooks/providers.ts';
-import { alertPath, type LinkTargets, linkAlert, runbookPathOf, runbookUrlOf } from './link.ts';
-import type { AlertListQuery, AlertRow, AlertStore } from './store.ts';
+import { type LinkTargets, linkAlert, runbookPathOf } from './link.ts';
+import type { AlertListQuery, AlertRow, AlertStore } from './store/store.ts';
 
 const LIMIT = 20;
 
@@ -29,13 +30,13 @@ function byRecency(a: AlertRow, b: AlertRow): number {
 }
 
 export function runbookAlerts(store: Pick<AlertStore, 'list'>, targets: () => LinkTargets): AlertsFor {
-  return (runbookPath) => {
+  return async (runbookPath) => {
     const t = targets();
     const page = t.pages.find((p) => p.path === runbookPath);
     if (!page) return [];
     // Each way an alert can link to this page, as one indexed query each; link.ts then has the last word,
     // since an alert matched by name may link elsewhere by its runbook_url.
-    const queries: AlertListQuery[] = [{ runbookUrl: runbookUrlOf(runbookPath, t.externalUrl) }];
+    const queries: AlertListQuery[] = [{ runbookUrl: t.urls.at(runbookPath) }];
     if (page.kind === 'tier') {
       queries.push({
         service: page.slo.service,
@@ -47,7 +48,7 @@ export function runbookAlerts(store: Pick<AlertStore, 'list'>, targets: () => Li
     }
     const rows = new Map<number, AlertRow>();
     for (const query of queries) {
-      for (const row of store.list({ ...query, limit: LIMIT })) rows.set(row.id, row);
+      for (const row of await store.list({ ...query, limit: LIMIT })) rows.set(row.id, row);
     }
     return [...rows.values()]
       .filter((row) => runbookPathOf(linkAlert(row, t)) === runbookPath)

@@ -1,7 +1,7 @@
+import { RECORDS } from '../conventions/names.ts';
 import { MEASURE_LABEL, recordSelector } from '../evaluator/plan.ts';
 import type { Source } from '../evaluator/report.ts';
 import { withLabels } from '../promql/build.ts';
-import { RECORDS } from '../rules/names.ts';
 import { errorRate, totalRate } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
 

@@ -2,14 +2,7 @@ import type { AlertSettings } from '../alerts/plugin.ts';
 import { parseBasicAuth } from '../alerts/webhook-auth.ts';
 import { formatDuration } from '../policy/duration.ts';
 import { durationFlag } from './duration-flag.ts';
-
-/** The flags of `serve` for the alert history and its webhook. */
-export interface AlertFlags {
-  webhookBearerToken?: string;
-  /** `user:pass`. */
-  webhookBasicAuth?: string;
-  retention: string;
-}
+import type { AlertFlags } from './flags.ts';
 
 /** Settings from the flags, or a message for the user saying what is wrong with them. */
 export function alertSettings(flags: AlertFlags): AlertSettings | string {

@@ -4,18 +4,11 @@ import { humanDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { createPrometheusClient, PrometheusError } from '../prometheus/client.ts';
 import { durationFlag } from './duration-flag.ts';
-import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
+import type { FlagsOf } from './flags.ts';
+import { prometheusClientOptions } from './prometheus-options.ts';
 import { type Cell, table } from './table.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
-
-export interface BacktestCommandOptions extends PrometheusFlags {
-  days: string;
-  step?: string;
-  json?: boolean;
-  /** Where specs' runbook files may be, besides their repository. */
-  runbooks: string;
-}
 
 // A tier that fired a hundred times needs tuning, not a hundred delays on one line.
 const DELAYS_SHOWN = 8;
@@ -57,7 +50,7 @@ function rows(result: Backtest): Cell[][] {
  * `burnbook backtest`: how each tier would have behaved over the last days, from Prometheus's
  * history, so objectives and tiers can be tuned before they page anyone.
  */
-export async function backtestCommand(paths: string[], opts: BacktestCommandOptions): Promise<void> {
+export async function backtestCommand(paths: string[], opts: FlagsOf<'backtest'>): Promise<void> {
   const clientOptions = prometheusClientOptions(opts);
   const days = Number(opts.days);
   const stepMs =

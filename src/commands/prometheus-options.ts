@@ -1,14 +1,6 @@
 import type { PrometheusClientOptions } from '../prometheus/client.ts';
 import { durationFlag } from './duration-flag.ts';
-
-/** The flags every command that asks Prometheus shares (`status`, `backtest`, `serve`). */
-export interface PrometheusFlags {
-  prometheusUrl?: string;
-  prometheusTimeout: string;
-  prometheusBearerToken?: string;
-  /** `Name: value`, repeatable; from the environment, one per line. */
-  prometheusHeader?: string[];
-}
+import type { PrometheusFlags } from './flags.ts';
 
 const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/;
 

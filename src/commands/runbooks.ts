@@ -1,16 +1,11 @@
 import { resolve } from 'node:path';
-import { type WriteReport, writeAtomically } from '../rules/write.ts';
+import { type WriteReport, writeAtomically } from '../outputs/write.ts';
 import { exportSite } from '../server/export.ts';
+import type { FlagsOf } from './flags.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
-export interface RunbooksBuildOptions {
-  out: string;
-  runbooks: string;
-  prometheusUrl?: string;
-}
-
-export async function runbooksBuildCommand(paths: string[], opts: RunbooksBuildOptions): Promise<void> {
+export async function runbooksBuildCommand(paths: string[], opts: FlagsOf<'runbooks build'>): Promise<void> {
   const started = Date.now();
   const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;

@@ -1,23 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { WEBHOOK_PATH } from '../alerts/receiver.ts';
-import type { StoreHealth } from '../alerts/store-health.ts';
+import { SiteUrls } from '../conventions/urls.ts';
 import { buildApp } from '../server/app.ts';
-import { type AlertFlags, alertSettings, describeAlertSettings } from './alert-options.ts';
+import { alertSettings, describeAlertSettings } from './alert-options.ts';
 import { durationFlag } from './duration-flag.ts';
-import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
+import type { FlagsOf } from './flags.ts';
+import { prometheusClientOptions } from './prometheus-options.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
-export interface ServeOptions extends PrometheusFlags, AlertFlags {
-  port: string;
-  host: string;
-  dataDir: string;
-  externalUrl?: string;
-  alertmanagerUrl?: string;
-  grafanaUrl?: string;
-  runbooks: string;
-  evaluationInterval: string;
-}
+type ServeOptions = FlagsOf<'serve'>;
 
 /** The evaluator's settings from the flags, or a message saying what is wrong with them. */
 function evaluationSettings(opts: ServeOptions) {
@@ -43,9 +34,8 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
   const port = Number(opts.port);
   const externalUrl = opts.externalUrl ?? `http://${opts.host}:${port}`;
   let app: FastifyInstance;
-  let alertStore: StoreHealth;
   try {
-    ({ app, alertStore } = await buildApp({
+    app = await buildApp({
       slos: loaded.slos,
       externalUrl,
       runbooksDir: opts.runbooks,
@@ -54,17 +44,16 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
       ...alerts,
       ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
       ...(opts.grafanaUrl ? { grafanaUrl: opts.grafanaUrl } : {}),
-    }));
+    });
   } catch (error) {
     // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a newer schema.
     console.error(`Cannot start with --data-dir ${opts.dataDir}: ${(error as Error).message}`);
     process.exitCode = EXIT.environment;
     return;
   }
-  const store = alertStore.status();
-  if (!store.writable) {
-    console.error(paint('yellow', `Starting read-only: ${store.message}`));
-  }
+  // A store that cannot write starts the server read-only (alerts/store/sqlite/start.ts): say so first.
+  const store = await app.alertStore.health();
+  if (!store.ok) console.error(paint('yellow', `Starting read-only: ${store.problem}`));
   try {
     await app.listen({ port, host: opts.host });
   } catch (error) {
@@ -81,7 +70,7 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
           (opts.alertmanagerUrl ? `; alerts go to ${opts.alertmanagerUrl}` : '')
       : 'No Prometheus configured: pages show specs without live values.',
   );
-  progress(describeAlertSettings(alerts, `${externalUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`, opts.dataDir));
+  progress(describeAlertSettings(alerts, new SiteUrls(externalUrl).webhook, opts.dataDir));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void app.close().then(() => process.exit(EXIT.ok));

@@ -3,16 +3,11 @@ import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator
 import type { GroupStatus, SloStatus } from '../evaluator/report.ts';
 import { evaluateNow } from '../evaluator/run.ts';
 import { createPrometheusClient, PrometheusError } from '../prometheus/client.ts';
-import { type PrometheusFlags, prometheusClientOptions } from './prometheus-options.ts';
+import type { FlagsOf } from './flags.ts';
+import { prometheusClientOptions } from './prometheus-options.ts';
 import { type Cell, table } from './table.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
-
-export interface StatusOptions extends PrometheusFlags {
-  json?: boolean;
-  /** Where specs' runbook files may be, besides their repository. */
-  runbooks: string;
-}
 
 // A grouped SLO with hundreds of tenants must not bury the others: the most urgent few, then a count.
 const GROUPS_SHOWN = 5;
@@ -71,7 +66,7 @@ function rows(status: SloStatus): Cell[][] {
  * `burnbook status`: every SLO evaluated against Prometheus now. Exit 0 when every number is
  * known, 3 when Prometheus could not answer all of it (what is known is still printed).
  */
-export async function statusCommand(paths: string[], opts: StatusOptions): Promise<void> {
+export async function statusCommand(paths: string[], opts: FlagsOf<'status'>): Promise<void> {
   const clientOptions = prometheusClientOptions(opts);
   if (typeof clientOptions === 'string') {
     console.error(clientOptions);

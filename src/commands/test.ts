@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROMTOOL_MISSING, promtool } from '../rules/promtool.ts';
+import { PROMTOOL_MISSING, promtool } from '../promtool/promtool.ts';
+import type { FlagsOf } from './flags.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 
 function yamlFiles(dir: string): string[] {
@@ -15,7 +16,7 @@ function yamlFiles(dir: string): string[] {
 }
 
 /** `promtool check rules` on every rule file, then `promtool test rules` on every test file. */
-export function testCommand(opts: { rules: string }): void {
+export async function testCommand(opts: FlagsOf<'test'>): Promise<void> {
   const rules = yamlFiles(opts.rules);
   const tests = yamlFiles(join(opts.rules, 'tests'));
   if (!rules.length) {

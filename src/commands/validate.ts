@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSpecError } from '../spec/errors.ts';
 import { type LoadOptions, type LoadResult, loadSpecs } from '../spec/load.ts';
+import type { FlagsOf } from './flags.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 
 /** Loads specs and prints every error; undefined (and exit code 1 set) when any is invalid. */
@@ -30,20 +31,23 @@ const LISTED_SLOS = 50;
  * tests, the Alertmanager snippet, dashboards) into a scratch directory and the rules checked with
  * promtool, so nothing `validate` passes can fail `generate`.
  */
-export async function validateCommand(paths: string[], opts: { runbooks: string }): Promise<void> {
+export async function validateCommand(paths: string[], flags: FlagsOf<'validate'>): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'burnbook-validate-'));
   let result: LoadResult | undefined;
   try {
     const { generateCommand } = await import('./generate.ts');
-    result = await generateCommand(paths, {
-      out: join(scratch, 'rules'),
-      externalUrl: 'http://burnbook.invalid',
-      alertmanager: join(scratch, 'alertmanager.yaml'),
-      grafana: join(scratch, 'grafana'),
-      grafanaUrl: 'http://grafana.invalid',
-      runbooks: opts.runbooks,
-      dryRun: true,
-    });
+    result = await generateCommand(
+      paths,
+      {
+        out: join(scratch, 'rules'),
+        externalUrl: 'http://burnbook.invalid',
+        alertmanager: join(scratch, 'alertmanager.yaml'),
+        grafana: join(scratch, 'grafana'),
+        grafanaUrl: 'http://grafana.invalid',
+        runbooks: flags.runbooks,
+      },
+      { dryRun: true },
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { baseUrl } from '../conventions/urls.ts';
 import { AnswerTooLargeError, readBoundedText } from '../prometheus/bounded-body.ts';
 import { labelSetSchema } from '../prometheus/label-set.ts';
 import type { PostableAlert } from './alerts.ts';
@@ -27,7 +28,7 @@ export interface AlertmanagerClient {
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export function createAlertmanagerClient(options: { url: string; timeoutMs: number }): AlertmanagerClient {
-  const base = options.url.replace(/\/+$/, '');
+  const base = baseUrl(options.url);
   const endpoint = `${base}/api/v2/alerts`;
 
   async function call(url: string, init: RequestInit = {}, cancel?: AbortSignal): Promise<string> {

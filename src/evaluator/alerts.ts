@@ -1,8 +1,7 @@
+import { alertLabels, alertName } from '../conventions/names.ts';
+import { type AlertOptions, alertAnnotations } from '../outputs/rules/alerting.ts';
+import { goPrintfG3 } from '../outputs/rules/go-format.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { type AlertOptions, alertAnnotations, alertLabels } from '../rules/alerting.ts';
-import { goPrintfG3 } from '../rules/go-format.ts';
-import { alertName } from '../rules/names.ts';
-import { sloPath } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
 import type { TierState } from './state.ts';
 
@@ -57,8 +56,4 @@ export function postable(
     endsAt: new Date(endsAt).toISOString(),
     generatorURL,
   };
-}
-
-export function generatorUrl(slo: Slo, externalUrl: string): string {
-  return `${externalUrl.replace(/\/+$/, '')}${sloPath(slo)}`;
 }

@@ -1,9 +1,9 @@
+import { alertName, windowsOf } from '../conventions/names.ts';
 import { errorBudget, tierFacts, timeToExhaustionMs } from '../policy/burn.ts';
 import { formatDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { InstantSample } from '../prometheus/client.ts';
-import { alertName, windowsOf } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
 import { keyOf, MEASURE_LABEL, type Measure, type PlannedQuery, sloKey } from './plan.ts';
 import type { AlertState, GroupStatus, SloStatus, Source, TierStatus } from './report.ts';

@@ -1,13 +1,13 @@
+import type { AlertOptions } from '../outputs/rules/alerting.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient } from '../prometheus/client.ts';
-import type { AlertOptions } from '../rules/alerting.ts';
 import type { Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
-import { alertContent, generatorUrl, type PostableAlert, postable } from './alerts.ts';
+import { alertContent, type PostableAlert, postable } from './alerts.ts';
 import { evaluateSlos, groupLabels, summarize, unknownGroup } from './evaluate.ts';
 import { type EvaluatorMetrics, recordStatuses } from './metrics.ts';
 import { keyOf } from './plan.ts';
-import type { GroupStatus, SloStatus } from './report.ts';
+import type { EvaluatorReport, GroupStatus, SloStatus } from './report.ts';
 import { type Evaluation, evaluateNow } from './run.ts';
 import { advance, INACTIVE, type TierState } from './state.ts';
 
@@ -19,36 +19,6 @@ export interface EvaluatorOptions {
   alertOptions: AlertOptions;
   alertmanager?: AlertmanagerClient;
   metrics: EvaluatorMetrics;
-}
-
-export interface Problem {
-  /** ISO 8601. */
-  at: string;
-  message: string;
-}
-
-/** What `/api/v1/slos` serves and `context.evaluation.latest()` returns. */
-export interface EvaluatorReport {
-  /**
-   * How the latest attempt went: `starting` before the first ends, `partial` when some queries
-   * failed (their numbers are null), `failed` when Prometheus did not answer at all.
-   */
-  state: 'starting' | 'ok' | 'partial' | 'failed';
-  prometheusUrl: string;
-  intervalMs: number;
-  /** The instant of the last evaluation Prometheus answered; null before the first. */
-  evaluatedAt: string | null;
-  durationMs: number | null;
-  /** Queries the last evaluation sent, the coverage probe included. */
-  queries: number | null;
-  lastSuccessAt: string | null;
-  /**
-   * Set while the latest attempt failed (Prometheus down or slow): the numbers in `slos` are then
-   * those of `evaluatedAt`, and alert states are held, neither fired nor resolved.
-   */
-  error: Problem | null;
-  alertmanager: { url: string; lastSentAt: string | null; error: Problem | null } | null;
-  slos: SloStatus[];
 }
 
 // Alertmanager resolves an alert nobody re-sends by its endsAt: Prometheus's choice of four
@@ -145,7 +115,7 @@ export class Evaluator {
       for (const alert of await alertmanager.activeAlerts()) {
         const slo = slos.find((s) => s.service === alert.labels.slo_service && s.name === alert.labels.slo);
         const tier = slo?.alerting.tiers.find((t) => t.name === alert.labels.slo_tier);
-        if (!slo || !tier || alert.generatorURL !== generatorUrl(slo, alertOptions.externalUrl)) continue;
+        if (!slo || !tier || alert.generatorURL !== alertOptions.urls.generator(slo)) continue;
         this.track(trackKey(slo, groupLabels(slo, alert.labels), tier), {
           slo,
           tier,
@@ -269,14 +239,7 @@ export class Evaluator {
     if (!alertmanager || !this.report.alertmanager || this.notifying) return;
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
       const sent =
-        alert &&
-        postable(
-          alert,
-          state,
-          now,
-          VALID_INTERVALS * intervalMs,
-          generatorUrl(slo, alertOptions.externalUrl),
-        );
+        alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, alertOptions.urls.generator(slo));
       return sent ? [sent] : [];
     });
     if (!alerts.length) return;

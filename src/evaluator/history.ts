@@ -1,8 +1,8 @@
+import { windowsOf } from '../conventions/names.ts';
 import { errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
-import { windowsOf } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
 import { aborted, briefCache } from './brief-cache.ts';
 import {
@@ -14,7 +14,7 @@ import {
   planFallback,
   planQueries,
 } from './plan.ts';
-import type { Source } from './report.ts';
+import { type HistoryRange, historyRangeSchema, type SloHistory, type Source } from './report.ts';
 
 /**
  * One SLO's burn rates and budget over the last hours or days, for the SLO page's charts. The
@@ -23,10 +23,9 @@ import type { Source } from './report.ts';
  * instant would have said.
  */
 
-/** The ranges a chart offers, each with a step that keeps it near 300–400 points. */
-const RANGES = { '6h': '1m', '24h': '5m', '7d': '30m' } as const;
-export type HistoryRange = keyof typeof RANGES;
-export const HISTORY_RANGES = Object.keys(RANGES) as HistoryRange[];
+/** The step of each range a chart offers: near 300–400 points each. */
+const RANGES: Record<HistoryRange, string> = { '6h': '1m', '24h': '5m', '7d': '30m' };
+export const HISTORY_RANGES = historyRangeSchema.options;
 export const DEFAULT_RANGE: HistoryRange = '24h';
 
 export function isHistoryRange(value: unknown): value is HistoryRange {
@@ -37,45 +36,6 @@ export interface HistoryRequest {
   range: HistoryRange;
   /** The groupBy labels of the group to chart; absent: the group with the least budget left. */
   group?: Record<string, string>;
-}
-
-export interface TierLine {
-  tier: string;
-  severity: string;
-  /** The burn rate both windows must exceed: the threshold line of the tier's chart. */
-  factor: number;
-  longWindow: string;
-  shortWindow: string;
-}
-
-export interface SloHistory {
-  service: string;
-  slo: string;
-  range: HistoryRange;
-  stepSeconds: number;
-  budgetStepSeconds: number;
-  /** ISO 8601; the first and last points. */
-  start: string;
-  end: string;
-  /** The group charted; `{}` without groupBy, null when no group had data. */
-  group: Record<string, string> | null;
-  /** How many groups had data (1 without groupBy); only the one in `group` is charted. */
-  groupsSeen: number;
-  /** Series left out of the largest answer (HISTORY_SERIES): groups not among those seen. */
-  groupsOmitted: number;
-  /** Unix seconds, one per step from `start` to `end`. */
-  timestamps: number[];
-  /** Multiples of the error budget by window (`5m`, `1h`, ...); null where nothing was known. */
-  burnRates: Record<string, Array<number | null>>;
-  /**
-   * 1 − period error ratio ÷ budget, every `budgetStepSeconds` and null between: the period window
-   * (in `burnRates` too) is sampled more sparsely than the others.
-   */
-  budgetRemaining: Array<number | null>;
-  sources: Record<string, Source>;
-  tiers: TierLine[];
-  /** Failed queries; their windows read null throughout. */
-  errors: string[];
 }
 
 // The period window moves by a 720th of itself per step at this spacing: a smooth line for a fraction

@@ -1,7 +1,7 @@
+import { errorRatioRecord, RECORDS, windowsOf } from '../conventions/names.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { InstantSample } from '../prometheus/client.ts';
 import { formatSelector, ratioOrZero, withLabels } from '../promql/build.ts';
-import { errorRatioRecord, RECORDS, windowsOf } from '../rules/names.ts';
 import { errorRate, totalRate } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
 import type { Source } from './report.ts';

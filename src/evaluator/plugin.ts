@@ -1,17 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
-import { grafanaAlertOptions } from '../grafana/links.ts';
+import type { GrafanaUrls } from '../conventions/dashboards.ts';
+import type { SiteUrls } from '../conventions/urls.ts';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
 import type { LiveValues } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createAlertmanagerClient } from './alertmanager-client.ts';
-import { evaluateSlos } from './evaluate.ts';
-import { Evaluator, type EvaluatorReport } from './evaluator.ts';
+import { Evaluator } from './evaluator.ts';
 import { type SloHistoryProvider, sloHistoryFrom } from './history.ts';
 import { liveValuesFrom } from './live-values.ts';
 import { createEvaluatorMetrics } from './metrics.ts';
+import type { EvaluatorReport } from './report.ts';
 
-/** Server options the evaluator reads, besides `slos`, `externalUrl` and the two URLs. */
+/** Server options the evaluator reads, besides the SLOs and the URLs. */
 export interface EvaluationSettings {
   /** How often every SLO is evaluated; default 30 s. */
   evaluationIntervalMs?: number;
@@ -20,10 +22,10 @@ export interface EvaluationSettings {
 }
 
 /**
- * How other routes read the evaluator (set on the app context as `evaluation`; absent when no
- * Prometheus is configured). `latest()` is synchronous and cheap: it never waits for Prometheus,
- * so a page shows the last evaluation at once, with `error` set while Prometheus is down and
- * `evaluatedAt: null` (every number null) before the first evaluation finishes.
+ * How routes read the evaluator (the app's `evaluation` decoration; null when no Prometheus is
+ * configured). `latest()` is synchronous and cheap: it never waits for Prometheus, so a page shows the
+ * last evaluation at once, with `error` set while Prometheus is down and `evaluatedAt: null` (every number
+ * null) before the first evaluation finishes.
  */
 export interface EvaluationProvider {
   latest(): EvaluatorReport;
@@ -31,68 +33,76 @@ export interface EvaluationProvider {
   history?: SloHistoryProvider;
 }
 
-interface EvaluatorContext extends EvaluationSettings {
+export interface EvaluationSetup extends EvaluationSettings {
   slos: Slo[];
-  externalUrl: string;
-  prometheusUrl?: string;
+  urls: SiteUrls;
+  prometheusUrl: string;
   alertmanagerUrl?: string;
   /** Pushed alerts then carry `dashboard_url`, as the rules' alerts do. */
-  grafanaUrl?: string;
-  metrics: { registry: Registry };
-  evaluation?: EvaluationProvider;
-  liveValues?: LiveValues;
+  grafana?: GrafanaUrls;
+  registry: Registry;
 }
 
 const DEFAULT_INTERVAL_MS = 30_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
- * The evaluator and `GET /api/v1/slos`. It starts when the app is ready and stops when it closes;
- * without a Prometheus URL the endpoint still lists every SLO, with every number null. With one,
- * it also fills the runbook pages' `liveValues` hook (first-look query values), unless set already,
- * and answers the SLO page's history.
+ * The evaluator and what it serves: its latest report and the SLO page's history for the routes, and the
+ * first-look query values for the runbook pages. Built once per server; evaluatorPlugin starts and stops it.
  */
-export function evaluatorPlugin(app: FastifyInstance, context: EvaluatorContext): void {
-  if (context.prometheusUrl) {
-    const intervalMs = context.evaluationIntervalMs ?? DEFAULT_INTERVAL_MS;
-    // Evaluations never overlap (the next starts after this one ends), so a slow Prometheus delays them.
-    const timeoutMs = context.prometheusAccess?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const prometheus = createPrometheusClient({
-      ...context.prometheusAccess,
-      url: context.prometheusUrl,
-      timeoutMs,
-    });
-    const evaluator = new Evaluator({
-      slos: context.slos,
-      prometheus,
-      intervalMs,
-      alertOptions: {
-        externalUrl: context.externalUrl,
-        ...(context.grafanaUrl ? grafanaAlertOptions(context.grafanaUrl) : {}),
-      },
-      metrics: createEvaluatorMetrics(context.metrics.registry, context.slos),
-      ...(context.alertmanagerUrl
-        ? { alertmanager: createAlertmanagerClient({ url: context.alertmanagerUrl, timeoutMs }) }
-        : {}),
-    });
-    // While the evaluator finds Prometheus down, pages are told so at once instead of each waiting out a timeout.
-    const down = () => {
-      const { state, error } = evaluator.latest();
-      return state === 'failed' ? error?.message : undefined;
-    };
-    context.evaluation = { latest: () => evaluator.latest(), history: sloHistoryFrom(prometheus, down) };
-    context.liveValues ??= liveValuesFrom(prometheus, down);
+export function createEvaluation(setup: EvaluationSetup) {
+  const intervalMs = setup.evaluationIntervalMs ?? DEFAULT_INTERVAL_MS;
+  // Evaluations never overlap (the next starts after this one ends), so a slow Prometheus delays them.
+  const timeoutMs = setup.prometheusAccess?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const prometheus = createPrometheusClient({
+    ...setup.prometheusAccess,
+    url: setup.prometheusUrl,
+    timeoutMs,
+  });
+  const evaluator = new Evaluator({
+    slos: setup.slos,
+    prometheus,
+    intervalMs,
+    alertOptions: { urls: setup.urls, ...(setup.grafana ? { grafana: setup.grafana } : {}) },
+    metrics: createEvaluatorMetrics(setup.registry, setup.slos),
+    ...(setup.alertmanagerUrl
+      ? { alertmanager: createAlertmanagerClient({ url: setup.alertmanagerUrl, timeoutMs }) }
+      : {}),
+  });
+  // While the evaluator finds Prometheus down, pages are told so at once instead of each waiting out a timeout.
+  const down = () => {
+    const { state, error } = evaluator.latest();
+    return state === 'failed' ? error?.message : undefined;
+  };
+  const provider: EvaluationProvider = {
+    latest: () => evaluator.latest(),
+    history: sloHistoryFrom(prometheus, down),
+  };
+  const liveValues: LiveValues = liveValuesFrom(prometheus, down);
+  return { evaluator, provider, liveValues };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The evaluator's results; null without a Prometheus to evaluate against. */
+    evaluation: EvaluationProvider | null;
+  }
+}
+
+/**
+ * Decorates the app with `evaluation`, and runs the evaluator, if any, while the app runs: it starts
+ * when the app is ready and stops when it closes.
+ */
+export const evaluatorPlugin = fp(
+  async (
+    app: FastifyInstance,
+    options: { evaluator?: Pick<Evaluator, 'start' | 'stop'>; evaluation: EvaluationProvider | null },
+  ) => {
+    app.decorate('evaluation', options.evaluation);
+    const { evaluator } = options;
+    if (!evaluator) return;
     app.addHook('onReady', async () => evaluator.start());
     app.addHook('onClose', async () => evaluator.stop());
-  }
-  app.get('/api/v1/slos', async () => {
-    if (context.evaluation) return context.evaluation.latest();
-    return {
-      error: {
-        at: new Date().toISOString(),
-        message: 'No Prometheus configured: start serve with --prometheus-url.',
-      },
-      slos: evaluateSlos(context.slos, []),
-    };
-  });
-}
+  },
+  { name: 'burnbook-evaluator' },
+);

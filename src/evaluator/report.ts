@@ -1,72 +1,169 @@
+import { z } from 'zod';
+
 /**
- * What an evaluation says about each SLO: the shape `status --json`, `/api/v1/slos` and the
- * pages share. Ratios are ratios (0.005), burn rates are multiples of the error budget, windows
- * are keyed as Prometheus writes them (`5m`, `1h`, `30d`). `null` means "not known": no data,
- * or the query that would have told failed. JSON has no Infinity, so a time to exhaustion of
- * "never at this rate" is `null` as well; `burnRates` tells the two apart.
+ * What an evaluation says about each SLO: the JSON of `status --json`, `GET /api/v1/slos` and the history
+ * API, which the pages read too. Declared once, as schemas; the types are derived from them and the tests
+ * validate every answer against them. Ratios are ratios (0.005), burn rates are multiples of the error
+ * budget, windows are keyed as Prometheus writes them (`5m`, `1h`, `30d`). `null` means "not known": no
+ * data, or the query that would have told failed. JSON has no Infinity, so a time to exhaustion of "never
+ * at this rate" is `null` as well; `burnRates` tells the two apart.
  */
+
+const known = z.number().nullable();
+/** ISO 8601. */
+const instant = z.string();
+const labelSet = z.record(z.string(), z.string());
 
 /** Where a window's numbers came from: burnbook's recording rules, or the raw SLI series. */
-export type Source = 'rules' | 'raw';
+export const sourceSchema = z.enum(['rules', 'raw']);
 
 /** Alert state with `for`, as Prometheus keeps it; `resolved` lasts a while so the end is re-sent. */
-export type AlertState = 'inactive' | 'pending' | 'firing' | 'resolved';
+export const alertStateSchema = z.enum(['inactive', 'pending', 'firing', 'resolved']);
 
-export interface TierStatus {
-  tier: string;
-  severity: string;
-  alertname: string;
-  factor: number;
+export const tierStatusSchema = z.strictObject({
+  tier: z.string(),
+  severity: z.string(),
+  alertname: z.string(),
+  factor: z.number(),
   /** The error ratio both windows must exceed, as the generated rule writes it. */
-  threshold: number;
-  longWindow: string;
-  shortWindow: string;
-  for: string;
-  longErrorRatio: number | null;
-  shortErrorRatio: number | null;
+  threshold: z.number(),
+  longWindow: z.string(),
+  shortWindow: z.string(),
+  for: z.string(),
+  longErrorRatio: known,
+  shortErrorRatio: known,
   /** Events in the long window; only for SLOs with `minEvents`. */
-  longWindowEvents?: number | null;
+  longWindowEvents: known.optional(),
   /** The rule's condition holds right now; null when a value it needs is unknown. */
-  burning: boolean | null;
+  burning: z.boolean().nullable(),
   /**
-   * `status` has no memory, so there it is `burning === true`; the server's evaluator applies
-   * the tier's `for` and sets it once the condition has held that long.
+   * `status` has no memory, so there it is `burning === true`; the server's evaluator applies the tier's
+   * `for` and sets it once the condition has held that long.
    */
-  firing: boolean;
+  firing: z.boolean(),
   /** Only from the server's evaluator. */
-  state?: AlertState;
-  /** When the condition started holding (ISO 8601); only from the server's evaluator. */
-  activeAt?: string;
-}
+  state: alertStateSchema.optional(),
+  /** When the condition started holding; only from the server's evaluator. */
+  activeAt: instant.optional(),
+});
 
-export interface GroupStatus {
+export const groupStatusSchema = z.strictObject({
   /** The groupBy labels' values; `{}` for an SLO without groupBy. */
-  labels: Record<string, string>;
+  labels: labelSet,
   /** 1 − period error ratio ÷ budget: 1 is untouched, 0 spent, below 0 overspent. */
-  budgetRemaining: number | null;
-  burnRates: Record<string, number | null>;
-  errorRatios: Record<string, number | null>;
+  budgetRemaining: known,
+  burnRates: z.record(z.string(), known),
+  errorRatios: z.record(z.string(), known),
   /** At the burn rate of the fastest tier's long window, how long the remaining budget lasts. */
-  timeToExhaustionMs: number | null;
-  tiers: TierStatus[];
-}
+  timeToExhaustionMs: known,
+  tiers: z.array(tierStatusSchema),
+});
 
 /**
- * One SLO. The top-level numbers are those of the group that needs attention most (a firing or
- * burning fast tier first, then the least budget left); the tiers' `burning`, `firing` and
- * `state` say whether any group burns. Without groupBy there is one group and they coincide.
+ * One SLO. The top-level numbers are those of the group that needs attention most (a firing or burning
+ * fast tier first, then the least budget left); the tiers' `burning`, `firing` and `state` say whether
+ * any group burns. Without groupBy there is one group and they coincide. `status --json` prints a list.
  */
-export interface SloStatus extends GroupStatus {
-  service: string;
-  slo: string;
+export const sloStatusSchema = groupStatusSchema.extend({
+  service: z.string(),
+  slo: z.string(),
   /** Percent, as in the spec. */
-  objective: number;
-  period: string;
-  errorBudget: number;
+  objective: z.number(),
+  period: z.string(),
+  errorBudget: z.number(),
   /** `mixed` when some windows came from the rules and others from the raw SLI. */
-  source: Source | 'mixed';
-  sources: Record<string, Source>;
-  groups: GroupStatus[];
+  source: z.enum(['rules', 'raw', 'mixed']),
+  sources: z.record(z.string(), sourceSchema),
+  groups: z.array(groupStatusSchema),
   /** Failed queries that left some of this SLO's numbers unknown. */
-  errors: string[];
-}
+  errors: z.array(z.string()),
+});
+
+export const problemSchema = z.strictObject({ at: instant, message: z.string() });
+
+/** `GET /api/v1/slos` from a server that evaluates (the evaluator's latest report). */
+export const evaluatorReportSchema = z.strictObject({
+  /**
+   * How the latest attempt went: `starting` before the first ends, `partial` when some queries failed
+   * (their numbers are null), `failed` when Prometheus did not answer at all.
+   */
+  state: z.enum(['starting', 'ok', 'partial', 'failed']),
+  prometheusUrl: z.string(),
+  intervalMs: z.number(),
+  /** The instant of the last evaluation Prometheus answered; null before the first. */
+  evaluatedAt: instant.nullable(),
+  durationMs: known,
+  /** Queries the last evaluation sent, the coverage probe included. */
+  queries: known,
+  lastSuccessAt: instant.nullable(),
+  /**
+   * Set while the latest attempt failed (Prometheus down or slow): the numbers in `slos` are then those of
+   * `evaluatedAt`, and alert states are held, neither fired nor resolved.
+   */
+  error: problemSchema.nullable(),
+  alertmanager: z
+    .strictObject({ url: z.string(), lastSentAt: instant.nullable(), error: problemSchema.nullable() })
+    .nullable(),
+  slos: z.array(sloStatusSchema),
+});
+
+/** `GET /api/v1/slos` from a server without a Prometheus: every SLO, every number null, and why. */
+export const unevaluatedReportSchema = z.strictObject({
+  error: problemSchema,
+  slos: z.array(sloStatusSchema),
+});
+
+export const tierLineSchema = z.strictObject({
+  tier: z.string(),
+  severity: z.string(),
+  /** The burn rate both windows must exceed: the threshold line of the tier's chart. */
+  factor: z.number(),
+  longWindow: z.string(),
+  shortWindow: z.string(),
+});
+
+/** The ranges an SLO page's charts offer. */
+export const historyRangeSchema = z.enum(['6h', '24h', '7d']);
+
+/** `GET /api/v1/slos/<service>/<slo>/history`: one SLO's burn rates and budget over a range. */
+export const sloHistorySchema = z.strictObject({
+  service: z.string(),
+  slo: z.string(),
+  range: historyRangeSchema,
+  stepSeconds: z.number(),
+  budgetStepSeconds: z.number(),
+  /** The first and last points. */
+  start: instant,
+  end: instant,
+  /** The group charted; `{}` without groupBy, null when no group had data. */
+  group: labelSet.nullable(),
+  /** How many groups had data (1 without groupBy); only the one in `group` is charted. */
+  groupsSeen: z.number(),
+  /** Series left out of the largest answer (the 500 with the highest last values are kept): groups not seen. */
+  groupsOmitted: z.number(),
+  /** Unix seconds, one per step from `start` to `end`. */
+  timestamps: z.array(z.number()),
+  /** Multiples of the error budget by window (`5m`, `1h`, ...); null where nothing was known. */
+  burnRates: z.record(z.string(), z.array(known)),
+  /**
+   * 1 − period error ratio ÷ budget, every `budgetStepSeconds` and null between: the period window (in
+   * `burnRates` too) is sampled more sparsely than the others.
+   */
+  budgetRemaining: z.array(known),
+  sources: z.record(z.string(), sourceSchema),
+  tiers: z.array(tierLineSchema),
+  /** Failed queries; their windows read null throughout. */
+  errors: z.array(z.string()),
+});
+
+export type Source = z.infer<typeof sourceSchema>;
+export type AlertState = z.infer<typeof alertStateSchema>;
+export type TierStatus = z.infer<typeof tierStatusSchema>;
+export type GroupStatus = z.infer<typeof groupStatusSchema>;
+export type SloStatus = z.infer<typeof sloStatusSchema>;
+export type Problem = z.infer<typeof problemSchema>;
+export type EvaluatorReport = z.infer<typeof evaluatorReportSchema>;
+export type UnevaluatedReport = z.infer<typeof unevaluatedReportSchema>;
+export type TierLine = z.infer<typeof tierLineSchema>;
+export type HistoryRange = z.infer<typeof historyRangeSchema>;
+export type SloHistory = z.infer<typeof sloHistorySchema>;

@@ -1,5 +1,5 @@
+import { windowsOf } from '../conventions/names.ts';
 import type { PrometheusClient } from '../prometheus/client.ts';
-import { windowsOf } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
 import { evaluateSlos, type QueryOutcome } from './evaluate.ts';
 import { coverageFrom, coverageProbe, type PlannedQuery, planFallback, planQueries } from './plan.ts';

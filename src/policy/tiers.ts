@@ -18,15 +18,14 @@ export const tierSchema = z
 
 export type TierSpec = z.infer<typeof tierSchema>;
 
-/** A tier with its windows resolved to milliseconds. */
-export interface Tier {
-  name: string;
-  severity: string;
-  budgetPercent: number;
-  longMs: number;
-  shortMs: number;
-  forMs: number;
-}
+/** A tier as the model holds it: the spec's fields, with its windows and `for` resolved to milliseconds. */
+export const resolvedTierSchema = tierSchema.omit({ long: true, short: true, for: true }).extend({
+  longMs: z.number().positive(),
+  shortMs: z.number().positive(),
+  forMs: z.number().min(0),
+});
+
+export type Tier = z.infer<typeof resolvedTierSchema>;
 
 // `for` follows Pyrra's choices: long enough to ride out one bad scrape, short next to
 // the time the tier needs to detect a real burn.

@@ -3,6 +3,7 @@
  * Every call is bounded by a timeout and fails with a PrometheusError, never with a hang or a raw fetch error.
  */
 import { z } from 'zod';
+import { baseUrl } from '../conventions/urls.ts';
 import { AnswerTooLargeError, readBoundedText } from './bounded-body.ts';
 import { kindForErrorType, kindForStatus, PrometheusError, type PrometheusErrorKind } from './errors.ts';
 import {
@@ -184,7 +185,7 @@ function resolveTarget(options: PrometheusClientOptions): { base: string; header
     (url.username
       ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
       : undefined);
-  const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  const base = `${url.origin}${baseUrl(url.pathname)}`;
 
   const headers: Record<string, string> = {
     Accept: 'application/json',

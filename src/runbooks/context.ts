@@ -1,10 +1,10 @@
+import { alertName } from '../conventions/names.ts';
+import { sloPath, tierPath } from '../conventions/urls.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
 import { labelList } from '../promql/build.ts';
-import { runbookUrl } from '../rules/alerting.ts';
-import { alertName } from '../rules/names.ts';
 import { errorRate, errorRatio, totalRate } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
 
@@ -79,14 +79,6 @@ export interface TierContext extends TierSummary {
   ask: Ask;
   queries: FirstLookQuery[];
   otherTiers: TierSummary[];
-}
-
-export function sloPath(slo: Slo): string {
-  return `/slos/${slo.service}/${slo.name}`;
-}
-
-export function tierPath(slo: Slo, tier: Tier): string {
-  return runbookUrl(slo, tier, '');
 }
 
 function tierSummary(slo: Slo, tier: Tier): TierSummary {

@@ -1,7 +1,7 @@
+import { alertName } from '../conventions/names.ts';
+import { markdownPagePath, tierPath } from '../conventions/urls.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { alertName } from '../rules/names.ts';
 import type { Slo } from '../spec/model.ts';
-import { tierPath } from './context.ts';
 import { markdownTitle } from './sections.ts';
 
 /**
@@ -24,10 +24,6 @@ export interface Catalogue {
   pages: RunbookPage[];
   /** Things a runbook author should fix, shown on the runbook list. */
   problems: string[];
-}
-
-function markdownPagePath(file: string): string {
-  return `/runbooks/${file.replace(/\.md$/i, '')}`;
 }
 
 export function catalogue(slos: readonly Slo[], files: readonly MarkdownFile[]): Catalogue {

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import Mustache from 'mustache';
+import { prometheusGraphUrl } from '../conventions/urls.ts';
 import type { FirstLookQuery, TierContext } from './context.ts';
 import { codeFence, escapeMarkdown, markdownToHtml } from './markdown.ts';
 import type { LiveSample } from './providers.ts';
@@ -53,10 +54,6 @@ export interface TierPageInput {
 export function formatLabels(labels: Record<string, string>): string {
   const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return `{${pairs.join(', ')}}`;
-}
-
-function prometheusGraphUrl(prometheusUrl: string, expr: string): string {
-  return `${prometheusUrl.replace(/\/+$/, '')}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0`;
 }
 
 function liveView(state: LiveState | undefined, threshold: number, step: FirstLookQuery['step']) {

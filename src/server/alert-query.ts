@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { alertStatusSchema, describeIssue, formatPath } from '../alerts/payload.ts';
-import type { AlertCursor, AlertListQuery } from '../alerts/store.ts';
+import type { AlertCursor, AlertListQuery } from '../alerts/store/store.ts';
 
 const MAX_LIMIT = 500;
 

@@ -5,9 +5,9 @@
  */
 
 import { EVIDENCE_SERIES, evidenceResultSchema } from '../alerts/evidence.ts';
-import { type AlertLink, alertPath, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
-import type { AlertEvent, AlertRow, AlertStore, TruncatedDelivery } from '../alerts/store.ts';
-import type { StoreStatus } from '../alerts/store-health.ts';
+import { type AlertLink, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
+import type { AlertDetail, AlertEvent, AlertRow, TruncatedDelivery } from '../alerts/store/store.ts';
+import { alertPath } from '../conventions/urls.ts';
 import { humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import type { AlertQuery } from './alert-query.ts';
@@ -15,8 +15,6 @@ import { page } from './layout.ts';
 import type { Links } from './links.ts';
 import type { Banner } from './live.ts';
 import { renderView } from './views.ts';
-
-type StoredAlert = NonNullable<ReturnType<AlertStore['get']>>;
 
 /** ISO 8601 to the second, in UTC: what on-call pastes into an incident channel. */
 export function isoTime(ms: number): string {
@@ -107,15 +105,9 @@ export interface AlertListPage {
   now: number;
 }
 
-/** Why webhooks are refused, for the alert pages; null while the store writes. */
-export function storeBanner(status: StoreStatus): Banner | null {
-  if (status.writable) return null;
-  return {
-    kind: 'failed',
-    title: 'The alert store cannot write',
-    detail: status.message,
-    since: `Since ${isoTime(status.since)}.`,
-  };
+/** Why webhooks are refused, above the alert pages: the store's own words (AlertStore.health). */
+export function storeBanner(problem: string): Banner {
+  return { kind: 'failed', title: 'The alert store is not healthy', detail: problem, since: null };
 }
 
 function truncatedView(delivery: TruncatedDelivery) {
@@ -195,7 +187,7 @@ function shownPart(result: unknown): unknown {
   };
 }
 
-function evidenceView(evidence: StoredAlert['evidence'][number]) {
+function evidenceView(evidence: AlertDetail['evidence'][number]) {
   const parsed = evidenceResultSchema.safeParse(shownPart(evidence.result));
   const samples = parsed.success
     ? {
@@ -221,7 +213,7 @@ function evidenceView(evidence: StoredAlert['evidence'][number]) {
   };
 }
 
-function evidenceNote(alert: StoredAlert, link: AlertLink, prometheusConfigured: boolean): string | null {
+function evidenceNote(alert: AlertDetail, link: AlertLink, prometheusConfigured: boolean): string | null {
   if (alert.evidence.length > 0) return null;
   if (link.kind !== 'tier')
     return 'Evidence is captured for burnbook SLO alerts only: they come with first-look queries.';
@@ -237,7 +229,7 @@ function entries(record: Record<string, string>) {
 }
 
 export interface AlertPage {
-  alert: StoredAlert;
+  alert: AlertDetail;
   targets: LinkTargets;
   prometheusConfigured: boolean;
   banner: Banner | null;

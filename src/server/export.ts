@@ -1,4 +1,4 @@
-import { sloPath } from '../runbooks/context.ts';
+import { sloPath } from '../conventions/urls.ts';
 import { staticFile, staticLinks } from './links.ts';
 import {
   indexDocument,

@@ -1,11 +1,10 @@
+import { historyPath, sloPath, tierPath } from '../conventions/urls.ts';
 import { byUrgency } from '../evaluator/evaluate.ts';
-import type { EvaluatorReport } from '../evaluator/evaluator.ts';
 import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator/format.ts';
 import { DEFAULT_RANGE, HISTORY_RANGES, type HistoryRequest, isHistoryRange } from '../evaluator/history.ts';
-import type { GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
+import type { EvaluatorReport, GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
 import { tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
-import { sloPath, tierPath } from '../runbooks/context.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
 import { isoTime } from './alert-views.ts';
@@ -188,11 +187,6 @@ export function chartQuery(request: HistoryRequest): string {
   for (const [label, value] of Object.entries(request.group ?? {}))
     params.set(`${GROUP_PARAM}${label}`, value);
   return params.toString();
-}
-
-/** The SLO's chart data (routes/live.ts), under the API like `/api/v1/slos`. */
-export function historyPath(slo: Pick<Slo, 'service' | 'name'>): string {
-  return `/api/v1/slos/${slo.service}/${slo.name}/history`;
 }
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {

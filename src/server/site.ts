@@ -1,4 +1,5 @@
-import { type FirstLookQuery, sloPath, sloSummary, tierContext } from '../runbooks/context.ts';
+import { RUNBOOKS_PATH, sloPath, WEBHOOK_PATH } from '../conventions/urls.ts';
+import { type FirstLookQuery, sloSummary, tierContext } from '../runbooks/context.ts';
 import { markdownToHtml } from '../runbooks/markdown.ts';
 import { type Named, nearMatches, searchPages } from '../runbooks/match.ts';
 import { type Catalogue, catalogue, type RunbookPage } from '../runbooks/pages.ts';
@@ -6,6 +7,7 @@ import type { AlertSummary, LiveValues, RunbookProviders } from '../runbooks/pro
 import { formatLabels, type LiveState, renderTierPage } from '../runbooks/render.ts';
 import { readMarkdownFiles, readSloRunbook } from '../runbooks/sources.ts';
 import { templatesFor } from '../runbooks/templates.ts';
+import { byService } from '../spec/by-service.ts';
 import type { Slo } from '../spec/model.ts';
 import { type PageOptions, page } from './layout.ts';
 import type { Links } from './links.ts';
@@ -34,8 +36,7 @@ const NO_PROMETHEUS = 'No Prometheus configured — start with --prometheus-url 
 const OPEN_IN_PROMETHEUS = 'Open it in Prometheus to see the current value.';
 const STATIC_NO_PROMETHEUS =
   'Run it in Prometheus to see the current value (export with --prometheus-url for links).';
-const NO_ALERT_STORE =
-  'No alert store connected: alerts for this page show here once Alertmanager sends them to POST /hooks/alertmanager.';
+const NO_ALERT_STORE = `No alert store connected: alerts for this page show here once Alertmanager sends them to POST ${WEBHOOK_PATH}.`;
 // A page waits this long for Prometheus or the alert store, then says so instead of hanging.
 export const PROVIDER_TIMEOUT_MS = 3_000;
 
@@ -50,12 +51,6 @@ export function loadSite(options: SiteOptions, output: Site['output']): Site {
 
 function liveNote(site: Site): string | undefined {
   return site.output === 'server' && !site.prometheusUrl ? NO_PROMETHEUS : undefined;
-}
-
-function byService(slos: readonly Slo[]): Map<string, Slo[]> {
-  const services = new Map<string, Slo[]>();
-  for (const slo of slos) services.set(slo.service, [...(services.get(slo.service) ?? []), slo]);
-  return services;
 }
 
 function summaryWithLinks(slo: Slo, links: Links) {
@@ -108,7 +103,7 @@ export function runbookListDocument(site: Site, links: Links, query: string): st
     hidden: !matching.has(p),
   }));
   const body = renderView('runbook-list', {
-    action: links.to('/runbooks'),
+    action: links.to(RUNBOOKS_PATH),
     query,
     pages,
     shown: matching.size,
@@ -230,7 +225,7 @@ export async function runbookDocument(
           { label: `${p.slo.service}/${p.slo.name}`, path: sloPath(p.slo) },
           { label: p.title },
         ]
-      : [{ label: 'Runbooks', path: '/runbooks' }, { label: p.title }];
+      : [{ label: 'Runbooks', path: RUNBOOKS_PATH }, { label: p.title }];
   const title = p.kind === 'tier' ? `${p.title} · ${p.slo.service}` : p.title;
   return page({ title, body: main + alerts, links, nav: 'runbooks', crumbs });
 }
@@ -239,7 +234,7 @@ export async function runbookDocument(
 export function allPages(site: Site): Named[] {
   return [
     { path: '/', title: 'SLOs' },
-    { path: '/runbooks', title: 'Runbooks' },
+    { path: RUNBOOKS_PATH, title: 'Runbooks' },
     ...site.slos.map((slo) => ({ path: sloPath(slo), title: `SLO ${slo.service}/${slo.name}` })),
     ...site.catalogue.pages,
   ];
@@ -250,7 +245,7 @@ export function notFoundDocument(site: Site, path: string, links: Links): string
   const body = renderView('not-found', {
     path,
     matches,
-    runbooks: links.to('/runbooks'),
+    runbooks: links.to(RUNBOOKS_PATH),
     home: links.to('/'),
   });
   return page({ title: 'Not found', body, links });

@@ -1,14 +1,12 @@
 import { relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { promtoolReadsUtf8Names } from '../rules/promtool.ts';
-import { digitKeys } from '../sli/index.ts';
+import { promtoolReadsUtf8Names } from '../promtool/promtool.ts';
 import { formatPath, type SpecError } from './errors.ts';
 import { readSpecFile, specFiles } from './files.ts';
-import { problemsFromZod } from './issues.ts';
-import { buildSlos, type ModelProblem, type Slo } from './model.ts';
+import { formatOf } from './formats/index.ts';
+import type { ModelProblem, Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
 import { DEFAULT_RUNBOOKS_DIR, runbookFileProblem, runbookRoots } from './runbook-file.ts';
-import { type SloSpec, type SpecHeader, sloSchema, specHeaderSchema } from './schema.ts';
 import { checkShape, YAML_OPTIONS } from './yaml-limits.ts';
 
 export interface LoadResult {
@@ -46,44 +44,15 @@ function yamlMessage(message: string): { message: string; hint?: string } {
   return { message: (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '') };
 }
 
-/**
- * Numbers an SLI kind matches by their spelling (a bucket boundary) get the YAML's own text instead of
- * the parsed float, so `0.2684354560` keeps its last zero.
- */
-function keepDigits<T>(raw: T, positions: SourcePositions): T {
-  const slos = (raw as { slos?: unknown } | null)?.slos;
-  if (!Array.isArray(slos)) return raw;
-  slos.forEach((slo, i) => {
-    const sli = (slo as { sli?: unknown } | null)?.sli;
-    if (typeof sli !== 'object' || sli === null) return;
-    for (const [kind, spec] of Object.entries(sli)) {
-      if (typeof spec !== 'object' || spec === null) continue;
-      for (const key of digitKeys(kind)) {
-        const value = (spec as Record<string, unknown>)[key];
-        const text = positions.literal(['slos', i, 'sli', kind, key]);
-        if (typeof value === 'number' && text !== undefined) {
-          (sli as Record<string, unknown>)[kind] = { ...spec, [key]: text };
-        }
-      }
-    }
-  });
-  return raw;
-}
-
-const FALLBACK_HEADER: SpecHeader = {
-  apiVersion: 'burnbook/v1',
-  service: 'unknown',
-  labels: {},
-  scrapeInterval: '1m',
-  slos: [],
-};
-
 export interface LoadOptions {
   /** Where `runbook:` files may be besides the spec's repository; default `runbooks`. */
   runbooksDir?: string;
 }
 
-/** Parses and validates one file's text; a file may hold several YAML documents. */
+/**
+ * Parses and validates one file's text; a file may hold several YAML documents, each read by the input
+ * format its version key names (formats/).
+ */
 export function loadSpecText(
   text: string,
   file: string,
@@ -115,39 +84,18 @@ export function loadSpecText(
       }
       continue;
     }
-    const raw = keepDigits(doc.toJS({ maxAliasCount: -1 }), positions) as Record<string, unknown> | null;
+    const raw: unknown = doc.toJS({ maxAliasCount: -1 });
     if (raw === null || raw === undefined) continue;
-    const errorsBefore = errors.length;
-    const header = specHeaderSchema.safeParse(raw);
-    if (!header.success) {
-      errors.push(
-        ...problemsFromZod(header.error, specHeaderSchema, raw).map((p) => toError(file, positions, p)),
-      );
-    }
-    // A bad header still gets its SLOs checked, against defaults, so one run shows every error.
-    const headerData: SpecHeader = header.data ?? {
-      ...FALLBACK_HEADER,
-      slos: Array.isArray(raw.slos) ? raw.slos : [],
-    };
-    const specs: Array<[number, SloSpec]> = [];
-    headerData.slos.forEach((rawSlo, i) => {
-      const slo = sloSchema.safeParse(rawSlo);
-      if (slo.success) specs.push([i, slo.data]);
-      for (const p of slo.error ? problemsFromZod(slo.error, sloSchema, rawSlo) : []) {
-        errors.push(toError(file, positions, { ...p, path: ['slos', i, ...p.path] }));
-      }
-    });
-    const built = buildSlos(
-      headerData,
-      specs,
+    const read = formatOf(raw).read(raw, {
       file,
-      (path) => positions.find(path).line,
-      (runbook) => runbookFileProblem(runbook, roots),
-      promtoolReadsUtf8Names(),
-    );
-    errors.push(...built.problems.map((p) => toError(file, positions, p)));
-    // A file with any error contributes no SLOs: nothing is generated from half a file.
-    if (header.success && errors.length === errorsBefore) slos.push(...built.slos);
+      lineOf: (path) => positions.find(path).line,
+      literal: (path) => positions.literal(path),
+      runbookProblem: (runbook) => runbookFileProblem(runbook, roots),
+      utf8Names: promtoolReadsUtf8Names(),
+    });
+    errors.push(...read.problems.map((p) => toError(file, positions, p)));
+    // A document with any error contributes no SLOs: nothing is generated from half a spec.
+    if (!read.problems.length) slos.push(...read.slos);
   }
   return { slos, errors };
 }

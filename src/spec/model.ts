@@ -1,9 +1,9 @@
+import { parseTemplate } from '../outputs/rules/go-template.ts';
 import { errorBudget, threshold } from '../policy/burn.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
-import { parseTemplate } from '../rules/go-template.ts';
 import { checkSli, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
 

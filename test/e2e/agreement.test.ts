@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertName } from '../../src/conventions/names.ts';
 import { evaluateNow } from '../../src/evaluator/run.ts';
 import { tierFacts } from '../../src/policy/burn.ts';
 import { createPrometheusClient } from '../../src/prometheus/client.ts';
-import { alertName } from '../../src/rules/names.ts';
 import {
   counter,
   DAY,

@@ -18,7 +18,7 @@ let app: FastifyInstance;
 let alertmanager: RunningAlertmanager;
 
 beforeAll(async () => {
-  ({ app } = await testApp({ slos }));
+  app = await testApp({ slos });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const webhook = (max_alerts: number) => ({
     url: `${address}/hooks/alertmanager`,

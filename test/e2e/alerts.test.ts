@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { tierFacts } from '../../src/policy/burn.ts';
-import { alertmanagerFile, ruleFiles } from '../../src/rules/output.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { startBurnbook } from '../support/burnbook.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
+import { alertmanagerFile, ruleFiles } from '../support/outputs.ts';
 import { freePort } from '../support/ports.ts';
 import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -95,7 +95,7 @@ beforeAll(async () => {
   });
 
   const ruleFile = join(dir, 'shop.yaml');
-  const rules = ruleFiles([slo], { externalUrl }).find((f) => f.kind === 'rules');
+  const [rules] = ruleFiles([slo], externalUrl);
   writeFileSync(ruleFile, rules?.content ?? '');
   prometheus = await startPrometheus({
     ruleFiles: [ruleFile],

@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { windowsOf } from '../../src/conventions/names.ts';
 import type { SloStatus } from '../../src/evaluator/report.ts';
 import { type Evaluation, evaluateNow } from '../../src/evaluator/run.ts';
 import { errorBudget, tierFacts } from '../../src/policy/burn.ts';
 import { formatDuration } from '../../src/policy/duration.ts';
 import { createPrometheusClient } from '../../src/prometheus/client.ts';
-import { windowsOf } from '../../src/rules/names.ts';
 import type { Slo } from '../../src/spec/model.ts';
 import {
   DAY,

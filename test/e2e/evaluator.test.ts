@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
-import { grafanaAlertOptions } from '../../src/grafana/links.ts';
-import { alertAnnotations } from '../../src/rules/alerting.ts';
+import { type EvaluatorReport, evaluatorReportSchema } from '../../src/evaluator/report.ts';
+import { alertAnnotations } from '../../src/outputs/rules/alerting.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { testApp } from '../support/app.ts';
 import { counter, DAY, HOUR, historyToOpenMetrics, MINUTE, type Timeline } from '../support/history.ts';
+import { alertOptions } from '../support/outputs.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
 import { type RunningProxy, startProxy } from '../support/proxy.ts';
@@ -64,7 +64,7 @@ beforeAll(async () => {
     startAlertmanager({ configYaml: 'route: {receiver: "null"}\nreceivers: [{name: "null"}]\n' }),
   ]);
   proxy = await startProxy({ port: Number(new URL(burning.url).port) });
-  ({ app } = await testApp({
+  app = await testApp({
     slos: [slo],
     externalUrl: EXTERNAL,
     prometheusUrl: proxy.url,
@@ -72,7 +72,7 @@ beforeAll(async () => {
     grafanaUrl: GRAFANA,
     evaluationIntervalMs: 250,
     prometheusAccess: { timeoutMs: 1_500 },
-  }));
+  });
   await app.ready();
 });
 
@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 async function report(): Promise<EvaluatorReport> {
-  return (await app.inject({ url: '/api/v1/slos' })).json() as EvaluatorReport;
+  return evaluatorReportSchema.parse((await app.inject({ url: '/api/v1/slos' })).json());
 }
 
 const tierStates = (r: EvaluatorReport) => r.slos[0]?.groups[0]?.tiers.map((t) => t.state);
@@ -108,7 +108,7 @@ async function metric(name: string): Promise<string[]> {
 describe('an Alertmanager that hangs', () => {
   it('never holds up evaluation, and the pages say it is not taking alerts', async () => {
     const hanging = await startProxy('hang');
-    const { app: other } = await testApp({
+    const other = await testApp({
       slos: [slo],
       externalUrl: EXTERNAL,
       prometheusUrl: burning.url,
@@ -178,12 +178,10 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
       severity: 'page',
     });
     // The 1h error ratio is exactly 5%: what Prometheus would print for $value.
-    const expected = alertAnnotations(
-      slo,
-      fast,
-      { externalUrl: EXTERNAL, ...grafanaAlertOptions(GRAFANA) },
-      { value: '0.05', label: () => 'eu' },
-    );
+    const expected = alertAnnotations(slo, fast, alertOptions(EXTERNAL, GRAFANA), {
+      value: '0.05',
+      label: () => 'eu',
+    });
     expect(alert.annotations).toEqual(expected);
     expect(alert.annotations.runbook_url).toBe('http://burnbook.test/runbooks/pay/api-fast-burn');
     // The region's view of the SLO's dashboard, as the generated rule's alert links it.
@@ -197,7 +195,7 @@ describe('the evaluator in the server (real Prometheus and Alertmanager)', () =>
     const [before] = await alertsInAlertmanager();
     // A second burnbook with the first one's settings stands in for the first one restarted. It evaluates
     // once at start and then not for a minute, so its report stays that first evaluation's.
-    const { app: restarted } = await testApp({
+    const restarted = await testApp({
       slos: [slo],
       externalUrl: EXTERNAL,
       prometheusUrl: burning.url,

@@ -4,7 +4,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grafanaFiles } from '../../src/grafana/output.ts';
 import { createPrometheusClient, type PrometheusClient } from '../../src/prometheus/client.ts';
 import { parseSelector } from '../../src/promql/parse.ts';
 import { sliTestSeries } from '../../src/sli/index.ts';
@@ -13,6 +12,7 @@ import { loadSpecs } from '../../src/spec/load.ts';
 import type { Slo } from '../../src/spec/model.ts';
 import { type Dashboard, dashboardQueries, interpolate } from '../support/grafana.ts';
 import { type CounterSeries, countersToOpenMetrics } from '../support/openmetrics.ts';
+import { grafanaFiles } from '../support/outputs.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { writeRules } from '../support/promtool-scenario.ts';
 
@@ -26,7 +26,7 @@ const ERROR_RATIO = 0.5;
 const TENANTS = { burning: 'acme', healthy: 'globex' };
 
 const examples = loadSpecs(['slos/']).slos;
-const dashboards = grafanaFiles(examples, { externalUrl: 'http://burnbook.test' })
+const dashboards = grafanaFiles(examples)
   .filter((f) => f.path.endsWith('.json'))
   .map((f) => JSON.parse(f.content) as Dashboard);
 

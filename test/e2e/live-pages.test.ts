@@ -1,11 +1,22 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvaluatorReport } from '../../src/evaluator/evaluator.ts';
-import type { SloHistory } from '../../src/evaluator/history.ts';
+import { z } from 'zod';
+import { windowsOf } from '../../src/conventions/names.ts';
+import type { EvaluationProvider } from '../../src/evaluator/plugin.ts';
+import {
+  type EvaluatorReport,
+  evaluatorReportSchema,
+  type SloHistory,
+  sloHistorySchema,
+  sloStatusSchema,
+} from '../../src/evaluator/report.ts';
 import { errorBudget } from '../../src/policy/burn.ts';
 import { formatDuration } from '../../src/policy/duration.ts';
-import { windowsOf } from '../../src/rules/names.ts';
-import type { AppContext } from '../../src/server/app.ts';
 import { testApp } from '../support/app.ts';
 import {
   DAY,
@@ -104,9 +115,8 @@ function expectedBudget(name: string, group = 0): number {
 let prometheus: RunningPrometheus;
 let proxy: RunningProxy;
 let app: FastifyInstance;
-let context: AppContext;
 
-const report = (): EvaluatorReport => (context.evaluation as NonNullable<AppContext['evaluation']>).latest();
+const report = (): EvaluatorReport => (app.evaluation as EvaluationProvider).latest();
 
 // Pages must not wait out Prometheus's timeout; bounding by it (not a speed figure) keeps this
 // a test of behaviour that holds on a loaded CI machine.
@@ -118,22 +128,23 @@ async function get(url: string) {
   return { response, ms: performance.now() - started };
 }
 
+/** The history API's answer, in the shape its schema declares (strict: no key more, none less). */
 async function history(url: string): Promise<SloHistory> {
   const { response } = await get(url);
   expect(response.statusCode, response.body).toBe(200);
-  return response.json() as SloHistory;
+  return sloHistorySchema.parse(response.json());
 }
 
 beforeAll(async () => {
   const series = [...Object.entries(SCENARIOS).flatMap(([name, g]) => rawSeries(name, g)), ...records];
   prometheus = await startPrometheus({ backfillOpenMetrics: historyToOpenMetrics(series) });
   proxy = await startProxy({ port: Number(new URL(prometheus.url).port) });
-  ({ app, context } = await testApp({
+  app = await testApp({
     slos,
     prometheusUrl: proxy.url,
     evaluationIntervalMs: 500,
     prometheusAccess: { timeoutMs: PROMETHEUS_TIMEOUT_MS },
-  }));
+  });
   await app.ready();
   await until('the first evaluation', () => report().state === 'ok');
 });
@@ -180,7 +191,23 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
 
   it('/ agrees with /api/v1/slos to the digits it shows', async () => {
     const { response } = await get('/api/v1/slos');
-    const statuses = (response.json() as EvaluatorReport).slos;
+    const statuses = evaluatorReportSchema.parse(response.json()).slos;
+    for (const name of ['healthy', 'strained', 'overspent', 'incident']) {
+      const left = statuses.find((s) => s.slo === name)?.budgetRemaining as number;
+      expect(Math.abs(left - expectedBudget(name)), name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('status --json prints every SLO in the shape its schema declares, with the numbers the history gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'burnbook-status-'));
+    writeFileSync(join(dir, 'live.yaml'), SPEC);
+    const run = await promisify(execFile)(
+      process.execPath,
+      [resolve('bin/burnbook.js'), 'status', join(dir, 'live.yaml'), '--prometheus-url', proxy.url, '--json'],
+      { encoding: 'utf8' },
+    );
+    const statuses = z.array(sloStatusSchema).parse(JSON.parse(run.stdout));
+    expect(statuses.map((s) => s.slo)).toEqual(slos.map((s) => s.name));
     for (const name of ['healthy', 'strained', 'overspent', 'incident']) {
       const left = statuses.find((s) => s.slo === name)?.budgetRemaining as number;
       expect(Math.abs(left - expectedBudget(name)), name).toBeLessThan(1e-4);
@@ -303,7 +330,7 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
     expect((await get('/api/v1/slos/live/nope/history')).response.statusCode).toBe(404);
     const bad = (await get('/api/v1/slos/live/healthy/history?range=2y')).response;
     expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toEqual({ error: 'range must be one of 6h, 24h, 7d' });
+    expect(bad.json()).toEqual({ error: 'invalid query', problems: ['range: expected one of 6h, 24h, 7d'] });
   });
 
   it('the groupBy SLO page offers the most urgent groups, every label value escaped', async () => {

@@ -26,12 +26,12 @@ let problems: string[];
 beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
   userDataDir = mkdtempSync(join(tmpdir(), 'burnbook-chromium-'));
-  ({ app } = await buildApp({
+  app = await buildApp({
     slos,
     externalUrl: 'http://127.0.0.1',
     runbooksDir: 'runbooks',
     dataDir: join(userDataDir, 'data'),
-  }));
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   ({ browser, page, problems } = await openChromium(base, userDataDir, LAPTOP));
   await browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });

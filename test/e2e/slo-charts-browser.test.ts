@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppContext, buildApp } from '../../src/server/app.ts';
+import { buildApp } from '../../src/server/app.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { openChromium } from '../support/browser.ts';
 import { DAY, HOUR, MINUTE } from '../support/history.ts';
@@ -60,7 +60,6 @@ const SERIES: CounterSeries[] = [
 
 let prometheus: RunningPrometheus;
 let app: FastifyInstance;
-let context: AppContext;
 let base: string;
 let browser: BrowserContext;
 let page: Page;
@@ -77,7 +76,7 @@ beforeAll(async () => {
     }),
   });
   userDataDir = mkdtempSync(join(tmpdir(), 'burnbook-chromium-'));
-  ({ app, context } = await buildApp({
+  app = await buildApp({
     slos,
     externalUrl: 'http://127.0.0.1',
     runbooksDir: 'runbooks',
@@ -85,10 +84,10 @@ beforeAll(async () => {
     prometheusUrl: prometheus.url,
     evaluationIntervalMs: 500,
     prometheusAccess: { timeoutMs: 5_000 },
-  }));
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   const deadline = Date.now() + 20_000;
-  while (context.evaluation?.latest().state !== 'ok') {
+  while (app.evaluation?.latest().state !== 'ok') {
     if (Date.now() > deadline) throw new Error('the evaluator never finished a clean evaluation');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -211,7 +210,7 @@ describe('SLO page charts in Chromium', () => {
   it('with Prometheus gone, the page says so where the charts were, at once', async () => {
     await prometheus.stop();
     const deadline = Date.now() + 15_000;
-    while (context.evaluation?.latest().state !== 'failed') {
+    while (app.evaluation?.latest().state !== 'failed') {
       if (Date.now() > deadline) throw new Error('the evaluator never noticed Prometheus was gone');
       await new Promise((r) => setTimeout(r, 100));
     }

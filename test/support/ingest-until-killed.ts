@@ -9,7 +9,7 @@
  * itself only when its parent is gone or after a minute.
  */
 import type { AlertmanagerPayload } from '../../src/alerts/payload.ts';
-import { openAlertStore } from '../../src/alerts/store.ts';
+import { openSqliteDatabase } from '../../src/alerts/store/sqlite/database.ts';
 
 const [dataDir, round, perBatch] = process.argv.slice(2);
 if (!dataDir || !round || !perBatch) {
@@ -32,7 +32,7 @@ const batch = (n: number, status: 'firing' | 'resolved'): AlertmanagerPayload['a
 const parent = process.ppid;
 const deadline = Date.now() + 60_000;
 
-const store = openAlertStore(dataDir);
+const store = openSqliteDatabase(dataDir);
 for (let n = 0; process.ppid === parent && Date.now() < deadline; n++) {
   store.ingest(
     {

@@ -3,13 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { AlertOptions } from '../../src/rules/alerting.ts';
-import { ruleFiles } from '../../src/rules/output.ts';
 import { loadSpecText } from '../../src/spec/load.ts';
 import type { Slo } from '../../src/spec/model.ts';
+import { alertOptions, ruleFiles } from './outputs.ts';
 import { requireTool } from './tools.ts';
 
-export const OPTIONS: AlertOptions = { externalUrl: 'http://burnbook.test' };
+export const OPTIONS = alertOptions();
 
 /** SLOs from spec text, failing the test on any spec error. */
 export function slosFrom(yaml: string): Slo[] {
@@ -29,10 +28,7 @@ export function sloNamed(slos: readonly Slo[], name: string): Slo {
 /** Writes the generated rule files into a fresh directory; returns the rule file paths by service. */
 export function writeRules(slos: Slo[]): { dir: string; ruleFile: (service: string) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'burnbook-rules-'));
-  for (const f of ruleFiles(slos, OPTIONS)) {
-    if (f.kind !== 'rules') continue;
-    writeFileSync(join(dir, f.path), f.content);
-  }
+  for (const f of ruleFiles(slos)) writeFileSync(join(dir, f.path), f.content);
   return { dir, ruleFile: (service) => join(dir, `${service}.yaml`) };
 }
 

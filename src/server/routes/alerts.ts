@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AlertHistory } from '../../alerts/plugin.ts';
-import type { AlertStore } from '../../alerts/store.ts';
-import { classifyStoreError, storeFaultAdvice } from '../../alerts/store-faults.ts';
+import fp from 'fastify-plugin';
+import type { LinkTargets } from '../../alerts/link.ts';
+import { ALERTS_API_PATH, ALERTS_PATH } from '../../conventions/urls.ts';
 import { type AlertQuery, nextPageQuery, parseAlertQuery, storeQuery } from '../alert-query.ts';
 import {
   alertDocument,
@@ -11,15 +11,16 @@ import {
   storeBanner,
   truncatedDeliveryJson,
 } from '../alert-views.ts';
-import type { AppContext } from '../app.ts';
+import { sendError } from '../errors.ts';
 import { serverLinks } from '../links.ts';
 import { sendHtml } from '../reply.ts';
 import { requestPath } from './runbooks.ts';
 
 /**
  * `/alerts`, `/alerts/:id` and `/api/v1/alerts`, read from the alert store. A store that cannot be read
- * (damaged, or not openable at all) makes them answer 503 with the cause, never a bare 500. They are never
- * cached: they hold what alerts said, and they change with every delivery.
+ * (damaged, or not openable at all) makes them answer 503 with what to do, never a bare 500; one that
+ * cannot write says so above the list. They are never cached: they hold what alerts said, and they change
+ * with every delivery.
  */
 
 const PAGE_SIZE = 50;
@@ -27,63 +28,72 @@ const API_PAGE_SIZE = 100;
 const TRUNCATED_SHOWN = 10;
 const TRUNCATED_IN_API = 20;
 
-type Read<T> = { ok: true; value: T } | { ok: false; message: string };
+export interface AlertRoutesOptions {
+  /** What alerts link to, read per call so edited runbooks count at once. */
+  targets: () => LinkTargets;
+  /** Whether evidence is captured: an alert page without any says why. */
+  prometheusConfigured: boolean;
+}
 
-export function alertRoutes(app: FastifyInstance, context: AppContext, history: AlertHistory): void {
-  const { store, health } = history;
+type Read<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+async function routes(app: FastifyInstance, options: AlertRoutesOptions): Promise<void> {
+  const store = app.alertStore;
 
   /** Reads the store, or says why it cannot; a fault in burnbook rather than the store still throws. */
-  function read<T>(reader: (store: AlertStore) => T): Read<T> {
-    if (!store) {
-      const status = health.status();
-      return { ok: false, message: status.writable ? 'the alert store is not open' : status.message };
-    }
+  async function read<T>(reader: () => Promise<T>): Promise<Read<T>> {
     try {
-      return { ok: true, value: reader(store) };
+      return { ok: true, value: await reader() };
     } catch (error) {
-      const fault = classifyStoreError(error);
-      if (fault.kind === 'bug') throw error;
-      return { ok: false, message: storeFaultAdvice(fault, store.file) };
+      if (!store.isTransient(error)) throw error;
+      return { ok: false, problem: (error as Error).message };
     }
   }
 
   /** A page of alerts and the query string of the next, or undefined on the last page. */
-  const listPage = (query: AlertQuery, pageSize: number) => (s: AlertStore) => {
-    const rows = s.list(storeQuery(query, pageSize));
+  async function listPage(query: AlertQuery, pageSize: number) {
+    const rows = await store.list(storeQuery(query, pageSize));
     const shown = rows.slice(0, query.limit ?? pageSize);
     const last = shown.at(-1);
     const next = rows.length > shown.length && last ? nextPageQuery(query, last) : undefined;
-    return { rows: shown, next, truncated: s.truncatedDeliveries(TRUNCATED_IN_API) };
-  };
+    return { rows: shown, next };
+  }
 
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+  const banner = async () => {
+    const health = await store.health();
+    return health.ok ? null : storeBanner(health.problem);
+  };
 
-  app.get('/api/v1/alerts', async (request, reply) => {
+  app.get(ALERTS_API_PATH, async (request, reply) => {
     noStore(reply);
     const parsed = parseAlertQuery(request.query);
-    if (!parsed.ok) return reply.code(400).send({ error: 'invalid query', problems: parsed.problems });
-    const page = read(listPage(parsed.query, API_PAGE_SIZE));
-    if (!page.ok) {
-      return reply.code(503).send({ error: 'the alert history cannot be read', problems: [page.message] });
-    }
-    const targets = history.targets();
+    if (!parsed.ok) return sendError(reply, 400, 'invalid query', parsed.problems);
+    const page = await read(async () => ({
+      ...(await listPage(parsed.query, API_PAGE_SIZE)),
+      truncated: await store.truncatedDeliveries(TRUNCATED_IN_API),
+    }));
+    if (!page.ok) return sendError(reply, 503, 'the alert history cannot be read', [page.problem]);
+    const targets = options.targets();
     const { rows, next, truncated } = page.value;
     return {
       alerts: rows.map((row) => alertJson(row, targets)),
-      next: next === undefined ? null : `/api/v1/alerts?${next}`,
+      next: next === undefined ? null : `${ALERTS_API_PATH}?${next}`,
       truncatedDeliveries: truncated.map(truncatedDeliveryJson),
     };
   });
 
-  app.get('/alerts', async (request, reply) => {
+  app.get(ALERTS_PATH, async (request, reply) => {
     noStore(reply);
     const links = serverLinks(requestPath(request));
     const parsed = parseAlertQuery(request.query);
     const query = parsed.ok ? parsed.query : {};
-    const page: Read<ReturnType<ReturnType<typeof listPage>>> = parsed.ok
-      ? read(listPage(query, PAGE_SIZE))
-      : { ok: true, value: { rows: [], next: undefined, truncated: [] } };
-    if (!page.ok) return sendHtml(reply, historyUnavailableDocument(page.message, links), 503);
+    const page = await read(async () => ({
+      ...(parsed.ok ? await listPage(query, PAGE_SIZE) : { rows: [], next: undefined }),
+      // Only the first page: the rest are about older alerts.
+      truncated: query.before === undefined ? await store.truncatedDeliveries(TRUNCATED_SHOWN) : [],
+    }));
+    if (!page.ok) return sendHtml(reply, historyUnavailableDocument(page.problem, links), 503);
     const { rows, next, truncated } = page.value;
     const html = alertListDocument(
       {
@@ -91,10 +101,9 @@ export function alertRoutes(app: FastifyInstance, context: AppContext, history: 
         query,
         ...(next === undefined ? {} : { next }),
         problems: parsed.ok ? [] : parsed.problems,
-        // Only the first page: the rest are about older alerts.
-        truncated: query.before === undefined ? truncated.slice(0, TRUNCATED_SHOWN) : [],
-        banner: storeBanner(health.status()),
-        targets: history.targets(),
+        truncated,
+        banner: await banner(),
+        targets: options.targets(),
         now: Date.now(),
       },
       links,
@@ -102,22 +111,22 @@ export function alertRoutes(app: FastifyInstance, context: AppContext, history: 
     return sendHtml(reply, html, parsed.ok ? 200 : 400);
   });
 
-  app.get<{ Params: { id: string } }>('/alerts/:id', async (request, reply) => {
+  app.get<{ Params: { id: string } }>(`${ALERTS_PATH}/:id`, async (request, reply) => {
     noStore(reply);
     const links = serverLinks(requestPath(request));
     const { id } = request.params;
     const found = /^\d{1,15}$/.test(id)
-      ? read((s) => s.get(Number(id)))
+      ? await read(() => store.get(Number(id)))
       : { ok: true as const, value: undefined };
-    if (!found.ok) return sendHtml(reply, historyUnavailableDocument(found.message, links), 503);
+    if (!found.ok) return sendHtml(reply, historyUnavailableDocument(found.problem, links), 503);
     // The site-wide 404 page, with its "did you mean" list.
     if (!found.value) return reply.callNotFound();
     const html = alertDocument(
       {
         alert: found.value,
-        targets: history.targets(),
-        prometheusConfigured: Boolean(context.prometheusUrl),
-        banner: storeBanner(health.status()),
+        targets: options.targets(),
+        prometheusConfigured: options.prometheusConfigured,
+        banner: await banner(),
         now: Date.now(),
       },
       links,
@@ -125,3 +134,10 @@ export function alertRoutes(app: FastifyInstance, context: AppContext, history: 
     return sendHtml(reply, html);
   });
 }
+
+export const alertRoutes = fp(routes, {
+  name: 'burnbook-alert-routes',
+  encapsulate: true,
+  dependencies: ['burnbook-alerts'],
+  decorators: { fastify: ['alertStore'] },
+});

@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { RUNBOOKS_PATH, sloPath } from '../../conventions/urls.ts';
 import { CHART_LIBRARY_MISSING, chartAssets } from '../assets.ts';
+import { sendError } from '../errors.ts';
 import { serverLinks } from '../links.ts';
 import { chartRequest, liveIndex, sloLive } from '../live.ts';
 import { sendHtml } from '../reply.ts';
 import {
   indexDocument,
-  loadSite,
   notFoundDocument,
   runbookDocument,
   runbookListDocument,
@@ -17,7 +18,7 @@ import { viewAsset } from '../views.ts';
 
 /**
  * The browsable side of burnbook: `/`, `/slos/:service/:slo`, `/runbooks`, `/runbooks/*`,
- * and the 404 page for every path nothing else answers.
+ * and the 404 page for every path nothing else answers (notFound, set on the app).
  */
 
 export function requestPath(request: FastifyRequest): string {
@@ -29,35 +30,28 @@ const SUFFIX = /(\/|\.md|\.html)$/;
 
 const CHARTS_SCRIPT = viewAsset('slo-charts.js');
 
-export function runbookRoutes(app: FastifyInstance, context: AppContext): void {
-  // The context is read per request, so providers plugged in after startup take effect.
-  const site = (): Site =>
-    loadSite(
-      {
-        slos: context.slos,
-        runbooksDir: context.runbooksDir,
-        ...(context.prometheusUrl ? { prometheusUrl: context.prometheusUrl } : {}),
-        providers: context,
-      },
-      'server',
-    );
+export interface RunbookRoutesOptions {
+  /** The site as it is now: the runbooks directory is read per request, so edited markdown shows on reload. */
+  site: () => Site;
+}
 
+async function routes(app: FastifyInstance, { site }: RunbookRoutesOptions): Promise<void> {
   // The evaluator's numbers are read, never awaited: a page never waits for Prometheus.
   app.get('/', async (request, reply) => {
     const s = site();
     const links = serverLinks(requestPath(request));
-    const report = context.evaluation?.latest();
+    const report = app.evaluation?.latest();
     return sendHtml(reply, indexDocument(s, links, report && liveIndex(s.slos, report, links, Date.now())));
   });
 
   app.get<{ Params: { service: string; slo: string }; Querystring: Record<string, unknown> }>(
-    '/slos/:service/:slo',
+    sloPath({ service: ':service', name: ':slo' }),
     async (request, reply) => {
       const s = site();
       const links = serverLinks(requestPath(request));
       const slo = s.slos.find((x) => x.service === request.params.service && x.name === request.params.slo);
       if (!slo) return sendHtml(reply, notFoundDocument(s, requestPath(request), links), 404);
-      const report = context.evaluation?.latest();
+      const report = app.evaluation?.latest();
       if (!report) return sendHtml(reply, sloDocument(s, slo, links));
       const assets = chartAssets(links);
       const asked = chartRequest(slo, request.query);
@@ -67,30 +61,43 @@ export function runbookRoutes(app: FastifyInstance, context: AppContext): void {
     },
   );
 
-  app.get<{ Querystring: { q?: string | string[] } }>('/runbooks', async (request, reply) => {
+  app.get<{ Querystring: { q?: string | string[] } }>(RUNBOOKS_PATH, async (request, reply) => {
     const q = request.query.q;
     const query = (Array.isArray(q) ? q.join(' ') : (q ?? '')).trim();
     return sendHtml(reply, runbookListDocument(site(), serverLinks(requestPath(request)), query));
   });
 
-  app.get<{ Params: { '*': string } }>('/runbooks/*', async (request, reply) => {
+  app.get<{ Params: { '*': string } }>(`${RUNBOOKS_PATH}/*`, async (request, reply) => {
     const s = site();
     const links = serverLinks(requestPath(request));
-    const path = `/runbooks/${request.params['*']}`;
+    const path = `${RUNBOOKS_PATH}/${request.params['*']}`;
     const found = s.catalogue.pages.find((p) => p.path === path);
     if (found) return sendHtml(reply, await runbookDocument(s, found, links, 'html'));
     const stripped = path.replace(SUFFIX, '');
-    if (stripped === '/runbooks' || s.catalogue.pages.some((p) => p.path === stripped)) {
+    if (stripped === RUNBOOKS_PATH || s.catalogue.pages.some((p) => p.path === stripped)) {
       return reply.redirect(links.to(stripped) ?? stripped, 301);
     }
     return sendHtml(reply, notFoundDocument(s, path, links), 404);
   });
+}
 
-  app.setNotFoundHandler((request, reply) => {
+export const runbookRoutes = fp(routes, {
+  name: 'burnbook-runbook-routes',
+  encapsulate: true,
+  dependencies: ['burnbook-evaluator'],
+  decorators: { fastify: ['evaluation'] },
+});
+
+/**
+ * The app's 404: for the API and whoever asks for JSON, the one error shape; for people, a page with what
+ * they probably meant.
+ */
+export function notFound(site: () => Site) {
+  return (request: FastifyRequest, reply: FastifyReply) => {
     const path = requestPath(request);
     const accept = request.headers.accept ?? '';
     const wantsJson = /^\/(api|hooks)\//.test(path) || (accept.includes('json') && !accept.includes('html'));
-    if (wantsJson) return reply.code(404).send({ error: 'not found', path });
+    if (wantsJson) return sendError(reply, 404, 'not found', [`${path}: no such page or API`]);
     return sendHtml(reply, notFoundDocument(site(), path, serverLinks(path)), 404);
-  });
+  };
 }

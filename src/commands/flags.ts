@@ -1,0 +1,215 @@
+import { Command, Option } from 'commander';
+
+/**
+ * Every command's flags, one typed table per command: cli.ts builds commander from these tables, and
+ * each command's options type is derived from its table (FlagsOf<'serve'>), so a flag is declared once.
+ * A key is the flag's name in camelCase (`dataDir` is `--data-dir`), which is also the key commander
+ * gives its value under, and every flag reads an environment variable (`BURNBOOK_DATA_DIR`).
+ */
+
+export interface Flag {
+  /** The value's placeholder in --help (`dir` shows `<dir>`); absent for a switch such as --json. */
+  value?: string;
+  description: string;
+  default?: string;
+  /** May be given several times; from the environment, one per line. */
+  repeatable?: true;
+}
+
+export type FlagTable = Record<string, Flag>;
+
+/** What a command receives for its table: a defaulted flag always has a string; a switch is a boolean. */
+export type FlagValues<T extends FlagTable> = {
+  [K in keyof T as T[K] extends { default: string } ? K : never]: string;
+} & {
+  [K in keyof T as T[K] extends { default: string } ? never : K]?: T[K] extends { repeatable: true }
+    ? string[]
+    : T[K] extends { value: string }
+      ? string
+      : boolean;
+};
+
+export interface CommandTable {
+  description: string;
+  /** Takes spec files or directories, `slos/` by default. */
+  paths?: true;
+  flags: FlagTable;
+}
+
+export const DEFAULT_PATHS = ['slos/'];
+const DEFAULT_EXTERNAL_URL = 'http://127.0.0.1:8080';
+
+/** Flags for reaching Prometheus, the same on every command that asks it; only the timeout's default differs. */
+function prometheusFlags<Timeout extends string>(defaultTimeout: Timeout) {
+  return {
+    prometheusUrl: {
+      value: 'url',
+      description: 'Prometheus (or Thanos Query, Mimir, Cortex) to ask; user:pass@ in the URL for basic auth',
+    },
+    prometheusTimeout: {
+      value: 'duration',
+      description: 'give up on each query after this long',
+      default: defaultTimeout,
+    },
+    prometheusBearerToken: { value: 'token', description: 'sent as Authorization: Bearer <token>' },
+    prometheusHeader: {
+      value: 'header',
+      description: "extra request header, repeatable: 'X-Scope-OrgID: tenant-a'",
+      repeatable: true,
+    },
+  } as const satisfies FlagTable;
+}
+
+const json = { json: { description: 'print JSON instead of a table' } } as const satisfies FlagTable;
+
+// Every command that reads specs takes it: an SLO's `runbook:` file must be under it or in the spec's
+// repository (spec/runbook-file.ts), and every command must judge a spec the same way.
+const runbooks = {
+  runbooks: {
+    value: 'dir',
+    description:
+      "runbook templates and markdown pages; specs' runbook: files must be here or in their repository",
+    default: 'runbooks/',
+  },
+} as const satisfies FlagTable;
+
+/** The flags of `serve` for the alert history and its webhook. */
+const ALERT_FLAGS = {
+  retention: {
+    value: 'duration',
+    description: 'delete resolved alerts that ended longer ago than this',
+    default: '90d',
+  },
+  webhookBearerToken: {
+    value: 'token',
+    description: 'require Authorization: Bearer <token> on POST /hooks/alertmanager',
+  },
+  webhookBasicAuth: { value: 'user:password', description: 'require basic auth on POST /hooks/alertmanager' },
+} as const satisfies FlagTable;
+
+/** Every command, as `burnbook --help` lists them; `runbooks build` is `build` under `runbooks`. */
+export const COMMANDS = {
+  validate: {
+    description:
+      'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; exit 1 on any error',
+    paths: true,
+    flags: { ...runbooks },
+  },
+  generate: {
+    description: 'write rule files, promtool tests and, optionally, Alertmanager and Grafana files',
+    paths: true,
+    flags: {
+      out: { value: 'dir', description: 'where rule files go (tests in <dir>/tests)', default: 'rules/' },
+      externalUrl: {
+        value: 'url',
+        description: 'where burnbook serves runbooks; used in runbook_url',
+        default: DEFAULT_EXTERNAL_URL,
+      },
+      alertmanager: {
+        value: 'file',
+        description: 'also write an Alertmanager snippet (receiver + inhibit rules)',
+      },
+      grafana: {
+        value: 'dir',
+        description: 'also write Grafana dashboards and provisioning files into <dir>',
+      },
+      grafanaUrl: {
+        value: 'url',
+        description: 'Grafana that serves them: adds dashboard_url to every alert',
+      },
+      ...runbooks,
+    },
+  },
+  test: {
+    description: 'promtool check rules and promtool test rules on generated output',
+    flags: { rules: { value: 'dir', description: 'directory with generated rules', default: 'rules/' } },
+  },
+  serve: {
+    description: 'serve runbooks, SLO pages, the Alertmanager webhook and the API',
+    paths: true,
+    flags: {
+      port: { value: 'port', description: 'port to listen on', default: '8080' },
+      host: { value: 'host', description: 'address to listen on', default: '127.0.0.1' },
+      dataDir: { value: 'dir', description: 'where the alert store lives', default: 'data/' },
+      externalUrl: {
+        value: 'url',
+        description: 'base URL people reach burnbook at (default: http://<host>:<port>)',
+      },
+      alertmanagerUrl: { value: 'url', description: 'Alertmanager the evaluator sends its alerts to' },
+      grafanaUrl: {
+        value: 'url',
+        description:
+          'Grafana serving the generated dashboards: runbook pages link to them, evaluator alerts get dashboard_url',
+      },
+      ...runbooks,
+      evaluationInterval: {
+        value: 'duration',
+        description: 'how often the evaluator asks Prometheus',
+        default: '30s',
+      },
+      ...ALERT_FLAGS,
+      ...prometheusFlags('10s'),
+    },
+  },
+  status: {
+    description: 'evaluate every SLO against Prometheus now: budget left, burn rate by window, tiers burning',
+    paths: true,
+    flags: { ...json, ...runbooks, ...prometheusFlags('30s') },
+  },
+  backtest: {
+    description: 'replay every tier over history: how often it would have fired, for how long, how late',
+    paths: true,
+    flags: {
+      days: { value: 'days', description: 'how many days back to replay', default: '30' },
+      step: { value: 'duration', description: 'replay resolution (default: 1m up to 14 days, 5m beyond)' },
+      ...json,
+      ...runbooks,
+      ...prometheusFlags('2m'),
+    },
+  },
+  'runbooks build': {
+    description: 'write the runbook and SLO pages as files: HTML, and markdown for runbooks',
+    paths: true,
+    flags: {
+      out: { value: 'dir', description: 'where the pages go', default: 'runbooks-site/' },
+      ...runbooks,
+      prometheusUrl: { value: 'url', description: 'Prometheus the "open in Prometheus" links point at' },
+    },
+  },
+} as const satisfies Record<string, CommandTable>;
+
+/** Parent commands that only group others. */
+export const COMMAND_GROUPS: Record<string, string> = { runbooks: 'runbook pages without a server' };
+
+export type CommandName = keyof typeof COMMANDS;
+export type FlagsOf<C extends CommandName> = FlagValues<(typeof COMMANDS)[C]['flags']>;
+/** The Prometheus flags, as every command that asks Prometheus receives them. */
+export type PrometheusFlags = FlagValues<ReturnType<typeof prometheusFlags<string>>>;
+export type AlertFlags = FlagValues<typeof ALERT_FLAGS>;
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function option(key: string, flag: Flag): Option {
+  const opt = new Option(`--${kebab(key)}${flag.value ? ` <${flag.value}>` : ''}`, flag.description).env(
+    `BURNBOOK_${kebab(key).toUpperCase().replace(/-/g, '_')}`,
+  );
+  if (flag.default !== undefined) opt.default(flag.default);
+  if (flag.repeatable) opt.argParser((value: string, previous: string[] = []) => [...previous, value]);
+  return opt;
+}
+
+/** A commander command from a table; `action` gets the paths (empty without) and the flags' values. */
+export function commandFromTable(
+  name: string,
+  table: CommandTable,
+  action: (paths: string[], flags: never) => Promise<void>,
+): Command {
+  const command = new Command(name).description(table.description);
+  if (table.paths) command.argument('[paths...]', 'spec files or directories', DEFAULT_PATHS);
+  for (const [key, flag] of Object.entries(table.flags)) command.addOption(option(key, flag));
+  return command.action((...args: unknown[]) => {
+    const paths = table.paths ? (args[0] as string[]) : [];
+    const flags = args[table.paths ? 1 : 0];
+    return action(paths, flags as never);
+  });
+}

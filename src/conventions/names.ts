@@ -1,0 +1,71 @@
+import { formatDuration } from '../policy/duration.ts';
+import type { Tier } from '../policy/tiers.ts';
+import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+
+/**
+ * Names other tools and people depend on: recording rules (`level:metric:operations`, as
+ * the Prometheus docs name them), alert names, the labels that identify an SLO and its alerts,
+ * rule groups and the files burnbook writes. Paths and URLs are in urls.ts, dashboards in dashboards.ts.
+ */
+export const RECORDS = {
+  errors: 'slo:sli_errors:rate5m',
+  total: 'slo:sli_total:rate5m',
+  objective: 'slo:objective:ratio',
+  errorBudget: 'slo:error_budget:ratio',
+  budgetRemaining: 'slo:period_error_budget_remaining:ratio',
+  currentBurnRate: 'slo:current_burn_rate:ratio',
+  periodBurnRate: 'slo:period_burn_rate:ratio',
+} as const;
+
+export function errorRatioRecord(windowMs: number): string {
+  return `slo:sli_error:ratio_rate${formatDuration(windowMs)}`;
+}
+
+/** The labels that pick out one SLO's series: unique because (service, name) is. */
+export function sloIdentity(slo: Slo): Record<string, string> {
+  return { slo_service: slo.service, slo: slo.name };
+}
+
+/** Labels on every series and alert of an SLO (groupBy labels come from the data). */
+export function sloLabels(slo: Slo): Record<string, string> {
+  // The same as { ...slo.labels, ...sloIdentity(slo) }; a copy per rule (the YAML writer would write a
+  // shared object as an anchor), made without the generic spread, which showed in the profile.
+  const labels: Record<string, string> = {};
+  for (const name of Object.keys(slo.labels)) labels[name] = slo.labels[name] as string;
+  labels.slo_service = slo.service;
+  labels.slo = slo.name;
+  return labels;
+}
+
+export function alertName(slo: Slo, tier: Tier): string {
+  return `${slo.alerting.name}-${tier.name}-burn`;
+}
+
+/** Labels of a tier's alert, besides the groupBy labels its series carry: routing and linking read them. */
+export function alertLabels(slo: Slo, tier: Tier): Record<string, string> {
+  return { ...sloLabels(slo), ...slo.alerting.labels, slo_tier: tier.name, severity: tier.severity };
+}
+
+export function ruleGroupName(slo: Slo): string {
+  return `burnbook-${slo.service}-${slo.name}`;
+}
+
+/** Every window the SLO measures, shortest first: the 5m base, each tier's pair, the period. */
+export function windowsOf(slo: Slo): number[] {
+  const all = [BASE_WINDOW_MS, slo.periodMs, ...slo.alerting.tiers.flatMap((t) => [t.shortMs, t.longMs])];
+  return [...new Set(all)].sort((a, b) => a - b);
+}
+
+/** One rule file per service, directly in the rules directory, so `rule_files: [rules/*.yaml]` loads them. */
+export function ruleFileName(service: string): string {
+  return `${service}.yaml`;
+}
+
+/**
+ * `tests/<service>.<slo>.test.yaml`, relative to the rules directory and out of the rule files' glob. Names
+ * never hold a dot, so no two SLOs share a file: joined with `-`, service `api` + SLO `http-errors` and
+ * service `api-http` + SLO `errors` did.
+ */
+export function promtoolTestFileName(slo: Pick<Slo, 'service' | 'name'>): string {
+  return `tests/${slo.service}.${slo.name}.test.yaml`;
+}

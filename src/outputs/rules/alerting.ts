@@ -1,0 +1,91 @@
+import type { GrafanaUrls } from '../../conventions/dashboards.ts';
+import { alertLabels, alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import type { SiteUrls } from '../../conventions/urls.ts';
+import { budgetTimeMs, errorBudget, tierFacts } from '../../policy/burn.ts';
+import { formatDuration, humanDuration } from '../../policy/duration.ts';
+import { formatNumber, formatPercent } from '../../policy/number.ts';
+import type { Tier } from '../../policy/tiers.ts';
+import { labelSelector } from '../../promql/build.ts';
+import type { Slo } from '../../spec/model.ts';
+
+export interface AlertingRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface AlertOptions {
+  /** Where burnbook is reached: every alert's `runbook_url` is under it. */
+  urls: SiteUrls;
+  /** Where Grafana serves the dashboards, when it does: alerts then carry `dashboard_url`. */
+  grafana?: GrafanaUrls;
+}
+
+/**
+ * How annotation text shows the alert's live parts. Prometheus gets Go template actions;
+ * generated promtool tests render the same text with known values, so the two never drift.
+ */
+export interface AnnotationValues {
+  value: string;
+  label: (name: string) => string;
+}
+
+export const TEMPLATE_VALUES: AnnotationValues = {
+  value: '{{ printf "%.3g" $value }}',
+  label: (name) => `{{ $labels.${name} }}`,
+};
+
+export function alertAnnotations(
+  slo: Slo,
+  tier: Tier,
+  opts: AlertOptions,
+  values: AnnotationValues = TEMPLATE_VALUES,
+): Record<string, string> {
+  const f = tierFacts(tier, slo.periodMs, slo.objective);
+  const group = slo.groupBy.map((l) => `${l}=${values.label(l)}`).join(', ');
+  const long = formatDuration(tier.longMs);
+  const short = formatDuration(tier.shortMs);
+  const budget = errorBudget(slo.objective);
+  return {
+    summary: `${slo.service}/${slo.name}${group ? ` (${group})` : ''} is burning its error budget ${formatNumber(f.factor)}× too fast`,
+    description:
+      `Error ratio over ${long} is ${values.value}, above ${formatNumber(f.threshold)} ` +
+      `(${formatNumber(f.factor)} × the ${formatPercent(budget)} error budget of a ${slo.objective}% objective), ` +
+      `and over ${short} as well. At this rate the ${formatDuration(slo.periodMs)} budget ` +
+      `(${humanDuration(budgetTimeMs(slo.periodMs, slo.objective))} of full outage) is gone in ` +
+      `${humanDuration(f.timeToExhaustionMs)}; ${formatNumber(tier.budgetPercent)}% of it is spent within ${long}.`,
+    runbook_url: opts.urls.runbook(slo, tier),
+    ...(opts.grafana ? { dashboard_url: opts.grafana.sloDashboard(slo, values.label) } : {}),
+    ...slo.alerting.annotations,
+  };
+}
+
+/** Both windows above the tier's threshold; with `minEvents`, enough traffic in the long window too. */
+export function alertExpr(slo: Slo, tier: Tier): string {
+  const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
+  const t = formatNumber(threshold);
+  const id = sloIdentity(slo);
+  const lines = [
+    `${labelSelector(errorRatioRecord(tier.longMs), id)} > ${t}`,
+    `${labelSelector(errorRatioRecord(tier.shortMs), id)} > ${t}`,
+  ];
+  if (slo.minEvents !== undefined) {
+    const seconds = tier.longMs / 1000;
+    lines.push(
+      `avg_over_time(${labelSelector(RECORDS.total, id)}[${formatDuration(tier.longMs)}]) * ${seconds} >= ${slo.minEvents}`,
+    );
+  }
+  return lines.join('\nand\n');
+}
+
+export function alertingRule(slo: Slo, tier: Tier, opts: AlertOptions): AlertingRule {
+  return {
+    alert: alertName(slo, tier),
+    expr: alertExpr(slo, tier),
+    ...(tier.forMs ? { for: formatDuration(tier.forMs) } : {}),
+    labels: alertLabels(slo, tier),
+    annotations: alertAnnotations(slo, tier, opts),
+  };
+}

@@ -1,0 +1,20 @@
+import { ruleGroupName } from '../../conventions/names.ts';
+import type { Slo } from '../../spec/model.ts';
+import { type AlertingRule, type AlertOptions, alertingRule } from './alerting.ts';
+import { type RecordingRule, recordingRules } from './recording.ts';
+
+export interface RuleGroup {
+  name: string;
+  rules: Array<RecordingRule | AlertingRule>;
+}
+
+/**
+ * One group per SLO: Prometheus evaluates a group's rules in order, so the alerts read the
+ * ratios recorded a moment earlier in the same evaluation, never a stale cycle.
+ */
+export function ruleGroup(slo: Slo, opts: AlertOptions): RuleGroup {
+  return {
+    name: ruleGroupName(slo),
+    rules: [...recordingRules(slo), ...slo.alerting.tiers.map((tier) => alertingRule(slo, tier, opts))],
+  };
+}

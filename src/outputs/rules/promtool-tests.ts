@@ -1,0 +1,226 @@
+import { alertLabels, alertName, sloLabels } from '../../conventions/names.ts';
+import { tierFacts } from '../../policy/burn.ts';
+import { formatDuration } from '../../policy/duration.ts';
+import { formatNumber } from '../../policy/number.ts';
+import type { Tier } from '../../policy/tiers.ts';
+import { labelSelector } from '../../promql/build.ts';
+import { sliTestSeries } from '../../sli/index.ts';
+import type { Counts } from '../../sli/kind.ts';
+import type { Slo } from '../../spec/model.ts';
+import { type AlertOptions, alertAnnotations } from './alerting.ts';
+import { goPrintfG3 } from './go-format.ts';
+import { renderTemplate, type TemplateData } from './go-template.ts';
+
+/**
+ * A `promtool test rules` file per SLO that proves the math: for every tier, healthy traffic
+ * for one long window, then a burn at twice the tier's threshold. The tier must be quiet at
+ * 80% of the time the math says it needs to detect, and firing once the long window is all
+ * burn. A burn at 90% of the threshold must never fire it. groupBy SLOs burn one group of two.
+ */
+
+const MINUTE = 60_000;
+
+interface Phase {
+  minutes: number;
+  /** Events per minute. */
+  good: number;
+  bad: number;
+}
+
+interface ExpectedAlert {
+  exp_labels: Record<string, string>;
+  exp_annotations: Record<string, string>;
+}
+
+interface AlertCheck {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: ExpectedAlert[];
+}
+
+interface ExprCheck {
+  expr: string;
+  eval_time: string;
+  exp_samples: Array<{ labels: string; value: number }>;
+}
+
+export interface PromtoolTestCase {
+  name: string;
+  interval: string;
+  input_series: Array<{ series: string; values: string }>;
+  alert_rule_test: AlertCheck[];
+  promql_expr_test?: ExprCheck[];
+}
+
+export interface PromtoolTestFile {
+  rule_files: string[];
+  evaluation_interval: string;
+  tests: PromtoolTestCase[];
+}
+
+/** promtool's expanding notation for a counter through phases: `0+10x59 600+20x29`. */
+function counterValues(phases: Phase[], counts: Counts): string {
+  const per = (p: Phase) => (counts === 'good' ? p.good : counts === 'bad' ? p.bad : p.good + p.bad);
+  let value = 0;
+  return phases
+    .map((p, i) => {
+      const step = per(p);
+      if (i > 0) value += step;
+      const segment = `${formatNumber(value)}+${formatNumber(step)}x${p.minutes - 1}`;
+      value += step * (p.minutes - 1);
+      return segment;
+    })
+    .join(' ');
+}
+
+function withLabel(selector: string, name: string, value: string): string {
+  const label = `${name}=${JSON.stringify(value)}`;
+  return selector.includes('{') ? selector.replace(/\}$/, `, ${label}}`) : `${selector}{${label}}`;
+}
+
+/** Group label values for a groupBy SLO: the first group burns, the second stays healthy. */
+function groups(slo: Slo): Array<Record<string, string>> {
+  if (!slo.groupBy.length) return [{}];
+  return ['burning', 'healthy'].map((g) => Object.fromEntries(slo.groupBy.map((l) => [l, g])));
+}
+
+function roundUp(ms: number, step: number): number {
+  return Math.ceil(ms / step) * step;
+}
+
+function roundDown(ms: number, step: number): number {
+  return Math.floor(ms / step) * step;
+}
+
+/** Every value rendered as Prometheus renders alert labels and annotations; undefined if one cannot be predicted. */
+function renderAll(values: Record<string, string>, data: TemplateData): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [key, text] of Object.entries(values)) {
+    const rendered = text.includes('{{') ? renderTemplate(text, data) : text;
+    if (rendered === undefined) return undefined;
+    out[key] = rendered;
+  }
+  return out;
+}
+
+export interface TestPlan {
+  slo: Slo;
+  ruleFile: string;
+  options: AlertOptions;
+}
+
+export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTestFile | undefined {
+  const series = sliTestSeries(slo.sli);
+  if (!series) return undefined;
+  const longest = Math.max(...slo.alerting.tiers.map((t) => t.longMs));
+  // promtool loads at most 10,000 samples per query: coarser evaluation keeps multi-day
+  // windows (and the period window reading all of them) under that.
+  const evalMs = longest > 86_400_000 ? 10 * MINUTE : MINUTE;
+  const fastestLongMin = Math.min(...slo.alerting.tiers.map((t) => t.longMs)) / MINUTE;
+  // Enough traffic that minEvents never masks the burn under test.
+  const rate = Math.max(1000, Math.ceil((4 * (slo.minEvents ?? 0)) / fastestLongMin));
+  const groupValues = groups(slo);
+
+  const inputs = (burning: Phase[], healthy: Phase[]) =>
+    groupValues.flatMap((group, g) =>
+      series.map((s) => ({
+        series: Object.entries(group).reduce((sel, [k, v]) => withLabel(sel, k, v), s.selector),
+        values: counterValues(g === 0 ? burning : healthy, s.counts),
+      })),
+    );
+
+  /**
+   * The alert Prometheus fires, labels and annotations rendered as Prometheus renders them; undefined
+   * when a template of the spec's is beyond what burnbook can predict.
+   */
+  const expected = (tier: Tier, value: number): ExpectedAlert | undefined => {
+    const plain = { ...alertLabels(slo, tier), ...groupValues[0] };
+    // Prometheus renders both with the labels of the sample that fired: the recorded ratio's, not the rule's.
+    const data = { labels: { ...sloLabels(slo), ...groupValues[0] }, value };
+    const labels = renderAll(plain, data);
+    const annotations = renderAll(
+      alertAnnotations(slo, tier, options, {
+        value: goPrintfG3(value),
+        label: (name) => groupValues[0]?.[name] ?? '',
+      }),
+      data,
+    );
+    return labels && annotations ? { exp_labels: labels, exp_annotations: annotations } : undefined;
+  };
+  // Without a prediction of its text, the alert is proven firing by its ALERTS series instead.
+  const fires = (
+    tier: Tier,
+    value: number,
+    ms: number,
+  ): Pick<PromtoolTestCase, 'alert_rule_test' | 'promql_expr_test'> => {
+    const alert = expected(tier, value);
+    const name = alertName(slo, tier);
+    if (alert)
+      return { alert_rule_test: [{ eval_time: formatDuration(ms), alertname: name, exp_alerts: [alert] }] };
+    const firing = { alertname: name, alertstate: 'firing', ...groupValues[0] };
+    return {
+      alert_rule_test: [],
+      promql_expr_test: [
+        {
+          expr: `count(${labelSelector('ALERTS', firing)})`,
+          eval_time: formatDuration(ms),
+          exp_samples: [{ labels: '{}', value: 1 }],
+        },
+      ],
+    };
+  };
+
+  const tests: PromtoolTestCase[] = slo.alerting.tiers.flatMap((tier) => {
+    const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
+    const name = alertName(slo, tier);
+    const healthyMs = tier.longMs;
+    const burn = Math.min(2 * threshold, (threshold + 1) / 2);
+    const detectMs = (tier.longMs * threshold) / burn;
+    const fireAt = roundUp(healthyMs + tier.longMs + tier.forMs + 2 * evalMs + 5 * MINUTE, evalMs);
+    const quietAt = roundDown(healthyMs + 0.8 * detectMs, evalMs);
+    const totalMin = fireAt / MINUTE + 10;
+    const phases = (ratio: number): Phase[] => [
+      { minutes: healthyMs / MINUTE, good: rate, bad: 0 },
+      { minutes: totalMin - healthyMs / MINUTE, good: rate * (1 - ratio), bad: rate * ratio },
+    ];
+    const steady: Phase[] = [{ minutes: totalMin, good: rate, bad: 0 }];
+    const at = (ms: number) => formatDuration(ms);
+    const cases: PromtoolTestCase[] = [
+      (() => {
+        const firing = fires(tier, burn, fireAt);
+        return {
+          name: `${name}: quiet until the math says, then fires at 2x the ${formatNumber(threshold)} threshold`,
+          interval: '1m',
+          input_series: inputs(phases(burn), steady),
+          alert_rule_test: [
+            { eval_time: at(quietAt), alertname: name, exp_alerts: [] },
+            ...firing.alert_rule_test,
+          ],
+          ...(firing.promql_expr_test ? { promql_expr_test: firing.promql_expr_test } : {}),
+        };
+      })(),
+      {
+        name: `${name}: never fires at 0.9x the threshold`,
+        interval: '1m',
+        input_series: inputs(phases(0.9 * threshold), steady),
+        alert_rule_test: [
+          { eval_time: at(roundDown(healthyMs + detectMs * 2, evalMs)), alertname: name, exp_alerts: [] },
+          { eval_time: at(fireAt), alertname: name, exp_alerts: [] },
+        ],
+      },
+    ];
+    if (slo.minEvents !== undefined) {
+      // Half of minEvents per long window, every one of them an error: still no alert.
+      const trickle = slo.minEvents / 2 / (tier.longMs / MINUTE);
+      cases.push({
+        name: `${name}: quiet below minEvents (${slo.minEvents}) even at 100% errors`,
+        interval: '1m',
+        input_series: inputs([{ minutes: totalMin, good: 0, bad: trickle }], steady),
+        alert_rule_test: [{ eval_time: at(fireAt), alertname: name, exp_alerts: [] }],
+      });
+    }
+    return cases;
+  });
+
+  return { rule_files: [ruleFile], evaluation_interval: formatDuration(evalMs), tests };
+}
