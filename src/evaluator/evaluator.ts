@@ -165,7 +165,7 @@ export class Evaluator {
         error,
         slos,
       };
-      this.notify(evaluation.at.getTime());
+      this.notify();
     } catch (error) {
       metrics.evaluations.inc({ result: 'failed' });
       const problem = { at: iso(Date.now()), message: (error as Error).message };
@@ -234,9 +234,12 @@ export class Evaluator {
    * nothing; the one after it sends the state of then (firing alerts stay valid for a few intervals, so
    * a skipped post loses nothing). Never rejects.
    */
-  private notify(now: number): void {
+  private notify(): void {
     const { alertmanager, metrics, intervalMs, alertOptions } = this.options;
     if (!alertmanager || !this.report.alertmanager || this.notifying) return;
+    // Valid from when it is sent, not from the evaluation's instant (whole seconds, and a slow evaluation
+    // before it): a short interval's few seconds of validity must not have run out on arrival.
+    const now = Date.now();
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
       const sent =
         alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, alertOptions.urls.generator(slo));
