@@ -122,22 +122,26 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     return parseResponse(url, response, body, schema, keepSeries);
   }
 
-  const keep = (limits?: QueryLimits) => Math.min(maxSeries, limits?.maxSeries ?? maxSeries);
+  // A query's answer: its data, Prometheus's warnings, and the series left out to keep the limit.
+  async function ask<S extends typeof queryDataSchema | typeof queryRangeDataSchema>(
+    path: string,
+    schema: S,
+    form: URLSearchParams,
+    limits?: QueryLimits,
+  ) {
+    const keep = Math.min(maxSeries, limits?.maxSeries ?? maxSeries);
+    const { data, warnings, omittedSeries } = await call(path, schema, form, keep);
+    return { ...(data as z.output<S>), warnings, omittedSeries };
+  }
 
   return {
     url: base,
-    async query(expr, time, limits) {
+    query(expr, time, limits) {
       const form = new URLSearchParams({ query: expr, timeout: serverTimeout });
       if (time) form.set('time', apiTime(time));
-      const { data, warnings, omittedSeries } = await call(
-        '/api/v1/query',
-        queryDataSchema,
-        form,
-        keep(limits),
-      );
-      return { ...data, warnings, omittedSeries };
+      return ask('/api/v1/query', queryDataSchema, form, limits);
     },
-    async queryRange(expr, start, end, stepSeconds, limits) {
+    queryRange(expr, start, end, stepSeconds, limits) {
       const form = new URLSearchParams({
         query: expr,
         start: apiTime(start),
@@ -145,13 +149,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
         step: String(stepSeconds),
         timeout: serverTimeout,
       });
-      const { data, warnings, omittedSeries } = await call(
-        '/api/v1/query_range',
-        queryRangeDataSchema,
-        form,
-        keep(limits),
-      );
-      return { ...data, warnings, omittedSeries };
+      return ask('/api/v1/query_range', queryRangeDataSchema, form, limits);
     },
     async rules() {
       return (await call('/api/v1/rules', rulesDataSchema)).data.groups;

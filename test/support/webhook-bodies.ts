@@ -4,18 +4,7 @@
  * a field broken, and bytes that are no JSON at all. Every alert of body `n` has a fingerprint starting
  * `fz-<n>-`, so the test can find what the store holds of each body.
  */
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { chooser, random as seeded } from './random.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -110,8 +99,7 @@ function setOf(alert: JsonObject, which: string): JsonObject {
 
 export function fuzzBodies(seed: number, count: number): FuzzBody[] {
   const random = seeded(seed);
-  const int = (below: number) => Math.floor(random() * below);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
+  const { int, pick } = chooser(random);
 
   function alert(prefix: string, j: number): JsonObject {
     const firing = random() < 0.8;
