@@ -1,4 +1,13 @@
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -78,9 +87,12 @@ function damagePages(file: string): void {
   closeSync(fd);
 }
 
+const dataDirs: string[] = [];
+
 /** A store holding the recorded firing alerts, closed, in a fresh data directory. */
 function storeWithAlerts(): string {
   const dataDir = mkdtempSync(join(tmpdir(), 'burnbook-faults-'));
+  dataDirs.push(dataDir);
   const store = openSqliteDatabase(dataDir);
   const parsed = parseAlertmanagerPayload(JSON.parse(FIRING));
   if (!parsed.ok) throw new Error('fixture invalid');
@@ -96,6 +108,10 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await Promise.all(apps.map((app) => app.close()));
+  for (const dir of dataDirs) {
+    chmodSync(dir, 0o755);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('a damaged store', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,6 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 type Outcome = { body: FuzzBody; status: number; answer: string };
