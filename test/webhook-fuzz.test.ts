@@ -13,15 +13,18 @@ import { type FuzzBody, fuzzBodies } from './support/webhook-bodies.ts';
  * that are no JSON) and fixed worst cases (8 MiB of invalid alerts, one byte over the limit, the field
  * cases) to `burnbook serve`, a child process on a real SQLite store, from several senders at once.
  * Meanwhile another client keeps asking for /healthz and /alerts and posting a small valid delivery,
- * timing each. Every body gets its rule: no crash, no 5xx; a 2xx is stored whole, a 4xx not at all; and no
- * other request waits longer than a second. Then the largest legal body of valid alerts, on its own.
+ * timing each. Every body gets its rule: no crash, no 5xx; a 2xx is stored whole, a 4xx not at all; no page
+ * waits longer than a second, no webhook longer than two. Then the largest legal body of valid alerts.
  */
 
 const SEED = 15;
 const BODIES = 3000;
 const SENDERS = 6;
 const BODY_LIMIT = 8 * 1024 * 1024;
-const MAX_WAIT_MS = 1_000;
+// A page waits for nothing but the event loop. A webhook also waits for its commit, fsync included, behind
+// the commit in flight: on a disk shared with other work that alone has taken a few hundred milliseconds.
+const MAX_PAGE_WAIT_MS = 1_000;
+const MAX_WEBHOOK_WAIT_MS = 2_000;
 
 let server: RunningServer;
 let dataDir: string;
@@ -287,8 +290,8 @@ describe('the webhook under a seeded fuzzer', () => {
     );
     expect(byClass['2xx']).toBeGreaterThan(BODIES / 10);
     expect(byClass['4xx']).toBeGreaterThan(BODIES / 10);
-    expect(watched.worst.page).toBeLessThan(MAX_WAIT_MS);
-    expect(watched.worst.webhook).toBeLessThan(MAX_WAIT_MS);
+    expect(watched.worst.page).toBeLessThan(MAX_PAGE_WAIT_MS);
+    expect(watched.worst.webhook).toBeLessThan(MAX_WEBHOOK_WAIT_MS);
     expectStoredAsAnswered(outcomes);
     expect(storedProbes()).toBe(watched.probes);
   }, 120_000);
@@ -305,7 +308,7 @@ describe('the webhook under a seeded fuzzer', () => {
         `peak RSS ${peakRssMiB().toFixed(0)} MiB`,
     );
     expect(outcomes.map((o) => o.status)).toEqual([200]);
-    expect(watched.worst.page).toBeLessThan(MAX_WAIT_MS);
+    expect(watched.worst.page).toBeLessThan(MAX_PAGE_WAIT_MS);
     expectStoredAsAnswered(outcomes);
     expect(storedProbes()).toBe(probesBefore + watched.probes);
   }, 120_000);
