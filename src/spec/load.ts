@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { promtoolReadsUtf8Names } from '../promtool/promtool.ts';
@@ -10,6 +9,7 @@ import { formatOf } from './formats/index.ts';
 import type { Translation } from './formats/translate.ts';
 import type { ModelProblem, Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
+import { DEFAULT_RUNBOOKS_DIR, runbookFileProblem, runbookRoots } from './runbook-file.ts';
 import { checkShape, YAML_OPTIONS } from './yaml-limits.ts';
 
 export interface LoadResult {
@@ -47,6 +47,11 @@ function yamlMessage(message: string): { message: string; hint?: string } {
   return { message: (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '') };
 }
 
+export interface LoadOptions {
+  /** Where `runbook:` files may be besides the spec's repository; default `runbooks`. */
+  runbooksDir?: string;
+}
+
 /** One YAML document of a run as its format read it. */
 export interface DocumentRead {
   file: string;
@@ -65,6 +70,8 @@ interface Parsed {
   format: InputFormat;
   /** Where the object sits in its YAML document: `[2]` for the third of a list of objects (as oslo and kubectl write them). */
   prefix: PropertyKey[];
+  /** Where the spec's `runbook:` files may be. */
+  roots: ReturnType<typeof runbookRoots>;
 }
 
 /** A YAML document that is a list of objects each with an apiVersion: each is read as a document of its own. */
@@ -82,8 +89,11 @@ export class DocumentReader {
   private readonly documents: DocumentRead[] = [];
   private readonly deferred: Array<{ parsed: Parsed; read: DocumentRead }> = [];
 
+  constructor(private readonly options: LoadOptions = {}) {}
+
   /** Parses one file's text; each YAML document goes to the input format its version key names. */
   addText(text: string, file: string): void {
+    const roots = runbookRoots(file, this.options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR);
     const counter = new LineCounter();
     for (const doc of parseAllDocuments(text, { lineCounter: counter, ...YAML_OPTIONS })) {
       if (!('errors' in doc)) continue;
@@ -111,7 +121,7 @@ export class DocumentReader {
       const whole: unknown = doc.toJS({ maxAliasCount: -1 });
       if (whole === null || whole === undefined) continue;
       for (const [prefix, raw] of objectsOf(whole)) {
-        const parsed: Parsed = { file, raw, positions, format: formatOf(raw), prefix };
+        const parsed: Parsed = { file, raw, positions, format: formatOf(raw), prefix, roots };
         if (parsed.format.usesCatalog) {
           const read: DocumentRead = { file, format: parsed.format, slos: [], errors: [], translations: [] };
           this.documents.push(read);
@@ -137,12 +147,15 @@ export class DocumentReader {
 
 const NO_CATALOG = new Catalog();
 
-function readDocument({ file, raw, positions, format, prefix }: Parsed, catalog: Catalog): DocumentRead {
+function readDocument(
+  { file, raw, positions, format, prefix, roots }: Parsed,
+  catalog: Catalog,
+): DocumentRead {
   const read = format.read(raw, {
     file,
     lineOf: (path) => positions.find([...prefix, ...path]).line,
     literal: (path) => positions.literal([...prefix, ...path]),
-    fileExists: existsSync,
+    runbookProblem: (runbook) => runbookFileProblem(runbook, roots),
     utf8Names: promtoolReadsUtf8Names(),
     catalog,
   });
@@ -157,21 +170,24 @@ function readDocument({ file, raw, positions, format, prefix }: Parsed, catalog:
 }
 
 /** Parses and validates one file's text; a file may hold several YAML documents, of any input format. */
-export function loadSpecText(text: string, file: string): { slos: Slo[]; errors: SpecError[] } {
-  const reader = new DocumentReader();
+export function loadSpecText(
+  text: string,
+  file: string,
+  options: LoadOptions = {},
+): { slos: Slo[]; errors: SpecError[] } {
+  const reader = new DocumentReader(options);
   reader.addText(text, file);
   const documents = reader.finish();
   return { slos: documents.flatMap((d) => d.slos), errors: documents.flatMap((d) => d.errors) };
 }
 
 /** Every document under `paths`, read (see loadSpecs), with the files found and the errors of finding them. */
-export function readDocuments(paths: readonly string[]): {
-  documents: DocumentRead[];
-  files: string[];
-  errors: SpecError[];
-} {
+export function readDocuments(
+  paths: readonly string[],
+  options: LoadOptions = {},
+): { documents: DocumentRead[]; files: string[]; errors: SpecError[] } {
   const { files, errors } = specFiles(paths);
-  const reader = new DocumentReader();
+  const reader = new DocumentReader(options);
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
     const read = readSpecFile(file, shown);
@@ -185,8 +201,8 @@ export function readDocuments(paths: readonly string[]): {
  * Every SLO under `paths`, checked as a whole: all files are read and validated before the
  * caller acts, and (service, name) pairs must be unique across files.
  */
-export function loadSpecs(paths: readonly string[]): LoadResult {
-  const { documents, files, errors } = readDocuments(paths);
+export function loadSpecs(paths: readonly string[], options: LoadOptions = {}): LoadResult {
+  const { documents, files, errors } = readDocuments(paths, options);
   const slos: Slo[] = [];
   const firstSeen = new Map<string, Slo>();
   for (const result of documents) {
