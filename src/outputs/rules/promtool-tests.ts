@@ -2,7 +2,6 @@ import {
   alertLabels,
   alertName,
   errorRatioRecord,
-  RECORDS,
   type SloAlert,
   sloIdentity,
   sloLabels,
@@ -10,7 +9,6 @@ import {
 import { tierFacts } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatNumber } from '../../policy/number.ts';
-import type { Tier } from '../../policy/tiers.ts';
 import { labelSelector } from '../../promql/build.ts';
 import { errorsLag, sliTestSeries } from '../../sli/index.ts';
 import type { Counts, TestSeries } from '../../sli/kind.ts';
