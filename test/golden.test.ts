@@ -19,8 +19,8 @@ import { requireTool } from './support/tools.ts';
 
 /**
  * Golden cases: each `test/golden/<case>/spec.yaml` and, under `expected/`, every file burnbook makes of it
- * (rule files, promtool tests, the Alertmanager snippet, dashboards, the first tier's runbook page of each
- * SLO), compared whole, byte for byte. A change to what burnbook generates shows here as a diff to review.
+ * (rule files, promtool tests, the Alertmanager snippet, dashboards, the first tier's and the absent-SLI
+ * alert's runbook pages of each SLO), compared whole, byte for byte. A change to what burnbook generates shows here as a diff to review.
  *
  *   BURNBOOK_UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts     rewrites every expected/ from the code
  */
@@ -56,8 +56,13 @@ async function generated(slos: Slo[]): Promise<Map<string, string>> {
   }
   const site = await exportSite({ slos, runbooksDir: NO_RUNBOOKS });
   for (const slo of slos) {
-    const page = staticFile(tierPath(slo, slo.alerting.tiers[0] as Tier), 'md')?.slice(1) as string;
-    files.set(page, site.get(page) ?? `no page ${page}`);
+    for (const alert of [
+      slo.alerting.tiers[0] as Tier,
+      ...(slo.alerting.absent ? [slo.alerting.absent] : []),
+    ]) {
+      const page = staticFile(tierPath(slo, alert), 'md')?.slice(1) as string;
+      files.set(page, site.get(page) ?? `no page ${page}`);
+    }
   }
   return files;
 }
