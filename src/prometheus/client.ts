@@ -11,6 +11,7 @@ import {
   type BuildInfo,
   buildInfoSchema,
   envelopeSchema,
+  labelsDataSchema,
   type QueryData,
   type QueryRangeData,
   queryDataSchema,
@@ -56,6 +57,13 @@ export interface PrometheusClient {
   query(expr: string, time?: Date): Promise<QueryResult>;
   /** Range query from `start` to `end`, one point every `stepSeconds`. */
   queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<QueryRangeResult>;
+  /**
+   * The values `label` takes on the series matching any of `match` (every series when empty), over the
+   * whole of what Prometheus keeps unless `since` narrows it: `__name__` for metric names.
+   */
+  labelValues(label: string, match: readonly string[], since?: Date): Promise<string[]>;
+  /** The label names of the series matching any of `match`, over the whole of what Prometheus keeps. */
+  labelNames(match: readonly string[]): Promise<string[]>;
   /** Loaded rule groups, with each rule's health and each alerting rule's active alerts. */
   rules(): Promise<RuleGroup[]>;
   /** Pending and firing alerts. */
@@ -112,6 +120,14 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       const { data, warnings } = await call('/api/v1/query_range', queryRangeDataSchema, form);
       return { ...data, warnings };
     },
+    async labelValues(label, match, since) {
+      const params = matchParams(match, since);
+      const path = `/api/v1/label/${encodeURIComponent(label)}/values${params}`;
+      return (await call(path, labelsDataSchema)).data;
+    },
+    async labelNames(match) {
+      return (await call(`/api/v1/labels${matchParams(match)}`, labelsDataSchema)).data;
+    },
     async rules() {
       return (await call('/api/v1/rules', rulesDataSchema)).data.groups;
     },
@@ -157,6 +173,14 @@ function resolveTarget(options: PrometheusClientOptions): { base: string; header
     headers.Authorization = `Basic ${pair}`;
   }
   return { base, headers };
+}
+
+/** `?match[]=…&start=…` for the label APIs; without `start` they read every block Prometheus keeps. */
+function matchParams(match: readonly string[], since?: Date): string {
+  const params = new URLSearchParams(match.map((m) => ['match[]', m]));
+  if (since) params.set('start', apiTime(since));
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }
 
 /** Unix seconds with millisecond precision: what the API takes, free of time-zone questions. */

@@ -55,6 +55,11 @@ export function errorRate(sli: Sli, window: string, by: readonly string[]): stri
   return kind.lazyErrors ? `${errors} or 0 * ${kind.total(sli.spec, window, by)}` : errors;
 }
 
+/** The rate of bad events as the SLI defines it, without the 0 that stands in for errors not seen yet. */
+export function errorsOnly(sli: Sli, window: string, by: readonly string[]): string {
+  return kindOf(sli).errors(sli.spec, window, by);
+}
+
 /** Whether the SLI's errors series may appear only with the first error (SliKind.lazyErrors). */
 export function errorsLag(sli: Sli): boolean {
   return kindOf(sli).lazyErrors;
