@@ -25,6 +25,24 @@ export type LabelIndex = Pick<PrometheusClient, 'labelValues' | 'labelNames'>;
 // Enough values to recognise them by in a report; a label with thousands names a few.
 const VALUES_SHOWN = 10;
 
+// Names for "did you mean" come from the series of the last hour: what is scraped now, a much shorter
+// list than every name ever kept.
+const ACTIVE_MS = 3_600_000;
+
+/**
+ * Metric names with series in the last hour; none when Prometheus will not list them (an answer over the
+ * client's size limit on a very large Prometheus): a suggestion is not worth failing the check for.
+ */
+async function activeMetricNames(index: LabelIndex): Promise<string[]> {
+  try {
+    // Whole minutes, so the SLIs of one run ask the same question and it is asked once.
+    const since = Math.floor((Date.now() - ACTIVE_MS) / 60_000) * 60_000;
+    return await index.labelValues('__name__', [], new Date(since));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Why `selector` matches nothing now: gone since, or never matched, and then the first part of it that
  * matches nothing. Throws what the client throws (PrometheusError).
@@ -33,7 +51,7 @@ export async function whyAbsent(index: LabelIndex, selector: Selector): Promise<
   if ((await index.labelValues('__name__', [formatSelector(selector)])).length) return { kind: 'gone' };
   const metric = formatSelector({ metric: selector.metric, matchers: [] });
   if (!(await index.labelValues('__name__', [metric])).length) {
-    const suggestion = closest(selector.metric, await index.labelValues('__name__', []));
+    const suggestion = closest(selector.metric, await activeMetricNames(index));
     return { kind: 'no-metric', ...(suggestion ? { suggestion } : {}) };
   }
   for (const matcher of selector.matchers) {

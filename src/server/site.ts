@@ -126,7 +126,7 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 }
 
 /** Waits for a provider at most PROVIDER_TIMEOUT_MS, even if it ignores the signal. */
-async function withTimeout<T>(ask: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+export async function withTimeout<T>(ask: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
   const signal = AbortSignal.timeout(PROVIDER_TIMEOUT_MS);
   try {
     return await Promise.race([ask(signal), rejectOnAbort(signal)]);
