@@ -181,6 +181,18 @@ async function alertsSection(site: Site, path: string, links: Links): Promise<st
   }
 }
 
+/** What a tier page and an absent-SLI page take alike: templates, links, and their queries' live values. */
+async function alertPageInputs(site: Site, slo: Slo, links: Links, queries: FirstLookQuery[]) {
+  const dashboardUrl = site.providers?.dashboardUrl?.(slo);
+  return {
+    templates: templatesFor(site.runbooksDir, slo),
+    linkTo: links.to,
+    ...(site.prometheusUrl ? { prometheusUrl: site.prometheusUrl } : {}),
+    ...(dashboardUrl ? { dashboardUrl } : {}),
+    live: await liveStates(site, queries),
+  };
+}
+
 async function tierBody(
   site: Site,
   p: Extract<RunbookPage, { kind: 'tier' }>,
@@ -189,19 +201,8 @@ async function tierBody(
 ) {
   const context = tierContext(p.slo, p.tier);
   const runbook = readSloRunbook(p.slo, site.runbooksDir);
-  const dashboardUrl = site.providers?.dashboardUrl?.(p.slo);
-  return renderTierPage(
-    {
-      context,
-      ...(runbook ? { runbook } : {}),
-      templates: templatesFor(site.runbooksDir, p.slo),
-      linkTo: links.to,
-      ...(site.prometheusUrl ? { prometheusUrl: site.prometheusUrl } : {}),
-      ...(dashboardUrl ? { dashboardUrl } : {}),
-      live: await liveStates(site, context.queries),
-    },
-    format,
-  );
+  const inputs = await alertPageInputs(site, p.slo, links, context.queries);
+  return renderTierPage({ context, ...(runbook ? { runbook } : {}), ...inputs }, format);
 }
 
 async function absentBody(
@@ -211,16 +212,8 @@ async function absentBody(
   format: 'html' | 'md',
 ) {
   const context = absentContext(p.slo, p.absent);
-  const dashboardUrl = site.providers?.dashboardUrl?.(p.slo);
   return renderAbsentPage(
-    {
-      context,
-      templates: templatesFor(site.runbooksDir, p.slo),
-      linkTo: links.to,
-      ...(site.prometheusUrl ? { prometheusUrl: site.prometheusUrl } : {}),
-      ...(dashboardUrl ? { dashboardUrl } : {}),
-      live: await liveStates(site, context.queries),
-    },
+    { context, ...(await alertPageInputs(site, p.slo, links, context.queries)) },
     format,
   );
 }
