@@ -77,8 +77,15 @@ export async function whyAbsent(index: LabelIndex, selector: Selector): Promise<
   return { kind: 'no-combination' };
 }
 
-/** The absence in a sentence, after the selector: "…: no series named x; did you mean y?" */
-export function absenceText(absence: Absence, selector: Selector): { message: string; hint?: string } {
+/**
+ * The absence in a sentence, after the selector: "…: no series named x; did you mean y?". `lazy`: the
+ * series may appear only with the first event it counts (an errors counter), which the hint then says.
+ */
+export function absenceText(
+  absence: Absence,
+  selector: Selector,
+  lazy: boolean,
+): { message: string; hint?: string } {
   const { metric } = selector;
   const matcher = (m: LabelMatcher) => `${m.name}${m.op}${JSON.stringify(m.value)}`;
   switch (absence.kind) {
@@ -92,7 +99,9 @@ export function absenceText(absence: Absence, selector: Selector): { message: st
         message: `matches nothing, ever: Prometheus has no series named ${metric}`,
         hint: absence.suggestion
           ? `did you mean ${absence.suggestion}?`
-          : 'check the name; a counter the service creates on its first event shows up only then (initialise it at 0)',
+          : lazy
+            ? 'check the name; a counter the service creates on its first error shows up only then (initialise it at 0)'
+            : 'check the name, and that its target is scraped (up, and the Targets page of Prometheus)',
       };
     case 'no-label':
       return {

@@ -85,7 +85,7 @@ async function seriesFinding(api: LiveCheckApi, series: SliSeries): Promise<Find
   const now = await count(api, selector);
   if (now > 0) return { subject, verdict: 'ok', message: `${selector}: ${seriesCount(now)} now` };
   const absence = await whyAbsent(api, series.selector);
-  const { message, hint } = absenceText(absence, series.selector);
+  const { message, hint } = absenceText(absence, series.selector, series.role === 'errors');
   // A code="500" series appears with the first 500: until then the rules count 0 errors, rightly.
   const notYet =
     series.role === 'errors' &&
@@ -178,13 +178,28 @@ async function ratioFinding(api: LiveCheckApi, slo: Slo): Promise<Finding | unde
   };
 }
 
+/** Each series the SLI reads; an errors selector on the metric of a total that is missing says nothing more. */
+async function seriesFindings(api: LiveCheckApi, reads: SliSeries[]): Promise<Finding[]> {
+  const total = reads.find((s) => s.role === 'total');
+  const totalFinding = total ? await seriesFinding(api, total) : undefined;
+  const rest = reads.filter(
+    (s) =>
+      s !== total &&
+      !(
+        totalFinding?.verdict === 'broken' &&
+        s.role === 'errors' &&
+        s.selector.metric === total?.selector.metric
+      ),
+  );
+  const others = await Promise.all(
+    rest.map((s) => (s.bucket ? bucketFinding(api, s, s.bucket.threshold) : seriesFinding(api, s))),
+  );
+  return [...(totalFinding ? [totalFinding] : []), ...others];
+}
+
 async function findings(api: LiveCheckApi, slo: Slo): Promise<Finding[]> {
   const reads = sliSeries(slo.sli);
-  const read = reads
-    ? await Promise.all(
-        reads.map((s) => (s.bucket ? bucketFinding(api, s, s.bucket.threshold) : seriesFinding(api, s))),
-      )
-    : await queryFindings(api, slo);
+  const read = reads ? await seriesFindings(api, reads) : await queryFindings(api, slo);
   if (read.some((f) => f.verdict === 'broken')) return read;
   const ratio = await ratioFinding(api, slo);
   return ratio ? [...read, ratio] : read;
