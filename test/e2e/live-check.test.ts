@@ -2,10 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkSlis } from '../../src/live-check/check.ts';
+import { createPrometheusClient } from '../../src/prometheus/client.ts';
 import { burnbook } from '../support/cli.ts';
 import { counter, HOUR, historyToOpenMetrics, MINUTE, type SeriesHistory } from '../support/history.ts';
 import { freePort } from '../support/ports.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
+import { slosFrom } from '../support/promtool-scenario.ts';
+import { chooser, random } from '../support/random.ts';
 
 /**
  * `burnbook validate --prometheus-url`, as a user runs it, against a real Prometheus holding two hours of
@@ -49,6 +53,33 @@ const HISTORY: SeriesHistory[] = [
     points: counter(until(END - HOUR), perMinute(10)),
   },
 ];
+
+// Generated histograms: a layout of boundaries each, and a threshold that is one of them or lies between two.
+const LAYOUTS = [
+  ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10'],
+  ['0.001048576', '0.004194304', '0.016777216', '0.067108864', '0.268435456', '1.073741824'],
+  ['0.1', '0.2', '0.3', '0.4', '0.5', '0.75', '1', '2', '5'],
+  ['1', '2', '4', '8', '16', '32', '64'],
+];
+const { int, pick } = chooser(random(31));
+const GENERATED = Array.from({ length: 30 }, (_, i) => {
+  const layout = pick(LAYOUTS);
+  const at = int(layout.length - 1);
+  const [low, high] = [layout[at] as string, layout[at + 1] as string];
+  const exists = int(2) === 0;
+  const threshold = exists ? low : String(Number(((Number(low) + Number(high)) / 2).toPrecision(6)));
+  return { i, layout, threshold, exists, low, high };
+});
+for (const g of GENERATED) {
+  HISTORY.push(
+    { name: `gen${g.i}_seconds_count`, labels: { job: 'gen' }, points: counter(timeline, perMinute(10)) },
+    ...[...g.layout, '+Inf'].map((le) => ({
+      name: `gen${g.i}_seconds_bucket`,
+      labels: { job: 'gen', le },
+      points: counter(timeline, perMinute(10)),
+    })),
+  );
+}
 
 const ratio = (errors: string, total: string) => `{ratio: {errors: '${errors}', total: '${total}'}}`;
 const GOOD = `apiVersion: burnbook/v1
@@ -149,6 +180,33 @@ describe('validate --prometheus-url: does every SLI read its series?', () => {
     expect(section(run.stdout, 'broken/not-scraped')).toContain(
       'total: legacy_requests_total{job="legacy"} matched series before, but none now',
     );
+  });
+
+  it('30 generated histograms: the bucket when the threshold is one, else the boundaries on either side', async () => {
+    const slos = slosFrom(
+      `apiVersion: burnbook/v1\nservice: gen\nslos:\n${GENERATED.map(
+        (g) =>
+          `  - {name: h${g.i}, objective: 99, sli: {latency: {histogram: 'gen${g.i}_seconds{job="gen"}', threshold: ${g.threshold}}}}`,
+      ).join('\n')}\n`,
+    );
+    const checks = await checkSlis(createPrometheusClient({ url: prometheus.url }), slos);
+    for (const [n, g] of GENERATED.entries()) {
+      const bucket = checks[n]?.findings.find((f) => f.subject === 'bucket');
+      const all = [...g.layout, '+Inf'].join(', ');
+      expect(bucket?.message, `h${g.i}`).toContain(all);
+      if (g.exists) {
+        expect(checks[n]?.verdict, `h${g.i}`).toBe('ok');
+        expect(bucket?.message).toMatch(new RegExp(`^le="${g.low.replace(/\./g, '\\.')}" is a bucket`));
+      } else {
+        expect(checks[n]?.verdict, `h${g.i}`).toBe('broken');
+        expect(bucket?.hint, `h${g.i}`).toContain(
+          `the nearest are ${g.low} (below: stricter) and ${g.high} (above: looser)`,
+        );
+      }
+    }
+    // Both kinds, or the loop above proves little.
+    expect(GENERATED.filter((g) => g.exists).length).toBeGreaterThan(5);
+    expect(GENERATED.filter((g) => !g.exists).length).toBeGreaterThan(5);
   });
 
   it('a Prometheus that cannot be reached is exit 3, with what was tried', async () => {
