@@ -23,7 +23,10 @@ export interface EvaluatorOptions {
 
 // Alertmanager resolves an alert nobody re-sends by its endsAt: Prometheus's choice of four
 // intervals rides out a failed evaluation or two without letting a dead evaluator's alerts live on.
+// Like Prometheus, an interval counts as at least its resend delay (1m, rules/alerting.go sendAlerts):
+// at a 250 ms interval, a busy machine's one slow evaluation let the alerts expire and be paged anew.
 const VALID_INTERVALS = 4;
+const RESEND_DELAY_MS = 60_000;
 
 interface Tracked {
   slo: Slo;
@@ -262,7 +265,14 @@ export class Evaluator {
     if (!alertmanager || !this.report.alertmanager) return;
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
       const sent =
-        alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, alertOptions.urls.generator(slo));
+        alert &&
+        postable(
+          alert,
+          state,
+          now,
+          VALID_INTERVALS * Math.max(intervalMs, RESEND_DELAY_MS),
+          alertOptions.urls.generator(slo),
+        );
       return sent ? [sent] : [];
     });
     if (!alerts.length) return;
