@@ -3,11 +3,11 @@ import { formatNumber } from '../policy/number.ts';
 import { type PrometheusClient, PrometheusError } from '../prometheus/client.ts';
 import { formatSelector, ratioOrZero } from '../promql/build.ts';
 import { leMatcher } from '../promql/le.ts';
-import { matcherMatches } from '../promql/parse.ts';
+import { matcherMatches, type Selector } from '../promql/parse.ts';
 import { errorRate, errorsOnly, sliSeries, totalRate } from '../sli/index.ts';
 import type { SliSeries } from '../sli/kind.ts';
 import type { Slo } from '../spec/model.ts';
-import { absenceText, type LabelIndex, whyAbsent } from './absence.ts';
+import { type Absence, absenceText, type LabelIndex, whyAbsent } from './absence.ts';
 
 /**
  * The live check: does each SLI read anything in this Prometheus? For every series an SLI reads it asks
@@ -78,22 +78,34 @@ async function count(api: LiveCheckApi, expr: string): Promise<number> {
 
 const seriesCount = (n: number) => `${n} series`;
 
-/** One series the SLI reads: present now (how many), or why not. Errors that have not appeared yet are fine. */
-async function seriesFinding(api: LiveCheckApi, series: SliSeries): Promise<Finding> {
+/**
+ * Whether an errors selector that matches nothing may simply be waiting for its first error: a code="500"
+ * series appears with the first 500, and until then the rules count 0 errors, rightly. Not when the value
+ * no series ever had is one of a label the total selector pins too (`job="chekout"` beside total's
+ * `job="checkout"`): errors must pick out some of total's series, so that is a typo.
+ */
+function notYet(absence: Absence, total: Selector | undefined): boolean {
+  if (absence.kind === 'gone' || absence.kind === 'no-combination') return true;
+  if (absence.kind !== 'no-value') return false;
+  return !total?.matchers.some((m) => m.name === absence.matcher.name);
+}
+
+/**
+ * One series the SLI reads: present now (how many), or why not. Errors that have not appeared yet are fine;
+ * `total` is the SLI's total selector, which an errors selector should narrow.
+ */
+async function seriesFinding(api: LiveCheckApi, series: SliSeries, total?: Selector): Promise<Finding> {
   const selector = formatSelector(series.selector);
   const subject = series.role === 'good' ? 'bucket' : series.role;
   const now = await count(api, selector);
   if (now > 0) return { subject, verdict: 'ok', message: `${selector}: ${seriesCount(now)} now` };
   const absence = await whyAbsent(api, series.selector);
   const { message, hint } = absenceText(absence, series.selector, series.role === 'errors');
-  // A code="500" series appears with the first 500: until then the rules count 0 errors, rightly.
-  const notYet =
-    series.role === 'errors' &&
-    (absence.kind === 'gone' || absence.kind === 'no-value' || absence.kind === 'no-combination');
+  const waiting = series.role === 'errors' && notYet(absence, total);
   return {
     subject,
-    verdict: notYet ? 'note' : 'broken',
-    message: notYet
+    verdict: waiting ? 'note' : 'broken',
+    message: waiting
       ? `${selector} ${message}: no error has happened yet, and the rules count 0 until one does`
       : `${selector} ${message}`,
     ...(hint ? { hint } : {}),
@@ -192,7 +204,9 @@ async function seriesFindings(api: LiveCheckApi, reads: SliSeries[]): Promise<Fi
       ),
   );
   const others = await Promise.all(
-    rest.map((s) => (s.bucket ? bucketFinding(api, s, s.bucket.threshold) : seriesFinding(api, s))),
+    rest.map((s) =>
+      s.bucket ? bucketFinding(api, s, s.bucket.threshold) : seriesFinding(api, s, total?.selector),
+    ),
   );
   return [...(totalFinding ? [totalFinding] : []), ...others];
 }

@@ -14,8 +14,8 @@ import { chooser, random } from '../support/random.ts';
 /**
  * `burnbook validate --prometheus-url`, as a user runs it, against a real Prometheus holding two hours of
  * history that ends a minute ago: series that exist, a histogram without the threshold's bucket, errors
- * that have not happened yet, typos in a metric and a label name, errors and total swapped, and a
- * target that stopped being scraped an hour ago.
+ * that have not happened yet, typos in a metric name, a label name and a label value, errors and total
+ * swapped, and a target that stopped being scraped an hour ago.
  */
 
 const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
@@ -107,6 +107,9 @@ slos:
   - name: label-typo
     objective: 99.5
     sli: ${ratio('http_requests_total{job="checkout",cod=~"5.."}', 'http_requests_total{job="checkout"}')}
+  - name: value-typo
+    objective: 99.5
+    sli: ${ratio('http_requests_total{job="chekout",code=~"5.."}', 'http_requests_total{job="checkout"}')}
   - name: swapped
     objective: 99
     sli: ${ratio('payments_total{job="payments"}', 'payments_failed_total{job="payments"}')}
@@ -158,7 +161,7 @@ describe('validate --prometheus-url: does every SLI read its series?', () => {
     const run = burnbook(['validate', 'broken.yaml', '--prometheus-url', prometheus.url], {}, dir);
     expect(run.code, run.all).toBe(1);
     expect(run.all).not.toMatch(/\n\s+at /);
-    expect(run.stdout).toContain('5 of 5 SLIs are broken');
+    expect(run.stdout).toContain('6 of 6 SLIs are broken');
 
     const bucket = section(run.stdout, 'broken/missing-bucket');
     expect(bucket).toContain(
@@ -173,6 +176,12 @@ describe('validate --prometheus-url: does every SLI read its series?', () => {
     const label = section(run.stdout, 'broken/label-typo');
     expect(label).toContain('no series of http_requests_total has a label cod (it has code, job)');
     expect(label).toContain('hint: did you mean code?');
+
+    // A value no series ever had, of a label total pins too: a typo, not errors that have not happened yet.
+    const value = section(run.stdout, 'broken/value-typo');
+    expect(value).toContain('has no series with job="chekout": job has taken ');
+    expect(value).toContain('hint: did you mean job="checkout"?');
+    expect(value).not.toContain('no error has happened yet');
 
     expect(section(run.stdout, 'broken/swapped')).toMatch(
       /error ratio: errors \/ total over the last 1h is 50, above 1: errors counts more events than total\n.*swapped/,
