@@ -138,7 +138,7 @@ export async function withTimeout<T>(ask: (signal: AbortSignal) => T | Promise<T
 
 async function askPrometheus(liveValues: LiveValues, expr: string): Promise<LiveState> {
   try {
-    return { kind: 'values', samples: await withTimeout((signal) => liveValues(expr, signal)) };
+    return { kind: 'values', ...(await withTimeout((signal) => liveValues(expr, signal))) };
   } catch (error) {
     return { kind: 'error', message: (error as Error).message };
   }
