@@ -1,6 +1,6 @@
 import { formatDuration } from '../policy/duration.ts';
-import type { Tier } from '../policy/tiers.ts';
-import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+import { ABSENT_TIER, type Tier } from '../policy/tiers.ts';
+import { type AbsentAlert, BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
 
 /**
  * Names other tools and people depend on: recording rules (`level:metric:operations`, as
@@ -37,32 +37,54 @@ export function sloLabels(slo: Slo): Record<string, string> {
   return labels;
 }
 
-/** burnbook's own name for a tier of an SLO, `<alerting.name>-<tier>-burn`: its runbook page, and its alert's name by default. */
-export function tierName(slo: Slo, tier: Tier): string {
-  return `${slo.alerting.name}-${tier.name}-burn`;
+/** One of an SLO's alerts: a burn tier's, or the absent-SLI alert (which has the tier's label, not its math). */
+export type SloAlert = Pick<Tier, 'name' | 'severity'> | AbsentAlert;
+
+/**
+ * burnbook's own name for an alert of an SLO: `<alerting.name>-<tier>-burn` for a tier,
+ * `<alerting.name>-sli-absent` for the absent-SLI alert. Its runbook page's name always, and its alert's
+ * name unless the spec shares one name (`alerting.alertname`, `alerting.absent.alertname`). One ends in
+ * `-burn` and the other does not, so no two alerts of an SLO share it.
+ */
+export function tierName(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  return alert.name === ABSENT_TIER
+    ? `${slo.alerting.name}-${ABSENT_TIER}`
+    : `${slo.alerting.name}-${alert.name}-burn`;
 }
 
-/** The alert's name: the tier's own, or the one name all tiers share (`alerting.alertname`, kept from Sloth or Pyrra). */
-export function alertName(slo: Slo, tier: Tier): string {
-  return slo.alerting.alertname ?? tierName(slo, tier);
+/**
+ * The alert's name: burnbook's own (tierName), or the one the spec shares between alerts and SLOs (kept
+ * from Sloth or Pyrra): `alerting.alertname` for every tier, the absent alert's own (`SLOMetricAbsent`
+ * beside a shared tier name). A shared name tells alerts apart only by their labels.
+ */
+export function alertName(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  const shared = alert.name === ABSENT_TIER ? slo.alerting.absent?.alertname : slo.alerting.alertname;
+  return shared ?? tierName(slo, alert);
 }
 
-/** How people see a tier's alert named on a page or link: its name, and the tier when all tiers share the name. */
-export function alertTitle(slo: Slo, tier: Tier): string {
-  return slo.alerting.alertname === undefined
-    ? alertName(slo, tier)
-    : `${slo.alerting.alertname} (${tier.name})`;
+/** How people see an alert named on a page or link: its name, and the tier when the name is shared. */
+export function alertTitle(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  const name = alertName(slo, alert);
+  return name === tierName(slo, alert) ? name : `${name} (${alert.name})`;
 }
 
-/** Labels of a tier's alert, besides the groupBy labels its series carry: routing and linking read them. */
-export function alertLabels(slo: Slo, tier: Tier): Record<string, string> {
+/**
+ * Labels of an SLO's alert, besides the groupBy labels its series carry: routing, inhibition and linking
+ * read them. `slo_tier` is the tier's name, or `sli-absent`; the alert's severity adds its own labels.
+ */
+export function alertLabels(slo: Slo, alert: SloAlert): Record<string, string> {
   return {
     ...sloLabels(slo),
     ...slo.alerting.labels,
-    ...slo.alerting.severities[tier.severity]?.labels,
-    slo_tier: tier.name,
-    severity: tier.severity,
+    ...slo.alerting.severities[alert.severity]?.labels,
+    slo_tier: alert.name,
+    severity: alert.severity,
   };
+}
+
+/** Every alert of an SLO: its tiers, fastest first, then the absent-SLI alert when it has one. */
+export function sloAlerts(slo: Slo): SloAlert[] {
+  return slo.alerting.absent ? [...slo.alerting.tiers, slo.alerting.absent] : slo.alerting.tiers;
 }
 
 export function ruleGroupName(slo: Slo): string {

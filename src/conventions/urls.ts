@@ -1,6 +1,5 @@
-import type { Tier } from '../policy/tiers.ts';
 import type { Slo } from '../spec/model.ts';
-import { tierName } from './names.ts';
+import { type SloAlert, tierName } from './names.ts';
 
 /**
  * Every path and URL burnbook builds, in one place. Site paths (`/slos/checkout/availability`) are where
@@ -24,11 +23,12 @@ export function sloPath(slo: SloNames): string {
 }
 
 /**
- * The tier's runbook page, the path of every alert's `runbook_url`: `/runbooks/<service>/<slo>-<tier>-burn`, the
- * alert's name unless all tiers share one (`alerting.alertname`), which then needs the tier's own name here.
+ * An alert's runbook page (a tier's, or the absent-SLI alert's), the path of every alert's `runbook_url`:
+ * `/runbooks/<service>/<slo>-<tier>-burn` or `/runbooks/<service>/<slo>-sli-absent`, burnbook's own name for the
+ * alert (tierName) even where the spec shares one alert name between alerts.
  */
-export function tierPath(slo: Slo, tier: Tier): string {
-  return `${RUNBOOKS_PATH}/${slo.service}/${tierName(slo, tier)}`;
+export function tierPath(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  return `${RUNBOOKS_PATH}/${slo.service}/${tierName(slo, alert)}`;
 }
 
 /** A hand-written runbook page: its file under the runbooks directory without `.md`. */
@@ -64,8 +64,8 @@ export class SiteUrls {
   }
 
   /** An alert's `runbook_url`. */
-  runbook(slo: Slo, tier: Tier): string {
-    return this.at(tierPath(slo, tier));
+  runbook(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+    return this.at(tierPath(slo, alert));
   }
 
   sloPage(slo: SloNames): string {

@@ -16,10 +16,14 @@ const schema = z
 
 type BoolGaugeSli = z.infer<typeof schema>;
 
+function parsed(sli: BoolGaugeSli): Selector {
+  const selector = parseSelector(sli.metric);
+  if ('offset' in selector) throw new Error(`boolGauge SLI was not checked: ${selector.message}`);
+  return selector;
+}
+
 function selector(sli: BoolGaugeSli): string {
-  const parsed = parseSelector(sli.metric);
-  if ('offset' in parsed) throw new Error(`boolGauge SLI was not checked: ${parsed.message}`);
-  return formatSelector(parsed);
+  return formatSelector(parsed(sli));
 }
 
 function perSecond(expr: string, window: string): string {
@@ -28,6 +32,10 @@ function perSecond(expr: string, window: string): string {
 
 export const boolGauge: SliKind<BoolGaugeSli> = {
   schema,
+  // Both sides count the same gauge's samples: errors exist whenever total does.
+  lazyErrors: false,
+  impossibleRatioHint:
+    'a boolGauge metric must read 0 or 1 (probe_success, up); a percentage or a count is none: use a ratio or query SLI',
   total: (sli, window, by) => perSecond(sumBy(by, `count_over_time(${selector(sli)}[${window}])`), window),
   errors: (sli, window, by) => {
     const s = selector(sli);
@@ -48,4 +56,6 @@ export const boolGauge: SliKind<BoolGaugeSli> = {
 
   // A 0/1 gauge is not a counter the generated tests could grow: like a query SLI, no generated test.
   testSeries: () => undefined,
+  // Errors and total are the one gauge: the live check asks for it once.
+  series: (sli) => [{ role: 'total', selector: parsed(sli) }],
 };

@@ -20,6 +20,10 @@ type ErrorRatioSli = z.infer<typeof schema>;
 export const errorRatioKind: SliKind<ErrorRatioSli> = {
   schema,
   countsEvents: false,
+  // A NaN (0/0) ratio is dropped from the errors side, which then reads 0 like errors not seen yet.
+  lazyErrors: true,
+  impossibleRatioHint:
+    'the query must give bad ÷ all events, from 0 to 1: a percentage is 100 times too large',
   // `>= 0` drops NaN (a 0/0 ratio): the errors then fall back to 0 (sli/index.ts errorRate). Each group's
   // worst series, if the query returns several.
   errors: (sli, window, by) => aggregateBy('max', by, `(${withWindow(sli.query, window)}) >= 0`),
@@ -27,4 +31,5 @@ export const errorRatioKind: SliKind<ErrorRatioSli> = {
   total: (sli, window, by) => `clamp_max(${aggregateBy('count', by, withWindow(sli.query, window))}, 1)`,
   check: (sli, { groupBy }) => windowQueryProblems('query', sli.query, groupBy),
   testSeries: () => undefined,
+  series: () => undefined,
 };

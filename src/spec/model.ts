@@ -1,8 +1,8 @@
 import { parseTemplate } from '../outputs/rules/go-template.ts';
-import { errorBudget, threshold } from '../policy/burn.ts';
+import { absentForMs, errorBudget, threshold } from '../policy/burn.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
-import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
+import { ABSENT_TIER, DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
 import { checkSli, countsEvents, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
@@ -34,6 +34,8 @@ export interface Slo {
     tiers: Tier[];
     /** Names of tiers that raise no alert (`alerting.disabled`, or their severity disabled). */
     silent: string[];
+    /** The absent-SLI alert; undefined when the spec switches it off (`absent: false`) or its severity is disabled. */
+    absent?: AbsentAlert;
   };
   runbook?: string;
   scrapeIntervalMs: number;
@@ -46,6 +48,21 @@ export function alertingTiers(slo: Slo): Tier[] {
   return slo.alerting.silent.length
     ? slo.alerting.tiers.filter((t) => !slo.alerting.silent.includes(t.name))
     : slo.alerting.tiers;
+}
+
+/**
+ * The alert that fires when the SLI cannot be computed: its total series (or its latency bucket) has been
+ * absent for `forMs`. `name` is its `slo_tier` label.
+ */
+export interface AbsentAlert {
+  name: typeof ABSENT_TIER;
+  severity: string;
+  forMs: number;
+  /**
+   * The alert name it shares with other SLOs' absent alerts, when the tiers share one too
+   * (`alerting.alertname`): `alerting.absent.alertname`, else Pyrra's `SLOMetricAbsent`.
+   */
+  alertname?: string;
 }
 
 /** A semantic problem in a spec file, at a path the loader turns into file:line:col. */
@@ -71,6 +88,14 @@ function resolveTier(
   path: PropertyKey[],
 ): Tier | undefined {
   const name = typeof ref === 'string' ? ref : ref.name;
+  if (name === ABSENT_TIER) {
+    problems.push({
+      path,
+      message: `"${ABSENT_TIER}" is the slo_tier of the SLO's absent-SLI alert, so no tier can take the name`,
+      hint: 'name the tier differently; the absent alert is set with alerting.absent',
+    });
+    return undefined;
+  }
   const base = DEFAULT_TIERS.find((t) => t.name === name);
   if (typeof ref === 'string' && !base) {
     problems.push({
@@ -239,15 +264,54 @@ function unknownSeverities(
   tiers: Tier[],
   at: (...p: PropertyKey[]) => PropertyKey[],
 ): ModelProblem[] {
-  const known = [...new Set(tiers.map((t) => t.severity))];
+  const absent = slo.alerting.absent;
+  const known = [
+    ...new Set([
+      ...tiers.map((t) => t.severity),
+      ...(absent === false ? [] : [absent === true ? ABSENT_SEVERITY : (absent.severity ?? ABSENT_SEVERITY)]),
+    ]),
+  ];
   return Object.keys(slo.alerting.severities)
     .filter((s) => !known.includes(s))
     .map((s) => ({
       path: at('alerting', 'severities'),
       key: s,
       message: `no tier of this SLO has severity "${s}"`,
-      hint: `its tiers' severities are ${known.join(', ')}`,
+      hint: `its alerts' severities are ${known.join(', ')}`,
     }));
+}
+
+/** Pyrra's name for the absent alert, which burnbook takes when the tiers share one alert name. */
+export const SHARED_ABSENT_ALERTNAME = 'SLOMetricAbsent';
+const ABSENT_SEVERITY = 'ticket';
+
+/**
+ * The absent-SLI alert as the spec sets it, with its defaults (see absentSchema); none when switched off
+ * or when its severity is disabled (`alerting.severities.<severity>.disabled`).
+ */
+function absentAlert(
+  alerting: SloSpec['alerting'],
+  fastest: Tier,
+  periodMs: number,
+  objective: number,
+): { absent?: AbsentAlert } {
+  const spec = alerting.absent;
+  if (spec === false) return {};
+  const given = spec === true ? {} : spec;
+  const severity = given.severity ?? ABSENT_SEVERITY;
+  if (alerting.severities[severity]?.disabled) return {};
+  const forMs =
+    given.for === undefined ? absentForMs(fastest, periodMs, objective) : parseDuration(given.for);
+  const alertname =
+    given.alertname ?? (alerting.alertname === undefined ? undefined : SHARED_ABSENT_ALERTNAME);
+  return {
+    absent: {
+      name: ABSENT_TIER,
+      severity,
+      forMs: forMs as number,
+      ...(alertname === undefined ? {} : { alertname }),
+    },
+  };
 }
 
 /**
@@ -350,6 +414,7 @@ export function buildSlos(
     }
     seenAlerts.set(alertName, i);
     if (problems.length > before) continue;
+    const sorted = [...tiers].sort((a, b) => a.longMs - b.longMs);
 
     slos.push({
       service: file.service,
@@ -373,10 +438,11 @@ export function buildSlos(
             { labels, annotations },
           ]),
         ),
-        tiers: [...tiers].sort((a, b) => a.longMs - b.longMs),
+        tiers: sorted,
         silent: tiers
           .filter((t) => slo.alerting.disabled || slo.alerting.severities[t.severity]?.disabled)
           .map((t) => t.name),
+        ...absentAlert(slo.alerting, sorted[0] as Tier, periodMs, slo.objective),
       },
       ...(slo.runbook === undefined ? {} : { runbook: slo.runbook }),
       scrapeIntervalMs: scrapeMs,

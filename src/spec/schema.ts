@@ -46,6 +46,21 @@ const severityAlertingSchema = z
   })
   .strict();
 
+/**
+ * The absent-SLI alert: on by default, `false` switches it off; `for` defaults to the time the fastest tier
+ * takes to page on a total outage (policy/burn.ts absentForMs), `severity` to ticket. `alertname` is the name
+ * it shares with other SLOs' absent alerts, as `alerting.alertname` is the tiers'; when the tiers share one
+ * and this is not set, Pyrra's `SLOMetricAbsent`.
+ */
+export const absentSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    for: forDuration.optional(),
+    severity: tierSchema.shape.severity.optional(),
+    alertname: z.string().min(1).optional(),
+  }),
+]);
+
 export const alertingSchema = z
   .object({
     name: name.optional(),
@@ -56,7 +71,10 @@ export const alertingSchema = z
     alertname: z.string().min(1).optional(),
     labels: labels.default({}),
     annotations: z.record(z.string(), z.string()).default({}),
-    /** No alerting rules at all: the SLO is recorded, shown and evaluated, and pages nobody. */
+    /**
+     * No burn-rate alerts (Pyrra's `disabled`): the SLO is recorded, shown and evaluated, and no tier pages; the
+     * absent-SLI alert has its own switch (`absent: false`).
+     */
     disabled: z.boolean().default(false),
     /** Labels and annotations for one severity's alerts only, or `disabled: true` to drop them. */
     severities: z.record(z.string(), severityAlertingSchema).default({}),
@@ -64,6 +82,7 @@ export const alertingSchema = z
       .array(tierRefSchema)
       .min(1)
       .default([...DEFAULT_TIER_NAMES]),
+    absent: absentSchema.default(true),
   })
   .strict();
 
@@ -88,6 +107,7 @@ export const sloSchema = z
       disabled: false,
       severities: {},
       tiers: [...DEFAULT_TIER_NAMES],
+      absent: true,
     }),
     runbook: z.string().optional(),
   })

@@ -295,6 +295,8 @@ function translate(document: Record<string, unknown>, catalog: Catalog): Transla
 
   // Alert policies' burn-rate conditions are the tiers; without any, burnbook's default tiers.
   const tiers: Record<string, unknown>[] = [];
+  // A policy that alerts on no data: burnbook's absent-SLI alert, with the severity of its condition.
+  let noDataSeverity: unknown;
   (spec.alertPolicies ?? []).forEach((ref, p) => {
     const at: Path = ['spec', 'alertPolicies', p];
     const policy =
@@ -332,8 +334,14 @@ function translate(document: Record<string, unknown>, catalog: Catalog): Transla
         problems,
       );
       if (tier) tiers.push(tier);
+      if (tier && policy.alertWhenNoData && noDataSeverity === undefined) noDataSeverity = tier.severity;
     });
   });
+  notes.push(
+    noDataSeverity === undefined
+      ? 'burnbook adds its absent-SLI alert (severity ticket), which OpenSLO would raise only with alertWhenNoData: true.'
+      : `alertWhenNoData is burnbook's absent-SLI alert, with its policy's severity (${noDataSeverity}).`,
+  );
   if (!tiers.length)
     notes.push("No burn-rate alert policy: burnbook's default tiers (fast, slow, very-slow).");
   else
@@ -393,7 +401,14 @@ function translate(document: Record<string, unknown>, catalog: Catalog): Transla
       objective: percent,
       ...(periodText ? { period: periodText } : {}),
       sli,
-      ...(tiers.length ? { alerting: { tiers } } : {}),
+      ...(tiers.length
+        ? {
+            alerting: {
+              tiers,
+              ...(noDataSeverity === undefined ? {} : { absent: { severity: noDataSeverity } }),
+            },
+          }
+        : {}),
     });
   });
   origins.link(['slos'], ['spec', 'objectives'], false);

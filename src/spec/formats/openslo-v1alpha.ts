@@ -157,7 +157,7 @@ function translate(document: Record<string, unknown>): TranslateResult {
   });
   if (!slos.length || !service) return { translations: [], problems };
   const notes = [
-    "OpenSLO v1alpha has no alert policies: burnbook's default tiers (fast, slow, very-slow); Sloth generates no alerts for it.",
+    "OpenSLO v1alpha has no alert policies: burnbook's default tiers (fast, slow, very-slow) and absent-SLI alert; Sloth generates no alerts for it.",
   ];
   return {
     translations: [

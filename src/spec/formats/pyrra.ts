@@ -131,6 +131,26 @@ export function pyrraTiers(
   ];
 }
 
+/**
+ * Pyrra's absent alert (slo/rules.go, `SLOMetricAbsent` unless `absentName`; severity critical unless
+ * `severities.absent`), as burnbook's absent-SLI alert. Its `for` is Pyrra's AbsentDuration: the fastest
+ * window's time to detect a total outage plus its `for`, to the nearest minute (burnbook's own rounds up).
+ */
+function pyrraAbsent(
+  alerting: NonNullable<Pyrra['spec']['alerting']>,
+  periodMs: number,
+  objective: number,
+): Record<string, string> | false {
+  if (alerting.absent === false) return false;
+  const fastest = pyrraTiers(periodMs, alerting.severities)[0] as ReturnType<typeof pyrraTiers>[number];
+  const detectMs = Math.trunc((fastest.factor * (1 - objective / 100) * fastest.longMs) / 1000) * 1000;
+  return {
+    alertname: alerting.absentName || 'SLOMetricAbsent',
+    severity: alerting.severities?.absent || 'critical',
+    for: formatDuration(Math.round((detectMs + fastest.forMs) / 60_000) * 60_000),
+  };
+}
+
 function selectorAt(text: string, path: PropertyKey[], problems: IssueProblem[]): Selector | undefined {
   const parsed = parseSelector(text);
   if (!('offset' in parsed)) return parsed;
@@ -306,7 +326,9 @@ function translate(source: Record<string, unknown>): TranslateResult {
   origins.link(['slos', 0, 'alerting'], ['spec', 'alerting'], false);
   origins.link(['slos', 0, 'alerting', 'tiers'], ['spec', 'window'], false);
   if (alerting.absent !== false)
-    notes.push("Pyrra's absent alert (SLOMetricAbsent) has no counterpart here.");
+    notes.push(
+      "Pyrra's absent alert is burnbook's absent-SLI alert (`alerting.absent`), with Pyrra's name, severity and `for`. It fires when burnbook's 5m total recording is gone (the total series, or a latency SLI's bucket), not on Pyrra's absent() of the errors series: errors that have not happened yet are 0, not an alert.",
+    );
   notes.push(
     "Alerts keep Pyrra's name and severities; `slo_tier` (fast, medium, slow, long-term) replaces Pyrra's `long`, `short` and `exhaustion` labels.",
   );
@@ -329,6 +351,7 @@ function translate(source: Record<string, unknown>): TranslateResult {
           ...(Object.keys(annotations).length ? { annotations } : {}),
           ...(disabled ? { disabled: true } : {}),
           tiers,
+          absent: pyrraAbsent(alerting, periodMs as number, objective),
         },
       },
     ],

@@ -297,6 +297,7 @@ export function translateSloth(
       ? `Period ${windows.sloPeriod} and tiers from the AlertWindows catalog at ${chosen.from}.`
       : "Sloth specs carry no period: 30d, Sloth's default, with its built-in windows (SRE Workbook).",
     "Sloth's page alert is the tiers page-quick and page-slow, its ticket alert ticket-quick and ticket-slow, each with burnbook's `for`; alerts keep Sloth's name, `slo_tier` tells the tiers apart and `sloth_severity` stays for your routes.",
+    "Sloth has no alert for an SLI that reads nothing; burnbook adds its absent-SLI alert (`alerting.absent`, named SLOMetricAbsent beside Sloth's shared name) with the ticket alert's severity and labels (the page alert's where tickets are disabled; none where both are).",
   );
 
   const slos: Array<Record<string, unknown>> = [];
@@ -377,6 +378,8 @@ export function translateSloth(
       );
     }
     const allDisabled = page.disabled && ticket.disabled;
+    // Sloth has no absent alert: burnbook's goes out as a ticket, or as a page where tickets are disabled.
+    const absentFollows = ticket.disabled ? page : ticket;
     origins
       .link([...to, 'alerting'], [...at, 'alerting'], false)
       .link([...to, 'alerting', 'alertname'], [...at, 'alerting', 'name'])
@@ -403,6 +406,7 @@ export function translateSloth(
           tier('ticket-quick', ticket.word, windows.ticket.quick),
           tier('ticket-slow', ticket.word, windows.ticket.slow),
         ],
+        absent: allDisabled ? false : { severity: absentFollows.word },
       },
     });
   });
