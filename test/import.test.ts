@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SiteUrls } from '../src/conventions/urls.ts';
+import { ruleGroup } from '../src/outputs/rules/groups.ts';
 import { rulesOutput } from '../src/outputs/rules/output.ts';
 import { burnFactor } from '../src/policy/burn.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
@@ -17,9 +18,10 @@ import { slosFrom } from './support/promtool-scenario.ts';
  */
 
 const FIXTURES = 'test/fixtures/import';
+const ALERTS = { urls: new SiteUrls('http://burnbook.test') };
 
 function rules(slos: readonly Slo[]): string[] {
-  const output = rulesOutput({ dir: 'rules', alerts: { urls: new SiteUrls('http://burnbook.test') } });
+  const output = rulesOutput({ dir: 'rules', alerts: ALERTS });
   // Headers name the spec file; everything under them must be the same.
   return [...output.files(slos)].map((f) => f.content.split('\n').slice(1).join('\n'));
 }
@@ -176,6 +178,38 @@ describe('what the foreign formats mean in burnbook', () => {
     ]);
     expect(slo.alerting.silent).toEqual(['ticket-quick', 'ticket-slow']);
     expect(slo.alerting.severities.critical?.labels).toEqual({ team: 'a', sloth_severity: 'page' });
+    // Sloth has no absent alert: burnbook's follows the page alert where tickets are disabled, beside the
+    // shared name as Pyrra's SLOMetricAbsent; page-quick detects a total outage in 0.9m, plus its 2m `for`.
+    expect(slo.alerting.absent).toEqual({
+      name: 'sli-absent',
+      alertname: 'SLOMetricAbsent',
+      severity: 'critical',
+      forMs: 3 * 60_000,
+    });
+  });
+
+  it("Sloth: burnbook's absent alert goes out as a ticket, with the ticket alert's labels; none where every alert is disabled", () => {
+    const spec = (ticket: string) =>
+      sloth('      raw: {error_ratio_query: "avg_over_time(r[{{.window}}])"}').replace(
+        '      ticket_alert: {disable: true}',
+        `      ticket_alert: ${ticket}`,
+      );
+    const [slo] = slosFrom(spec('{labels: {queue: shop}}')) as [Slo];
+    expect(slo.alerting.absent?.severity).toBe('ticket');
+    const [rule] = ruleGroup(slo, ALERTS).rules.filter(
+      (r) => 'alert' in r && r.labels.slo_tier === 'sli-absent',
+    );
+    expect(rule).toMatchObject({
+      alert: 'SLOMetricAbsent',
+      labels: { severity: 'ticket', queue: 'shop', sloth_severity: 'ticket' },
+    });
+    const [silent] = slosFrom(
+      spec('{disable: true}').replace(
+        'page_alert: {labels: {severity: critical, team: a}}',
+        'page_alert: {disable: true}',
+      ),
+    ) as [Slo];
+    expect(silent.alerting.absent).toBeUndefined();
   });
 
   it('Sloth: an SLI plugin is a clear error naming the plugin, at its line', () => {
@@ -251,6 +285,24 @@ describe('what the foreign formats mean in burnbook', () => {
     ]);
     // Pyrra's factors 14, 7, 2, 1 over 28 days.
     expect(slo.alerting.tiers.map((t) => burnFactor(t, slo.periodMs))).toEqual([14, 7, 2, 1]);
+    // Pyrra's SLOMetricAbsent, critical, for its AbsentDuration: 14 × 0.005 × 60m = 4.2m, plus 2m, to the
+    // nearest minute (burnbook's own default rounds up: 7m).
+    expect(slo.alerting.absent).toEqual({
+      name: 'sli-absent',
+      alertname: 'SLOMetricAbsent',
+      severity: 'critical',
+      forMs: 6 * 60_000,
+    });
+  });
+
+  it("Pyrra: absentName, severities.absent and absent: false set burnbook's absent alert", () => {
+    const indicator = '    bool_gauge: {metric: "probe_success{job=\\"bb\\"}"}';
+    const [named] = slosFrom(
+      pyrra(indicator, '  alerting: {absentName: ProbeGone, severities: {absent: warning}}'),
+    ) as [Slo];
+    expect(named.alerting.absent).toMatchObject({ alertname: 'ProbeGone', severity: 'warning' });
+    const [off] = slosFrom(pyrra(indicator, '  alerting: {absent: false}')) as [Slo];
+    expect(off.alerting.absent).toBeUndefined();
   });
 
   it('Pyrra: latencyNative is refused clearly; alerting.disabled keeps the SLO and silences every tier', () => {
@@ -263,6 +315,8 @@ describe('what the foreign formats mean in burnbook', () => {
     );
     expect(slos[0]?.alerting.silent).toEqual(['fast', 'medium', 'slow', 'long-term']);
     expect(slos[0]?.sli.kind).toBe('boolGauge');
+    // As in Pyrra, disabled silences the burn-rate alerts only: the absent alert stays.
+    expect(slos[0]?.alerting.absent?.alertname).toBe('SLOMetricAbsent');
   });
 
   it('OpenSLO: Timeslices and calendar windows are refused clearly; a non-Prometheus source is named', () => {
@@ -290,6 +344,20 @@ describe('what the foreign formats mean in burnbook', () => {
     expect(
       errorsOf(slo('Occurrences', '{duration: 1M, calendar: {startTime: x, timeZone: UTC}}'))[0],
     ).toMatch(/^12:16 spec.timeWindow\[0\]: burnbook budgets over a rolling window/);
+    // burnbook's absent alert as a ticket; alertWhenNoData gives it the policy's severity.
+    const [plain] = slosFrom(slo('Occurrences', '{duration: 1w, isRolling: true}')) as [Slo];
+    expect(plain.alerting.absent?.severity).toBe('ticket');
+    const policy = (noData: boolean) =>
+      `  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n      spec:\n        alertWhenNoData: ${noData}\n        conditions:\n          - kind: AlertCondition\n            metadata: {name: fast}\n            spec: {severity: page, condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h, alertAfter: 2m}}`;
+    for (const [noData, severity] of [
+      [true, 'page'],
+      [false, 'ticket'],
+    ] as const) {
+      const [withPolicy] = slosFrom(
+        `${slo('Occurrences', '{duration: 30d, isRolling: true}')}\n${policy(noData)}`,
+      ) as [Slo];
+      expect(withPolicy.alerting.absent?.severity, `alertWhenNoData: ${noData}`).toBe(severity);
+    }
     expect(errorsOf(slo('Occurrences', '{duration: 1w, isRolling: true}', 'Datadog'))).toEqual([
       '11:31 spec.indicator.spec.ratioMetric.total.metricSource: metric source type Datadog is not Prometheus',
       '10:29 spec.indicator.spec.ratioMetric.bad.metricSource: metric source type Datadog is not Prometheus',
