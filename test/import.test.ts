@@ -139,6 +139,14 @@ describe('serve', () => {
 });
 
 describe('what the foreign formats mean in burnbook', () => {
+  /** A critical absent-SLI alert named as Pyrra names it, firing after `minutes`. */
+  const sloMetricAbsent = (minutes: number) => ({
+    name: 'sli-absent',
+    alertname: 'SLOMetricAbsent',
+    severity: 'critical',
+    forMs: minutes * 60_000,
+  });
+
   const sloth = (extra: string) =>
     [
       'version: "prometheus/v1"',
@@ -180,12 +188,7 @@ describe('what the foreign formats mean in burnbook', () => {
     expect(slo.alerting.severities.critical?.labels).toEqual({ team: 'a', sloth_severity: 'page' });
     // Sloth has no absent alert: burnbook's follows the page alert where tickets are disabled, beside the
     // shared name as Pyrra's SLOMetricAbsent; page-quick detects a total outage in 0.9m, plus its 2m `for`.
-    expect(slo.alerting.absent).toEqual({
-      name: 'sli-absent',
-      alertname: 'SLOMetricAbsent',
-      severity: 'critical',
-      forMs: 3 * 60_000,
-    });
+    expect(slo.alerting.absent).toEqual(sloMetricAbsent(3));
   });
 
   it("Sloth: burnbook's absent alert goes out as a ticket, with the ticket alert's labels; none where every alert is disabled", () => {
@@ -287,12 +290,7 @@ describe('what the foreign formats mean in burnbook', () => {
     expect(slo.alerting.tiers.map((t) => burnFactor(t, slo.periodMs))).toEqual([14, 7, 2, 1]);
     // Pyrra's SLOMetricAbsent, critical, for its AbsentDuration: 14 × 0.005 × 60m = 4.2m, plus 2m, to the
     // nearest minute (burnbook's own default rounds up: 7m).
-    expect(slo.alerting.absent).toEqual({
-      name: 'sli-absent',
-      alertname: 'SLOMetricAbsent',
-      severity: 'critical',
-      forMs: 6 * 60_000,
-    });
+    expect(slo.alerting.absent).toEqual(sloMetricAbsent(6));
   });
 
   it("Pyrra: absentName, severities.absent and absent: false set burnbook's absent alert", () => {
