@@ -224,6 +224,22 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
         expect(await only()).toMatchObject({ labels: odd, annotations: { toString: 'x' } });
       });
 
+      it('keeps characters a database may balk at (NUL, a lone surrogate) as data; a repeat is a repeat', async () => {
+        const odd = { alertname: 'nul\u0000in-name', lone: '\ud800x', pair: '😀' };
+        const a = alert('a', {
+          labels: odd,
+          annotations: { summary: '\u0000' },
+          generatorURL: 'http://x/\u0000',
+        });
+        await ingest(body(a), T0);
+        expect(await ingest(body(a), T0 + 1)).toMatchObject({ unchanged: 1 });
+        expect(await only()).toMatchObject({
+          labels: odd,
+          annotations: { summary: '\u0000' },
+          receiveCount: 2,
+        });
+      });
+
       it('stores all of a body or nothing, and calls that failure permanent', async () => {
         await ingest(body(alert('a')), T0);
         const failure = await ingest(body(resolved(alert('a')), alert('b'), poisoned('c')), T0 + 1).then(

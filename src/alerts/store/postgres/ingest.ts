@@ -1,0 +1,265 @@
+/**
+ * Webhook deliveries into PostgreSQL, several bodies per transaction, safe when replicas receive the same
+ * delivery at the same moment (an HA Alertmanager cluster notifies every replica it reaches).
+ *
+ * One transaction, READ COMMITTED whatever the database's default (each statement sees what committed before
+ * it started, which the steps below rely on), in a fixed number of statements however many alerts:
+ * 1. Upsert: insert every occurrence (fingerprint, startsAt) not stored yet, `ON CONFLICT DO NOTHING`,
+ *    sorted by key. An insert that meets another replica's uncommitted insert of the same key waits for it,
+ *    then does nothing; keys in the same order everywhere means two replicas never wait on each other.
+ * 2. Lock the occurrences that were stored already (`FOR NO KEY UPDATE`, in key order) and read them: a
+ *    replica holding one waits here until the other commits, then reads what it committed.
+ * 3. Decide, in memory, what each delivery changed, in order: new, changed (with a status event when the
+ *    status changed) or a repeat that only counts its receipt.
+ * 4. Write the rows' new states and receipts, and the events, one statement each.
+ * So each status change is recorded, and reported as newly firing, by exactly one replica.
+ */
+import type pg from 'pg';
+import type { AlertmanagerAlert } from '../../payload.ts';
+import type { AlertEvent, Delivery, FiringAlert, IngestResult } from '../store.ts';
+
+/** An occurrence as stored: what a delivery is compared with. */
+interface Stored {
+  id: number;
+  status: AlertmanagerAlert['status'];
+  endsAt: number | null;
+  labels: string;
+  annotations: string;
+  generatorURL: string;
+}
+
+interface Touched {
+  stored: Stored;
+  alert: AlertmanagerAlert;
+  /** Receipts beyond the ones already counted in the row. */
+  receipts: number;
+  lastReceivedAt: number;
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, and a lone UTF-16 surrogate arrives as U+FFFD: the text columns get what
+ * PostgreSQL would keep, so a repeat compares equal to what was stored. Labels and annotations are JSON,
+ * where both are escaped and kept exactly.
+ */
+const NOT_IN_PG_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export const pgText = (text: string): string => text.replace(NOT_IN_PG_TEXT, '\uFFFD');
+const optionalText = (text: string | undefined): string | null => (text === undefined ? null : pgText(text));
+
+const keyOf = (fingerprint: string, startsAt: number) => `${startsAt}:${fingerprint}`;
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** A column of values for one array parameter: `unnest` turns parallel arrays into rows. */
+const column = <T, V>(items: readonly T[], value: (item: T) => V): V[] => items.map(value);
+
+const INSERT = `
+  INSERT INTO burnbook.alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
+    alertname, severity, slo_service, slo, slo_tier, runbook_url, first_received_at, last_received_at, receive_count)
+  SELECT fingerprint, starts_at, ends_at, status, labels, annotations, generator_url, alertname, severity,
+    slo_service, slo, slo_tier, runbook_url, received_at, received_at, 1
+  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::json[], $6::json[], $7::text[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])
+    WITH ORDINALITY AS input (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
+      alertname, severity, slo_service, slo, slo_tier, runbook_url, received_at, n)
+  ORDER BY n
+  ON CONFLICT (fingerprint, starts_at) DO NOTHING
+  RETURNING id, fingerprint, (extract(epoch FROM starts_at) * 1000)::bigint AS "startsAt"`;
+
+const LOCK = `
+  SELECT id, a.fingerprint, (extract(epoch FROM a.starts_at) * 1000)::bigint AS "startsAt", status,
+    (extract(epoch FROM ends_at) * 1000)::bigint AS "endsAt", labels::text AS labels,
+    annotations::text AS annotations, generator_url AS "generatorURL"
+  FROM burnbook.alerts a
+  JOIN unnest($1::text[], $2::timestamptz[]) AS wanted (fingerprint, starts_at)
+    ON a.fingerprint = wanted.fingerprint AND a.starts_at = wanted.starts_at
+  ORDER BY a.fingerprint, a.starts_at
+  FOR NO KEY UPDATE OF a`;
+
+const UPDATE = `
+  UPDATE burnbook.alerts a SET status = u.status, ends_at = u.ends_at, labels = u.labels,
+    annotations = u.annotations, generator_url = u.generator_url, alertname = u.alertname,
+    severity = u.severity, slo_service = u.slo_service, slo = u.slo, slo_tier = u.slo_tier,
+    runbook_url = u.runbook_url, last_received_at = greatest(a.last_received_at, u.received_at),
+    receive_count = a.receive_count + u.receipts
+  FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::json[], $5::json[], $6::text[], $7::text[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[])
+    AS u (id, status, ends_at, labels, annotations, generator_url, alertname, severity, slo_service, slo,
+      slo_tier, runbook_url, received_at, receipts)
+  WHERE a.id = u.id`;
+
+const EVENTS = `
+  INSERT INTO burnbook.alert_events (alert_id, kind, at)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[])`;
+
+/** The columns list() filters by, from the labels and annotations they must always agree with. */
+function filterColumns(alert: AlertmanagerAlert) {
+  return {
+    alertname: optionalText(alert.labels.alertname),
+    severity: optionalText(alert.labels.severity),
+    sloService: optionalText(alert.labels.slo_service),
+    slo: optionalText(alert.labels.slo),
+    sloTier: optionalText(alert.labels.slo_tier),
+    runbookUrl: optionalText(alert.annotations.runbook_url),
+  };
+}
+
+const filterParams = (alerts: readonly AlertmanagerAlert[]) => {
+  const columns = alerts.map(filterColumns);
+  return [
+    column(columns, (c) => c.alertname),
+    column(columns, (c) => c.severity),
+    column(columns, (c) => c.sloService),
+    column(columns, (c) => c.slo),
+    column(columns, (c) => c.sloTier),
+    column(columns, (c) => c.runbookUrl),
+  ];
+};
+
+function storedFrom(alert: AlertmanagerAlert, id: number): Stored {
+  return {
+    id,
+    status: alert.status,
+    endsAt: alert.endsAt,
+    labels: JSON.stringify(alert.labels),
+    annotations: JSON.stringify(alert.annotations),
+    generatorURL: pgText(alert.generatorURL),
+  };
+}
+
+const sameAs = (stored: Stored, next: Stored) =>
+  stored.status === next.status &&
+  stored.endsAt === next.endsAt &&
+  stored.labels === next.labels &&
+  stored.annotations === next.annotations &&
+  stored.generatorURL === next.generatorURL;
+
+/** At most this many rounds of insert-then-lock when a stored occurrence vanishes in between (retention). */
+const ROUNDS = 3;
+
+/**
+ * Stores the deliveries in one transaction on `client`, which must not be in one; one result per delivery,
+ * in order. Atomic: when it throws, none of them is stored (and the caller should discard the client).
+ */
+export async function ingestDeliveries(
+  client: pg.ClientBase,
+  deliveries: readonly Delivery[],
+): Promise<IngestResult[]> {
+  // The first occurrence of each key is what an insert stores; later ones are compared with it.
+  const firsts = new Map<string, { alert: AlertmanagerAlert; receivedAt: number }>();
+  for (const { payload, receivedAt } of deliveries) {
+    for (const alert of payload.alerts) {
+      const key = keyOf(pgText(alert.fingerprint), alert.startsAt);
+      if (!firsts.has(key)) firsts.set(key, { alert, receivedAt });
+    }
+  }
+
+  await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+  const inserted = new Set<string>();
+  const stored = new Map<string, Stored>();
+  let wanted = [...firsts.keys()].sort();
+  for (let round = 1; wanted.length > 0; round++) {
+    if (round > ROUNDS) throw new Error('alerts kept vanishing while they were stored (retention running)');
+    const rows = wanted.map((key) => firsts.get(key) as { alert: AlertmanagerAlert; receivedAt: number });
+    const alerts = rows.map((r) => r.alert);
+    const fingerprints = column(alerts, (a) => pgText(a.fingerprint));
+    const starts = column(alerts, (a) => new Date(a.startsAt));
+    const insert = await client.query<{ id: number; fingerprint: string; startsAt: number }>(INSERT, [
+      fingerprints,
+      starts,
+      column(alerts, (a) => date(a.endsAt)),
+      column(alerts, (a) => a.status),
+      column(alerts, (a) => JSON.stringify(a.labels)),
+      column(alerts, (a) => JSON.stringify(a.annotations)),
+      column(alerts, (a) => pgText(a.generatorURL)),
+      ...filterParams(alerts),
+      column(rows, (r) => new Date(r.receivedAt)),
+    ]);
+    for (const row of insert.rows) {
+      const key = keyOf(row.fingerprint, row.startsAt);
+      inserted.add(key);
+      stored.set(key, storedFrom(firsts.get(key)?.alert as AlertmanagerAlert, row.id));
+    }
+    const existing = wanted.filter((key) => !inserted.has(key));
+    if (existing.length === 0) break;
+    const existingAlerts = existing.map((key) => firsts.get(key)?.alert as AlertmanagerAlert);
+    const locked = await client.query<Stored & { fingerprint: string; startsAt: number }>(LOCK, [
+      column(existingAlerts, (a) => pgText(a.fingerprint)),
+      column(existingAlerts, (a) => new Date(a.startsAt)),
+    ]);
+    for (const { fingerprint, startsAt, ...row } of locked.rows)
+      stored.set(keyOf(fingerprint, startsAt), row);
+    wanted = existing.filter((key) => !stored.has(key));
+  }
+
+  const touched = new Map<string, Touched>();
+  const events: Array<{ id: number; kind: AlertEvent['kind']; at: number }> = [];
+  const firstSeen = new Set<string>();
+  const results = deliveries.map(({ payload, receivedAt }): IngestResult => {
+    const result: IngestResult = { stored: 0, updated: 0, unchanged: 0, newlyFiring: [] };
+    for (const alert of payload.alerts) {
+      const key = keyOf(pgText(alert.fingerprint), alert.startsAt);
+      const current = stored.get(key) as Stored;
+      const firing = (): FiringAlert => ({
+        id: current.id,
+        labels: alert.labels,
+        annotations: alert.annotations,
+      });
+      if (inserted.has(key) && !firstSeen.has(key)) {
+        firstSeen.add(key);
+        result.stored++;
+        events.push({
+          id: current.id,
+          kind: alert.status === 'firing' ? 'fired' : 'resolved',
+          at: receivedAt,
+        });
+        if (alert.status === 'firing') result.newlyFiring.push(firing());
+        continue;
+      }
+      const next = storedFrom(alert, current.id);
+      const touch = touched.get(key) ?? { stored: current, alert, receipts: 0, lastReceivedAt: receivedAt };
+      touched.set(key, touch);
+      touch.receipts++;
+      touch.lastReceivedAt = Math.max(touch.lastReceivedAt, receivedAt);
+      if (sameAs(current, next)) {
+        result.unchanged++;
+        continue;
+      }
+      result.updated++;
+      touch.alert = alert;
+      touch.stored = next;
+      stored.set(key, next);
+      if (current.status === alert.status) continue;
+      events.push({
+        id: current.id,
+        kind: alert.status === 'firing' ? 'refired' : 'resolved',
+        at: receivedAt,
+      });
+      if (alert.status === 'firing') result.newlyFiring.push(firing());
+    }
+    return result;
+  });
+
+  const updates = [...touched.values()];
+  if (updates.length > 0) {
+    const alerts = updates.map((u) => u.alert);
+    await client.query(UPDATE, [
+      column(updates, (u) => u.stored.id),
+      column(alerts, (a) => a.status),
+      column(alerts, (a) => date(a.endsAt)),
+      column(updates, (u) => u.stored.labels),
+      column(updates, (u) => u.stored.annotations),
+      column(updates, (u) => u.stored.generatorURL),
+      ...filterParams(alerts),
+      column(updates, (u) => new Date(u.lastReceivedAt)),
+      column(updates, (u) => u.receipts),
+    ]);
+  }
+  if (events.length > 0) {
+    await client.query(EVENTS, [
+      column(events, (e) => e.id),
+      column(events, (e) => e.kind),
+      column(events, (e) => new Date(e.at)),
+    ]);
+  }
+  await client.query('COMMIT');
+  return results;
+}
