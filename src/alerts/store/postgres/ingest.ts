@@ -51,16 +51,23 @@ const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 /** A column of values for one array parameter: `unnest` turns parallel arrays into rows. */
 const column = <T, V>(items: readonly T[], value: (item: T) => V): V[] => items.map(value);
 
+// Ids are drawn in the order the alerts arrived (as SQLite numbers them: lists show alerts of one start in
+// that order), then rows are inserted in key order; ids of rows that turned out to exist already are skipped.
 const INSERT = `
-  INSERT INTO burnbook.alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
+  INSERT INTO burnbook.alerts (id, fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
     alertname, severity, slo_service, slo, slo_tier, runbook_url, first_received_at, last_received_at, receive_count)
-  SELECT fingerprint, starts_at, ends_at, status, labels, annotations, generator_url, alertname, severity,
+  OVERRIDING SYSTEM VALUE
+  SELECT id, fingerprint, starts_at, ends_at, status, labels, annotations, generator_url, alertname, severity,
     slo_service, slo, slo_tier, runbook_url, received_at, received_at, 1
-  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::json[], $6::json[], $7::text[],
-    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])
-    WITH ORDINALITY AS input (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-      alertname, severity, slo_service, slo, slo_tier, runbook_url, received_at, n)
-  ORDER BY n
+  FROM (
+    SELECT nextval(pg_get_serial_sequence('burnbook.alerts', 'id')) AS id, input.*
+    FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::json[], $6::json[], $7::text[],
+      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::int[])
+      WITH ORDINALITY AS input (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
+        alertname, severity, slo_service, slo, slo_tier, runbook_url, received_at, key_order, arrival)
+    ORDER BY arrival
+  ) numbered
+  ORDER BY key_order
   ON CONFLICT (fingerprint, starts_at) DO NOTHING
   RETURNING id, fingerprint, (extract(epoch FROM starts_at) * 1000)::bigint AS "startsAt"`;
 
@@ -155,16 +162,16 @@ export async function ingestDeliveries(
   await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
   const inserted = new Set<string>();
   const stored = new Map<string, Stored>();
-  let wanted = [...firsts.keys()].sort();
+  // Every transaction inserts and locks in key order, so two never wait for each other.
+  const keyOrder = new Map([...firsts.keys()].sort().map((key, i) => [key, i]));
+  let wanted = [...firsts.keys()];
   for (let round = 1; wanted.length > 0; round++) {
     if (round > ROUNDS) throw new Error('alerts kept vanishing while they were stored (retention running)');
     const rows = wanted.map((key) => firsts.get(key) as { alert: AlertmanagerAlert; receivedAt: number });
     const alerts = rows.map((r) => r.alert);
-    const fingerprints = column(alerts, (a) => pgText(a.fingerprint));
-    const starts = column(alerts, (a) => new Date(a.startsAt));
     const insert = await client.query<{ id: number; fingerprint: string; startsAt: number }>(INSERT, [
-      fingerprints,
-      starts,
+      column(alerts, (a) => pgText(a.fingerprint)),
+      column(alerts, (a) => new Date(a.startsAt)),
       column(alerts, (a) => date(a.endsAt)),
       column(alerts, (a) => a.status),
       column(alerts, (a) => JSON.stringify(a.labels)),
@@ -172,6 +179,7 @@ export async function ingestDeliveries(
       column(alerts, (a) => pgText(a.generatorURL)),
       ...filterParams(alerts),
       column(rows, (r) => new Date(r.receivedAt)),
+      column(wanted, (key) => keyOrder.get(key)),
     ]);
     for (const row of insert.rows) {
       const key = keyOf(row.fingerprint, row.startsAt);
