@@ -11,7 +11,8 @@
  *    replica holding one waits here until the other commits, then reads what it committed.
  * 3. Decide, in memory, what each delivery changed, in order: new, changed (with a status event when the
  *    status changed) or a repeat that only counts its receipt.
- * 4. Write the rows' new states and receipts, and the events, one statement each.
+ * 4. Write the rows' new states, receipts and status events in one statement (new rows' first events
+ *    went in with them).
  * So each status change is recorded, and reported as newly firing, by exactly one replica.
  */
 import type pg from 'pg';
@@ -53,7 +54,9 @@ const column = <T, V>(items: readonly T[], value: (item: T) => V): V[] => items.
 
 // Ids are drawn in the order the alerts arrived (as SQLite numbers them: lists show alerts of one start in
 // that order), then rows are inserted in key order; ids of rows that turned out to exist already are skipped.
+// Each new row's first event goes in with it: one round trip for a delivery of new alerts.
 const INSERT = `
+  WITH inserted AS (
   INSERT INTO burnbook.alerts (id, fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
     alertname, severity, slo_service, slo, slo_tier, runbook_url, first_received_at, last_received_at, receive_count)
   OVERRIDING SYSTEM VALUE
@@ -69,7 +72,12 @@ const INSERT = `
   ) numbered
   ORDER BY key_order
   ON CONFLICT (fingerprint, starts_at) DO NOTHING
-  RETURNING id, fingerprint, (extract(epoch FROM starts_at) * 1000)::bigint AS "startsAt"`;
+  RETURNING id, fingerprint, starts_at, status, first_received_at
+  ), first_events AS (
+    INSERT INTO burnbook.alert_events (alert_id, kind, at)
+    SELECT id, CASE status WHEN 'firing' THEN 'fired' ELSE 'resolved' END, first_received_at FROM inserted
+  )
+  SELECT id, fingerprint, (extract(epoch FROM starts_at) * 1000)::bigint AS "startsAt" FROM inserted`;
 
 const LOCK = `
   SELECT id, a.fingerprint, (extract(epoch FROM a.starts_at) * 1000)::bigint AS "startsAt", status,
@@ -81,21 +89,24 @@ const LOCK = `
   ORDER BY a.fingerprint, a.starts_at
   FOR NO KEY UPDATE OF a`;
 
+// The rows' new states and receipts, and the status events of this batch, in one statement.
 const UPDATE = `
-  UPDATE burnbook.alerts a SET status = u.status, ends_at = u.ends_at, labels = u.labels,
-    annotations = u.annotations, generator_url = u.generator_url, alertname = u.alertname,
-    severity = u.severity, slo_service = u.slo_service, slo = u.slo, slo_tier = u.slo_tier,
-    runbook_url = u.runbook_url, last_received_at = greatest(a.last_received_at, u.received_at),
-    receive_count = a.receive_count + u.receipts
-  FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::json[], $5::json[], $6::text[], $7::text[],
-    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[])
-    AS u (id, status, ends_at, labels, annotations, generator_url, alertname, severity, slo_service, slo,
-      slo_tier, runbook_url, received_at, receipts)
-  WHERE a.id = u.id`;
-
-const EVENTS = `
-  INSERT INTO burnbook.alert_events (alert_id, kind, at)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[])`;
+  WITH updated AS (
+    UPDATE burnbook.alerts a SET status = u.status, ends_at = u.ends_at, labels = u.labels,
+      annotations = u.annotations, generator_url = u.generator_url, alertname = u.alertname,
+      severity = u.severity, slo_service = u.slo_service, slo = u.slo, slo_tier = u.slo_tier,
+      runbook_url = u.runbook_url, last_received_at = greatest(a.last_received_at, u.received_at),
+      receive_count = a.receive_count + u.receipts
+    FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::json[], $5::json[], $6::text[], $7::text[],
+      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[])
+      AS u (id, status, ends_at, labels, annotations, generator_url, alertname, severity, slo_service, slo,
+        slo_tier, runbook_url, received_at, receipts)
+    WHERE a.id = u.id
+  ), events AS (
+    INSERT INTO burnbook.alert_events (alert_id, kind, at)
+    SELECT * FROM unnest($15::bigint[], $16::text[], $17::timestamptz[])
+  )
+  SELECT 1`;
 
 /** The columns list() filters by, from the labels and annotations they must always agree with. */
 function filterColumns(alert: AlertmanagerAlert) {
@@ -259,10 +270,6 @@ export async function ingestDeliveries(
       ...filterParams(alerts),
       column(updates, (u) => new Date(u.lastReceivedAt)),
       column(updates, (u) => u.receipts),
-    ]);
-  }
-  if (events.length > 0) {
-    await client.query(EVENTS, [
       column(events, (e) => e.id),
       column(events, (e) => e.kind),
       column(events, (e) => new Date(e.at)),
