@@ -28,6 +28,7 @@ import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { firings } from '../support/promtool-scenario.ts';
 import {
+  checkRules,
   type RuleGroup,
   type RunningVictoriaMetrics,
   replayRules,
@@ -223,6 +224,22 @@ describe('the example SLOs on VictoriaMetrics and vmalert', () => {
     await replayRules({ groups, vm, from: new Date(START), to: new Date(timeline.end), dir });
     vmalertFiring = await firingInVictoriaMetrics();
   }, 300_000);
+
+  it('vmalert loads the generated rule files unchanged: MetricsQL parses every expression and template', async () => {
+    const files = ruleFiles(slos, 'http://burnbook.test').map((file) => {
+      const path = join(dir, file.path.replaceAll('/', '-'));
+      writeFileSync(path, file.content);
+      return path;
+    });
+    await expect(checkRules(files)).resolves.toBeUndefined();
+    // And refuses what is not MetricsQL, so the check above means something.
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(
+      broken,
+      stringify({ groups: [{ name: 'x', rules: [{ record: 'r', expr: 'sum(rate(x[5m])' }] }] }),
+    );
+    await expect(checkRules([broken])).rejects.toThrow(/vmalert refused the rules/);
+  });
 
   it('vmalert fires what the scenario burns, and nothing for the healthy SLOs', () => {
     const names = new Set([...vmalertFiring.keys()].map((key) => /alertname="([^"]+)"/.exec(key)?.[1]));

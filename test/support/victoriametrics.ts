@@ -138,6 +138,22 @@ function byDependencyLevel(groups: readonly RuleGroup[]): RuleGroup[][] {
   return levels.filter(Boolean);
 }
 
+/**
+ * `vmalert -dryRun`: loads rule files as vmalert would when it starts (every expression parsed as MetricsQL,
+ * every annotation template checked) and exits; throws with vmalert's complaint when it refuses one.
+ */
+export async function checkRules(ruleFiles: readonly string[]): Promise<void> {
+  const vmalert = requireTool('/usr/bin/vmalert');
+  try {
+    await promisify(execFile)(vmalert, ['-dryRun', ...ruleFiles.map((file) => `-rule=${file}`)], {
+      timeout: 60_000,
+    });
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+    throw new Error(`vmalert refused the rules:\n${(stderr || stdout || String(error)).slice(-4000)}`);
+  }
+}
+
 async function vmalertReplay(ruleFile: string, options: ReplayOptions): Promise<string> {
   const vmalert = requireTool('/usr/bin/vmalert');
   const interval = options.evaluationInterval ?? '1m';
