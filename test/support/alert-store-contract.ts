@@ -5,6 +5,7 @@ import {
   type AlertmanagerPayload,
   parseAlertmanagerPayload,
 } from '../../src/alerts/payload.ts';
+import { LATE_VIEW_MS } from '../../src/alerts/store/late-view.ts';
 import type { AlertRow, AlertStore, Delivery, EvidenceInput } from '../../src/alerts/store/store.ts';
 
 /**
@@ -165,7 +166,10 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
         const results = await Promise.all(Array.from({ length: 10 }, () => ingest(payload, T0)));
         expect(results.reduce((n, r) => n + r.stored, 0)).toBe(2);
         expect(results.flatMap((r) => r.newlyFiring)).toHaveLength(2);
-        expect((await store.list()).map((r) => r.receiveCount)).toEqual([10, 10]);
+        const rows = await store.list();
+        expect(rows.map((r) => r.receiveCount)).toEqual([10, 10]);
+        for (const row of rows)
+          expect((await store.get(row.id))?.events).toEqual([{ kind: 'fired', at: T0 }]);
       });
 
       it('records resolve and re-fire of the same occurrence as events', async () => {
@@ -191,6 +195,34 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
           { kind: 'fired', at: T0 },
           { kind: 'resolved', at: T0 + MINUTE },
           { kind: 'refired', at: T0 + 3 * MINUTE },
+        ]);
+      });
+
+      it("takes another Alertmanager's 'firing' soon after one resolved the alert for that peer's late view", async () => {
+        const a = alert('a');
+        const fromPeer = (payload: AlertmanagerPayload) => ({
+          ...payload,
+          externalURL: 'http://alertmanager-2:9093',
+        });
+        await ingest(body(a), T0);
+        await ingest(body(resolved(a)), T0 + MINUTE);
+        const late = await ingest(fromPeer(body(a)), T0 + MINUTE + 2_000);
+        expect(late).toEqual({ stored: 0, updated: 0, unchanged: 1, newlyFiring: [] });
+        const row = await only();
+        expect(row).toMatchObject({
+          status: 'resolved',
+          receiveCount: 3,
+          lastReceivedAt: T0 + MINUTE + 2_000,
+        });
+        expect((await store.get(row.id))?.events.map((e) => e.kind)).toEqual(['fired', 'resolved']);
+        // Long after the resolution it is a re-fire (Alertmanager resolved it too early), whoever says so.
+        const refire = await ingest(fromPeer(body(a)), T0 + MINUTE + LATE_VIEW_MS + 1);
+        expect(refire).toMatchObject({ stored: 0, updated: 1, unchanged: 0 });
+        expect(refire.newlyFiring).toHaveLength(1);
+        expect((await store.get(row.id))?.events.map((e) => e.kind)).toEqual([
+          'fired',
+          'resolved',
+          'refired',
         ]);
       });
 

@@ -17,6 +17,7 @@
  */
 import type pg from 'pg';
 import type { AlertmanagerAlert } from '../../payload.ts';
+import { isLateView, type Resolution } from '../late-view.ts';
 import type { AlertEvent, Delivery, FiringAlert, IngestResult } from '../store.ts';
 
 /** An occurrence as stored: what a delivery is compared with. */
@@ -27,11 +28,14 @@ interface Stored {
   labels: string;
   annotations: string;
   generatorURL: string;
+  filters: FilterColumns;
+  /** Who delivered the latest resolution, and when; undefined before any. */
+  resolution: Resolution | undefined;
 }
 
 interface Touched {
+  /** What the row holds once the batch is done. */
   stored: Stored;
-  alert: AlertmanagerAlert;
   /** Receipts beyond the ones already counted in the row. */
   receipts: number;
   lastReceivedAt: number;
@@ -58,16 +62,19 @@ const column = <T, V>(items: readonly T[], value: (item: T) => V): V[] => items.
 const INSERT = `
   WITH inserted AS (
   INSERT INTO burnbook.alerts (id, fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-    alertname, severity, slo_service, slo, slo_tier, runbook_url, first_received_at, last_received_at, receive_count)
+    alertname, severity, slo_service, slo, slo_tier, runbook_url, first_received_at, last_received_at, receive_count,
+    resolved_by, resolved_at)
   OVERRIDING SYSTEM VALUE
   SELECT id, fingerprint, starts_at, ends_at, status, labels, annotations, generator_url, alertname, severity,
-    slo_service, slo, slo_tier, runbook_url, received_at, received_at, 1
+    slo_service, slo, slo_tier, runbook_url, received_at, received_at, 1,
+    CASE status WHEN 'resolved' THEN sender END, CASE status WHEN 'resolved' THEN received_at END
   FROM (
     SELECT nextval(pg_get_serial_sequence('burnbook.alerts', 'id')) AS id, input.*
     FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::json[], $6::json[], $7::text[],
-      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::int[])
+      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[],
+      $16::int[])
       WITH ORDINALITY AS input (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-        alertname, severity, slo_service, slo, slo_tier, runbook_url, received_at, key_order, arrival)
+        alertname, severity, slo_service, slo, slo_tier, runbook_url, received_at, sender, key_order, arrival)
     ORDER BY arrival
   ) numbered
   ORDER BY key_order
@@ -82,7 +89,9 @@ const INSERT = `
 const LOCK = `
   SELECT id, a.fingerprint, (extract(epoch FROM a.starts_at) * 1000)::bigint AS "startsAt", status,
     (extract(epoch FROM ends_at) * 1000)::bigint AS "endsAt", labels::text AS labels,
-    annotations::text AS annotations, generator_url AS "generatorURL"
+    annotations::text AS annotations, generator_url AS "generatorURL", alertname, severity,
+    slo_service AS "sloService", slo, slo_tier AS "sloTier", runbook_url AS "runbookUrl",
+    resolved_by AS "resolvedBy", (extract(epoch FROM resolved_at) * 1000)::bigint AS "resolvedAt"
   FROM burnbook.alerts a
   JOIN unnest($1::text[], $2::timestamptz[]) AS wanted (fingerprint, starts_at)
     ON a.fingerprint = wanted.fingerprint AND a.starts_at = wanted.starts_at
@@ -96,17 +105,20 @@ const UPDATE = `
       annotations = u.annotations, generator_url = u.generator_url, alertname = u.alertname,
       severity = u.severity, slo_service = u.slo_service, slo = u.slo, slo_tier = u.slo_tier,
       runbook_url = u.runbook_url, last_received_at = greatest(a.last_received_at, u.received_at),
-      receive_count = a.receive_count + u.receipts
+      receive_count = a.receive_count + u.receipts, resolved_by = u.resolved_by, resolved_at = u.resolved_at
     FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::json[], $5::json[], $6::text[], $7::text[],
-      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[])
+      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[],
+      $15::text[], $16::timestamptz[])
       AS u (id, status, ends_at, labels, annotations, generator_url, alertname, severity, slo_service, slo,
-        slo_tier, runbook_url, received_at, receipts)
+        slo_tier, runbook_url, received_at, receipts, resolved_by, resolved_at)
     WHERE a.id = u.id
   ), events AS (
     INSERT INTO burnbook.alert_events (alert_id, kind, at)
-    SELECT * FROM unnest($15::bigint[], $16::text[], $17::timestamptz[])
+    SELECT * FROM unnest($17::bigint[], $18::text[], $19::timestamptz[])
   )
   SELECT 1`;
+
+type FilterColumns = ReturnType<typeof filterColumns>;
 
 /** The columns list() filters by, from the labels and annotations they must always agree with. */
 function filterColumns(alert: AlertmanagerAlert) {
@@ -120,8 +132,7 @@ function filterColumns(alert: AlertmanagerAlert) {
   };
 }
 
-const filterParams = (alerts: readonly AlertmanagerAlert[]) => {
-  const columns = alerts.map(filterColumns);
+const filterParams = (columns: readonly FilterColumns[]) => {
   return [
     column(columns, (c) => c.alertname),
     column(columns, (c) => c.severity),
@@ -132,7 +143,7 @@ const filterParams = (alerts: readonly AlertmanagerAlert[]) => {
   ];
 };
 
-function storedFrom(alert: AlertmanagerAlert, id: number): Stored {
+function storedFrom(alert: AlertmanagerAlert, id: number, resolution: Resolution | undefined): Stored {
   return {
     id,
     status: alert.status,
@@ -140,6 +151,8 @@ function storedFrom(alert: AlertmanagerAlert, id: number): Stored {
     labels: JSON.stringify(alert.labels),
     annotations: JSON.stringify(alert.annotations),
     generatorURL: pgText(alert.generatorURL),
+    filters: filterColumns(alert),
+    resolution,
   };
 }
 
@@ -149,6 +162,22 @@ const sameAs = (stored: Stored, next: Stored) =>
   stored.labels === next.labels &&
   stored.annotations === next.annotations &&
   stored.generatorURL === next.generatorURL;
+
+/** An occurrence's first delivery in a batch: what an insert stores. */
+interface First {
+  alert: AlertmanagerAlert;
+  receivedAt: number;
+  /** The `externalURL` of the Alertmanager that delivered it. */
+  sender: string;
+}
+
+type LockedRow = Omit<Stored, 'resolution' | 'filters'> &
+  FilterColumns & {
+    fingerprint: string;
+    startsAt: number;
+    resolvedBy: string | null;
+    resolvedAt: number | null;
+  };
 
 /** At most this many rounds of insert-then-lock when a stored occurrence vanishes in between (retention). */
 const ROUNDS = 3;
@@ -162,11 +191,11 @@ export async function ingestDeliveries(
   deliveries: readonly Delivery[],
 ): Promise<IngestResult[]> {
   // The first occurrence of each key is what an insert stores; later ones are compared with it.
-  const firsts = new Map<string, { alert: AlertmanagerAlert; receivedAt: number }>();
+  const firsts = new Map<string, First>();
   for (const { payload, receivedAt } of deliveries) {
     for (const alert of payload.alerts) {
       const key = keyOf(pgText(alert.fingerprint), alert.startsAt);
-      if (!firsts.has(key)) firsts.set(key, { alert, receivedAt });
+      if (!firsts.has(key)) firsts.set(key, { alert, receivedAt, sender: pgText(payload.externalURL) });
     }
   }
 
@@ -178,7 +207,7 @@ export async function ingestDeliveries(
   let wanted = [...firsts.keys()];
   for (let round = 1; wanted.length > 0; round++) {
     if (round > ROUNDS) throw new Error('alerts kept vanishing while they were stored (retention running)');
-    const rows = wanted.map((key) => firsts.get(key) as { alert: AlertmanagerAlert; receivedAt: number });
+    const rows = wanted.map((key) => firsts.get(key) as First);
     const alerts = rows.map((r) => r.alert);
     const insert = await client.query<{ id: number; fingerprint: string; startsAt: number }>(INSERT, [
       column(alerts, (a) => pgText(a.fingerprint)),
@@ -188,24 +217,40 @@ export async function ingestDeliveries(
       column(alerts, (a) => JSON.stringify(a.labels)),
       column(alerts, (a) => JSON.stringify(a.annotations)),
       column(alerts, (a) => pgText(a.generatorURL)),
-      ...filterParams(alerts),
+      ...filterParams(alerts.map(filterColumns)),
       column(rows, (r) => new Date(r.receivedAt)),
+      column(rows, (r) => r.sender),
       column(wanted, (key) => keyOrder.get(key)),
     ]);
     for (const row of insert.rows) {
       const key = keyOf(row.fingerprint, row.startsAt);
       inserted.add(key);
-      stored.set(key, storedFrom(firsts.get(key)?.alert as AlertmanagerAlert, row.id));
+      const { alert, receivedAt, sender } = firsts.get(key) as First;
+      const resolution = alert.status === 'resolved' ? { by: sender, at: receivedAt } : undefined;
+      stored.set(key, storedFrom(alert, row.id, resolution));
     }
     const existing = wanted.filter((key) => !inserted.has(key));
     if (existing.length === 0) break;
     const existingAlerts = existing.map((key) => firsts.get(key)?.alert as AlertmanagerAlert);
-    const locked = await client.query<Stored & { fingerprint: string; startsAt: number }>(LOCK, [
+    const locked = await client.query<LockedRow>(LOCK, [
       column(existingAlerts, (a) => pgText(a.fingerprint)),
       column(existingAlerts, (a) => new Date(a.startsAt)),
     ]);
-    for (const { fingerprint, startsAt, ...row } of locked.rows)
-      stored.set(keyOf(fingerprint, startsAt), row);
+    for (const row of locked.rows) {
+      const { fingerprint, startsAt, resolvedBy, resolvedAt, alertname, severity, sloService, slo, sloTier } =
+        row;
+      stored.set(keyOf(fingerprint, startsAt), {
+        id: row.id,
+        status: row.status,
+        endsAt: row.endsAt,
+        labels: row.labels,
+        annotations: row.annotations,
+        generatorURL: row.generatorURL,
+        filters: { alertname, severity, sloService, slo, sloTier, runbookUrl: row.runbookUrl },
+        resolution:
+          resolvedBy === null || resolvedAt === null ? undefined : { by: resolvedBy, at: resolvedAt },
+      });
+    }
     wanted = existing.filter((key) => !stored.has(key));
   }
 
@@ -214,6 +259,7 @@ export async function ingestDeliveries(
   const firstSeen = new Set<string>();
   const results = deliveries.map(({ payload, receivedAt }): IngestResult => {
     const result: IngestResult = { stored: 0, updated: 0, unchanged: 0, newlyFiring: [] };
+    const sender = pgText(payload.externalURL);
     for (const alert of payload.alerts) {
       const key = keyOf(pgText(alert.fingerprint), alert.startsAt);
       const current = stored.get(key) as Stored;
@@ -223,27 +269,31 @@ export async function ingestDeliveries(
         annotations: alert.annotations,
       });
       if (inserted.has(key) && !firstSeen.has(key)) {
+        // Its first event went in with it.
         firstSeen.add(key);
         result.stored++;
-        events.push({
-          id: current.id,
-          kind: alert.status === 'firing' ? 'fired' : 'resolved',
-          at: receivedAt,
-        });
         if (alert.status === 'firing') result.newlyFiring.push(firing());
         continue;
       }
-      const next = storedFrom(alert, current.id);
-      const touch = touched.get(key) ?? { stored: current, alert, receipts: 0, lastReceivedAt: receivedAt };
+      const touch = touched.get(key) ?? { stored: current, receipts: 0, lastReceivedAt: receivedAt };
       touched.set(key, touch);
       touch.receipts++;
       touch.lastReceivedAt = Math.max(touch.lastReceivedAt, receivedAt);
-      if (sameAs(current, next)) {
+      const resolves = alert.status === 'resolved' && current.status !== 'resolved';
+      const next = storedFrom(
+        alert,
+        current.id,
+        resolves ? { by: sender, at: receivedAt } : current.resolution,
+      );
+      const lateView =
+        current.status === 'resolved' &&
+        alert.status === 'firing' &&
+        isLateView(current.resolution, sender, receivedAt);
+      if (lateView || sameAs(current, next)) {
         result.unchanged++;
         continue;
       }
       result.updated++;
-      touch.alert = alert;
       touch.stored = next;
       stored.set(key, next);
       if (current.status === alert.status) continue;
@@ -259,17 +309,18 @@ export async function ingestDeliveries(
 
   const updates = [...touched.values()];
   if (updates.length > 0) {
-    const alerts = updates.map((u) => u.alert);
     await client.query(UPDATE, [
       column(updates, (u) => u.stored.id),
-      column(alerts, (a) => a.status),
-      column(alerts, (a) => date(a.endsAt)),
+      column(updates, (u) => u.stored.status),
+      column(updates, (u) => date(u.stored.endsAt)),
       column(updates, (u) => u.stored.labels),
       column(updates, (u) => u.stored.annotations),
       column(updates, (u) => u.stored.generatorURL),
-      ...filterParams(alerts),
+      ...filterParams(updates.map((u) => u.stored.filters)),
       column(updates, (u) => new Date(u.lastReceivedAt)),
       column(updates, (u) => u.receipts),
+      column(updates, (u) => u.stored.resolution?.by ?? null),
+      column(updates, (u) => date(u.stored.resolution?.at ?? null)),
       column(events, (e) => e.id),
       column(events, (e) => e.kind),
       column(events, (e) => new Date(e.at)),

@@ -31,6 +31,9 @@ const MIGRATIONS: readonly string[] = [
     first_received_at timestamptz NOT NULL,
     last_received_at timestamptz NOT NULL,
     receive_count bigint NOT NULL,
+    -- The Alertmanager (its externalURL) whose delivery resolved it last, and when: see late-view.ts.
+    resolved_by text,
+    resolved_at timestamptz,
     UNIQUE (fingerprint, starts_at)
   );
   -- Only what list() filters and orders by: every list is per status, newest start first.

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from '../../payload.ts';
+import { isLateView } from '../late-view.ts';
 import {
   type AlertDetail,
   type AlertEvent,
@@ -37,7 +38,9 @@ const SELECT_ALERTS = `SELECT id, fingerprint, status, starts_at AS startsAt, en
 // The store's shapes as SQLite holds them: labels, annotations and evidence as JSON text.
 const rowSchema = alertRowSchema.extend({ labels: labelsJson, annotations: labelsJson });
 
-const previousSchema = alertRowSchema.pick({ id: true, status: true });
+const previousSchema = alertRowSchema
+  .pick({ id: true, status: true })
+  .extend({ resolvedBy: z.string().nullable(), resolvedAt: z.number().nullable() });
 
 const evidenceRowSchema = alertEvidenceSchema.extend({
   result: z
@@ -87,22 +90,26 @@ export function openSqliteDatabase(dataDir: string) {
   const insert = db
     .prepare(`
     INSERT INTO alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-      first_received_at, alertname, severity, slo_service, slo, slo_tier, runbook_url)
+      first_received_at, alertname, severity, slo_service, slo, slo_tier, runbook_url, resolved_by, resolved_at)
     VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL,
-      @receivedAt, @alertname, @severity, @sloService, @slo, @sloTier, @runbookUrl)
+      @receivedAt, @alertname, @severity, @sloService, @slo, @sloTier, @runbookUrl,
+      iif(@status = 'resolved', @sender, NULL), iif(@status = 'resolved', @receivedAt, NULL))
     ON CONFLICT (fingerprint, starts_at) DO NOTHING
     RETURNING id`)
     .pluck();
   const insertReceipt = db.prepare(
     'INSERT INTO alert_receipts (alert_id, last_received_at, receive_count) VALUES (?, ?, 1)',
   );
-  const previousOf = db.prepare(
-    'SELECT id, status FROM alerts WHERE fingerprint = @fingerprint AND starts_at = @startsAt',
-  );
+  const previousOf = db.prepare(`
+    SELECT id, status, resolved_by AS resolvedBy, resolved_at AS resolvedAt
+    FROM alerts WHERE fingerprint = @fingerprint AND starts_at = @startsAt`);
+  // A change to resolved records who resolved it and when; any other change keeps what was recorded.
   const update = db.prepare(`
     UPDATE alerts SET status = @status, ends_at = @endsAt, labels = @labels, annotations = @annotations,
       generator_url = @generatorURL, alertname = @alertname, severity = @severity, slo_service = @sloService,
-      slo = @slo, slo_tier = @sloTier, runbook_url = @runbookUrl
+      slo = @slo, slo_tier = @sloTier, runbook_url = @runbookUrl,
+      resolved_by = iif(@status = 'resolved' AND status <> 'resolved', @sender, resolved_by),
+      resolved_at = iif(@status = 'resolved' AND status <> 'resolved', @receivedAt, resolved_at)
     WHERE id = @id`);
   const bumpReceipt = db.prepare(`
     UPDATE alert_receipts
@@ -160,6 +167,7 @@ export function openSqliteDatabase(dataDir: string) {
         annotations: JSON.stringify(alert.annotations),
         generatorURL: alert.generatorURL,
         receivedAt,
+        sender: payload.externalURL,
         // The columns list() filters by, from the labels and annotations they must always agree with.
         alertname: alert.labels.alertname ?? null,
         severity: alert.labels.severity ?? null,
@@ -179,11 +187,22 @@ export function openSqliteDatabase(dataDir: string) {
         insertReceipt.run(id, receivedAt);
         event = alert.status === 'firing' ? 'fired' : 'resolved';
       } else {
-        updated++;
         const previous = previousSchema.parse(previousOf.get(params));
         id = previous.id;
-        update.run({ ...params, id });
+        const { resolvedBy, resolvedAt } = previous;
+        const resolution =
+          resolvedBy === null || resolvedAt === null ? undefined : { by: resolvedBy, at: resolvedAt };
         bumpReceipt.run(receivedAt, id);
+        if (
+          previous.status === 'resolved' &&
+          alert.status === 'firing' &&
+          isLateView(resolution, payload.externalURL, receivedAt)
+        ) {
+          unchanged++;
+          continue;
+        }
+        updated++;
+        update.run({ ...params, id });
         if (previous.status === alert.status) continue;
         event = alert.status === 'firing' ? 'refired' : 'resolved';
       }

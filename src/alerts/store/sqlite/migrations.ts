@@ -99,6 +99,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX alerts_by_alertname ON alerts (alertname, status, starts_at);
   CREATE INDEX alerts_by_runbook_url ON alerts (runbook_url, status, starts_at);
   `,
+  // 4: the Alertmanager (its externalURL) whose delivery resolved an alert last, and when: see late-view.ts.
+  `
+  ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
+  ALTER TABLE alerts ADD COLUMN resolved_at INTEGER;
+  `,
 ];
 
 /**
