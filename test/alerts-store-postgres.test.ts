@@ -7,6 +7,7 @@ import { openPostgresStore } from '../src/alerts/store/postgres/store.ts';
 import { isTransientPostgresError } from '../src/alerts/store/postgres/transient.ts';
 import type { AlertStore } from '../src/alerts/store/store.ts';
 import { alert, alertStoreContract, body, MINUTE, resolved, T0 } from './support/alert-store-contract.ts';
+import { burnbook } from './support/cli.ts';
 import { type RunningPostgres, startPostgres } from './support/postgres.ts';
 import { random as seededRandom } from './support/random.ts';
 
@@ -268,4 +269,24 @@ describe('transient failures of a real server', () => {
     const missing = postgres.url('no_such_database');
     await expect(openStore(missing).ready()).rejects.toThrow(/database "no_such_database" does not exist/);
   });
+});
+
+describe('serve --store', () => {
+  it('refuses a URL that is not PostgreSQL as a usage error', () => {
+    const run = burnbook(['serve', 'slos/', '--port', '0', '--store', 'mysql://db/burnbook']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--store expects a PostgreSQL URL: postgres://user:password@host:5432/database',
+    );
+  });
+
+  it('exits 3 naming the database, never its password, when it cannot be reached (BURNBOOK_STORE too)', () => {
+    const nowhere = `postgres://burnbook:s3cret@127.0.0.1:${postgres.port + 1}/burnbook`;
+    const run = burnbook(['serve', 'slos/', '--port', '0'], { BURNBOOK_STORE: nowhere });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^Cannot start with --store postgres:\/\/burnbook:\*\*\*@127\.0\.0\.1:\d+\/burnbook: cannot set up the alert store: .*ECONNREFUSED/m,
+    );
+    expect(run.all).not.toContain('s3cret');
+  }, 30_000);
 });
