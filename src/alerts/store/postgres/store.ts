@@ -1,7 +1,7 @@
 /**
  * The alert history in PostgreSQL, for several burnbook replicas behind an Alertmanager cluster: any replica
  * may receive any delivery, the same one at the same moment too (see ingest.ts), and all of them serve the
- * same history. Deliveries are group-committed per replica (one transaction in flight, everything that
+ * same history. Deliveries are group-committed per replica (a few transactions in flight, everything that
  * arrives meanwhile in the next), reads go through a small connection pool, retention runs on one replica
  * at a time, and the schema is migrated in code when a replica starts (migrations.ts).
  */
@@ -33,6 +33,9 @@ export interface PostgresStoreOptions extends StoreHooks {
 
 // Deliveries per transaction: enough to share a commit under load, few enough to commit within milliseconds.
 const MAX_BATCH = 256;
+// Transactions a replica commits at once: PostgreSQL flushes the WAL of concurrent commits together, so a few
+// in flight keep up with a few Alertmanager groups notifying at once; the rest of the pool serves reads.
+const IN_FLIGHT = 4;
 const DEFAULT_LIST_LIMIT = 100;
 // Under fastify's 10 s for an onReady hook (the server awaits ready() there), so the reason is the store's.
 const DEFAULT_START_TIMEOUT_MS = 8_000;
@@ -164,6 +167,8 @@ export function openPostgresStore(options: PostgresStoreOptions): AlertStore {
       return results;
     },
     maxBatch: MAX_BATCH,
+    inFlight: IN_FLIGHT,
+    keys: ({ payload }) => payload.alerts.map((alert) => `${alert.startsAt}:${alert.fingerprint}`),
     retrySingly: (error) => !isTransientPostgresError(error),
   });
 
