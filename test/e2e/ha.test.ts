@@ -7,15 +7,15 @@ import { parse, stringify } from 'yaml';
 import { evidenceQueries } from '../../src/alerts/evidence.ts';
 import { openPostgresStore } from '../../src/alerts/store/postgres/store.ts';
 import type { AlertStore } from '../../src/alerts/store/store.ts';
-import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { quickRoute, type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { startBurnbook } from '../support/burnbook.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
+import { FAST_SLO, FAST_SPEC } from '../support/fast-slo.ts';
 import { alertmanagerFile, ruleFiles } from '../support/outputs.ts';
 import { freePort } from '../support/ports.ts';
 import { type RunningPostgres, startPostgres } from '../support/postgres.ts';
 import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { slosFrom } from '../support/promtool-scenario.ts';
 import {
   type ProxiedDelivery,
   type RecordingProxy,
@@ -35,30 +35,12 @@ import { until } from '../support/wait.ts';
  * burn and the stream resolve. The history then holds every alert once, with its whole timeline (fired,
  * resolved), evidence captured once per firing, and every alert a replica acknowledged.
  *
- * The SLO is the one of the alerts e2e test: its fast tier fires within seconds of an error ratio over 0.6.
+ * The SLO is support/fast-slo.ts: its fast tier fires within seconds of an error ratio over 0.6.
  */
 
 const REGIONS = ['eu', 'us', 'ap', 'sa'];
-const SPEC = `
-apiVersion: burnbook/v1
-service: shop
-scrapeInterval: 1s
-slos:
-  - name: checkout
-    objective: 90
-    period: 1d
-    sli:
-      ratio:
-        errors: shop_requests_total{job="shop",code=~"5.."}
-        total: shop_requests_total{job="shop"}
-    groupBy: [region]
-    breakdown: [code]
-    alerting:
-      tiers:
-        - {name: fast, severity: page, budgetPercent: 2.5, long: 6m, short: 5m, for: 1s}
-`;
-const [slo] = slosFrom(SPEC);
-if (!slo) throw new Error('spec did not load');
+const slo = FAST_SLO;
+const SPEC = FAST_SPEC;
 const [tier] = slo.alerting.tiers;
 if (!tier) throw new Error('spec has no tier');
 
@@ -130,17 +112,10 @@ beforeAll(async () => {
   const snippet = parse(alertmanagerFile([slo], externalUrl));
   const config = (proxy: RecordingProxy) =>
     stringify({
-      route: {
-        receiver: 'null',
-        group_by: ['slo_service', 'slo'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1h',
-        routes: [
-          ...snippet.route.routes,
-          { receiver: 'burnbook', matchers: ['alertname="HAStream"'], group_by: ['instance'] },
-        ],
-      },
+      route: quickRoute([
+        ...snippet.route.routes,
+        { receiver: 'burnbook', matchers: ['alertname="HAStream"'], group_by: ['instance'] },
+      ]),
       receivers: [
         { name: 'null' },
         {

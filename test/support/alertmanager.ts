@@ -23,6 +23,21 @@ export interface RunningAlertmanager {
   stop(): Promise<void>;
 }
 
+/**
+ * A top-level route for tests: alerts grouped by SLO as the generated snippet expects, notified within a
+ * second of any change, into `routes`; what no route takes goes to the receiver `null` (declare it).
+ */
+export function quickRoute(routes: unknown[]) {
+  return {
+    receiver: 'null',
+    group_by: ['slo_service', 'slo'],
+    group_wait: '1s',
+    group_interval: '1s',
+    repeat_interval: '1h',
+    routes,
+  };
+}
+
 export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningAlertmanager> {
   const alertmanager = requireTool('/usr/bin/prometheus-alertmanager');
   const dir = await mkdtemp(join(tmpdir(), 'burnbook-alertmanager-'));

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { alertStatusSchema } from '../../payload.ts';
+import { DEFAULT_LIST_LIMIT, FILTER_COLUMNS, FILTERS } from '../filters.ts';
 import { GroupCommit } from '../group-commit.ts';
 import {
   type AlertListQuery,
@@ -36,7 +37,6 @@ const MAX_BATCH = 256;
 // Transactions a replica commits at once: PostgreSQL flushes the WAL of concurrent commits together, so a few
 // in flight keep up with a few Alertmanager groups notifying at once; the rest of the pool serves reads.
 const IN_FLIGHT = 4;
-const DEFAULT_LIST_LIMIT = 100;
 // Under fastify's 10 s for an onReady hook (the server awaits ready() there), so the reason is the store's.
 const DEFAULT_START_TIMEOUT_MS = 8_000;
 
@@ -62,16 +62,6 @@ const detailSchema = alertRowSchema.extend({
   events: z.array(alertEventSchema),
   evidence: z.array(alertEvidenceSchema),
 });
-
-const FILTER_COLUMNS = {
-  service: 'slo_service',
-  slo: 'slo',
-  severity: 'severity',
-  alertname: 'alertname',
-  runbookUrl: 'runbook_url',
-} as const;
-type Filter = keyof typeof FILTER_COLUMNS;
-const FILTERS = Object.keys(FILTER_COLUMNS) as Filter[];
 
 const INSERT_EVIDENCE = `
   INSERT INTO burnbook.alert_evidence (alert_id, query_name, expr, result, error, captured_at)

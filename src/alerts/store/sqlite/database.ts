@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from '../../payload.ts';
+import { DEFAULT_LIST_LIMIT, FILTER_COLUMNS, FILTERS, type Filter } from '../filters.ts';
 import { isLateView } from '../late-view.ts';
 import {
   type AlertDetail,
@@ -52,18 +53,6 @@ const evidenceRowSchema = alertEvidenceSchema.extend({
 const severityCountSchema = z.object({ severity: z.string(), count: z.number() });
 
 export type SqliteDatabase = ReturnType<typeof openSqliteDatabase>;
-
-const FILTER_COLUMNS = {
-  service: 'slo_service',
-  slo: 'slo',
-  severity: 'severity',
-  alertname: 'alertname',
-  runbookUrl: 'runbook_url',
-} as const;
-type Filter = keyof typeof FILTER_COLUMNS;
-const FILTERS = Object.keys(FILTER_COLUMNS) as Filter[];
-
-const DEFAULT_LIST_LIMIT = 100;
 
 /** Opens (creating and migrating as needed) `<dataDir>/burnbook.sqlite`. */
 export function openSqliteDatabase(dataDir: string) {
