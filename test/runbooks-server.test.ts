@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstLookQueries } from '../src/runbooks/context.ts';
-import type { AlertSummary, LiveSample } from '../src/runbooks/providers.ts';
+import type { AlertSummary, LiveAnswer } from '../src/runbooks/providers.ts';
 import type { ServerOptions } from '../src/server/app.ts';
 import { errorBodySchema } from '../src/server/errors.ts';
 import { PROVIDER_TIMEOUT_MS } from '../src/server/site.ts';
@@ -151,9 +151,9 @@ describe('server pages with providers plugged in', () => {
     const live = await appWith({
       prometheusUrl: PROMETHEUS,
       providers: {
-        liveValues: async (expr): Promise<LiveSample[]> => {
+        liveValues: async (expr): Promise<LiveAnswer> => {
           asked.push(expr);
-          return [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }];
+          return { samples: [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }], omitted: 0 };
         },
       },
     });

@@ -7,16 +7,24 @@
 import { z } from 'zod';
 import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient, QueryResult } from '../prometheus/client.ts';
+import { labelSetSchema } from '../prometheus/label-set.ts';
 import { scopedTo } from '../promql/build.ts';
 import { type FirstLookQuery, firstLookQueries } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
 import type { EvidenceInput, FiringAlert } from './store/store.ts';
 
-/** What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not JSON). */
+/**
+ * What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not
+ * JSON), and how many series of the answer were left out (EVIDENCE_SERIES).
+ */
 export const evidenceResultSchema = z.object({
-  samples: z.array(z.object({ labels: z.record(z.string(), z.string()), value: z.string() })),
+  samples: z.array(z.object({ labels: labelSetSchema, value: z.string() })),
   warnings: z.array(z.string()).optional(),
+  omitted: z.number().optional(),
 });
+
+/** Series kept per first-look query, those with the highest values: evidence is read by people. */
+export const EVIDENCE_SERIES = 50;
 
 /**
  * The tier's first-look queries narrowed to the alert's own group (`tenant="acme"`): an alert of one
@@ -38,7 +46,11 @@ function evidenceResult(result: QueryResult): z.input<typeof evidenceResultSchem
       : result.resultType === 'scalar'
         ? [{ labels: {}, value: String(result.result.value) }]
         : [];
-  return result.warnings.length ? { samples, warnings: result.warnings } : { samples };
+  return {
+    samples,
+    ...(result.warnings.length ? { warnings: result.warnings } : {}),
+    ...(result.omittedSeries ? { omitted: result.omittedSeries } : {}),
+  };
 }
 
 export interface EvidenceOptions {
@@ -62,7 +74,9 @@ export function createEvidenceCollector(options: EvidenceOptions) {
   let stopped = false;
 
   async function run(job: Job): Promise<void> {
-    const answers = await Promise.allSettled(job.queries.map((q) => options.prometheus.query(q.expr)));
+    const answers = await Promise.allSettled(
+      job.queries.map((q) => options.prometheus.query(q.expr, undefined, { maxSeries: EVIDENCE_SERIES })),
+    );
     // The store closes on shutdown; an answer that arrives after that is dropped.
     if (stopped) return;
     const capturedAt = Date.now();

@@ -12,6 +12,7 @@ import type { Slo } from '../spec/model.ts';
 import { createEvidenceCollector } from './evidence.ts';
 import { linkAlert } from './link.ts';
 import type { AlertMetrics } from './metrics.ts';
+import { createPayloadChecker } from './payload-checker.ts';
 import { receiverRoute } from './receiver.ts';
 import { DEFAULT_RETENTION_MS, startRetention } from './retention.ts';
 import type { AlertStore } from './store/store.ts';
@@ -63,10 +64,12 @@ export const alertsPlugin = fp(
         })
       : undefined;
 
+    const checker = createPayloadChecker();
     await app.register(receiverRoute, {
       store,
       auth: options.webhookAuth ?? {},
       metrics: options.metrics,
+      checker,
       bodyLimit: WEBHOOK_BODY_LIMIT,
       onFiring: (alerts) => evidence?.capture(alerts),
     });
@@ -79,6 +82,7 @@ export const alertsPlugin = fp(
     app.addHook('onClose', async () => {
       retention?.stop();
       evidence?.stop();
+      await checker.close();
       await store.close();
     });
   },

@@ -6,7 +6,7 @@ import { durationFlag } from './duration-flag.ts';
 import type { FlagsOf } from './flags.ts';
 import { prometheusClientOptions } from './prometheus-options.ts';
 import { storeChoice } from './store-options.ts';
-import { EXIT, progress } from './terminal.ts';
+import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
 type ServeOptions = FlagsOf<'serve'>;
@@ -23,7 +23,7 @@ function evaluationSettings(opts: ServeOptions) {
 }
 
 export async function serveCommand(paths: string[], opts: ServeOptions): Promise<void> {
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const evaluation = evaluationSettings(opts);
   const alerts = alertSettings(opts);
@@ -51,14 +51,17 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
     // The store is ready once the server is: PostgreSQL is reached and migrated here.
     await app.ready();
   } catch (error) {
-    // Opening the alert store is what can fail here: a data directory not writable, a database not
-    // reachable, a newer schema.
+    // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a database
+    // not reachable, a newer schema.
     console.error(`Cannot start with ${store.flag}: ${(error as Error).message}`);
     process.exitCode = EXIT.environment;
     // What did open (the store's connections, the evaluator) would keep the process from exiting.
     await app?.close().catch(() => {});
     return;
   }
+  // A store that cannot write starts the server read-only (alerts/store/sqlite/start.ts): say so first.
+  const health = await app.alertStore.health();
+  if (!health.ok) console.error(paint('yellow', `Starting read-only: ${health.problem}`));
   try {
     await app.listen({ port, host: opts.host });
   } catch (error) {

@@ -73,7 +73,7 @@ export async function statusCommand(paths: string[], opts: FlagsOf<'status'>): P
     process.exitCode = EXIT.usage;
     return;
   }
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const client = createPrometheusClient(clientOptions);
   let evaluation: Awaited<ReturnType<typeof evaluateNow>>;

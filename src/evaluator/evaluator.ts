@@ -60,6 +60,9 @@ export class Evaluator {
   private report: EvaluatorReport;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The post to Alertmanager in flight, if any; evaluation never waits for it. */
+  private notifying: Promise<void> | undefined;
+  private readonly notifyAborted = new AbortController();
   private stopped = false;
 
   constructor(private readonly options: EvaluatorOptions) {
@@ -134,7 +137,9 @@ export class Evaluator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.notifyAborted.abort();
     await this.running;
+    await this.notifying;
   }
 
   /** One evaluation, its states, gauges and notifications. Never rejects. */
@@ -160,7 +165,7 @@ export class Evaluator {
         error,
         slos,
       };
-      await this.notify(evaluation.at.getTime());
+      this.notify();
     } catch (error) {
       metrics.evaluations.inc({ result: 'failed' });
       const problem = { at: iso(Date.now()), message: (error as Error).message };
@@ -223,25 +228,43 @@ export class Evaluator {
     else this.tracked.set(key, entry);
   }
 
-  private async notify(now: number): Promise<void> {
+  /**
+   * Sends what fires and what resolved to Alertmanager, in the background: a slow or hanging Alertmanager
+   * once held every evaluation for its timeout. While a post is in flight the next evaluations send
+   * nothing; the one after it sends the state of then (firing alerts stay valid for a few intervals, so
+   * a skipped post loses nothing). Never rejects.
+   */
+  private notify(): void {
     const { alertmanager, metrics, intervalMs, alertOptions } = this.options;
-    if (!alertmanager || !this.report.alertmanager) return;
+    if (!alertmanager || !this.report.alertmanager || this.notifying) return;
+    // Valid from when it is sent, not from the evaluation's instant (whole seconds, and a slow evaluation
+    // before it): a short interval's few seconds of validity must not have run out on arrival.
+    const now = Date.now();
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
       const sent =
         alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, alertOptions.urls.generator(slo));
       return sent ? [sent] : [];
     });
     if (!alerts.length) return;
-    try {
-      await alertmanager.postAlerts(alerts);
-      metrics.notifications.inc({ result: 'ok' });
-      this.report.alertmanager = { ...this.report.alertmanager, lastSentAt: iso(now), error: null };
-    } catch (error) {
-      metrics.notifications.inc({ result: 'failed' });
-      this.report.alertmanager = {
-        ...this.report.alertmanager,
-        error: { at: iso(now), message: (error as Error).message },
-      };
-    }
+    const post = async () => {
+      const status = this.report.alertmanager;
+      try {
+        await alertmanager.postAlerts(alerts, this.notifyAborted.signal);
+        metrics.notifications.inc({ result: 'ok' });
+        if (status) this.report.alertmanager = { ...status, lastSentAt: iso(now), error: null };
+      } catch (error) {
+        if (this.stopped) return;
+        metrics.notifications.inc({ result: 'failed' });
+        if (status) {
+          this.report.alertmanager = {
+            ...status,
+            error: { at: iso(Date.now()), message: (error as Error).message },
+          };
+        }
+      }
+    };
+    this.notifying = post().finally(() => {
+      this.notifying = undefined;
+    });
   }
 }

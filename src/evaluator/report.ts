@@ -139,6 +139,8 @@ export const sloHistorySchema = z.strictObject({
   group: labelSet.nullable(),
   /** How many groups had data (1 without groupBy); only the one in `group` is charted. */
   groupsSeen: z.number(),
+  /** Series left out of the largest answer (the 500 with the highest last values are kept): groups not seen. */
+  groupsOmitted: z.number(),
   /** Unix seconds, one per step from `start` to `end`. */
   timestamps: z.array(z.number()),
   /** Multiples of the error budget by window (`5m`, `1h`, ...); null where nothing was known. */

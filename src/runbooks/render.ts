@@ -26,7 +26,7 @@ const MARKDOWN_OUTPUT = { escape: escapeMarkdown };
 
 /** What a first-look query shows where its current value would go. */
 export type LiveState =
-  | { kind: 'values'; samples: LiveSample[] }
+  | { kind: 'values'; samples: LiveSample[]; omitted: number }
   | { kind: 'error'; message: string }
   /** Why there is no value, and what would give one. */
   | { kind: 'note'; text: string };
@@ -66,6 +66,7 @@ function liveView(state: LiveState | undefined, threshold: number, step: FirstLo
         above: step !== 'scope' && s.value > threshold,
       })),
       empty: state.samples.length === 0,
+      omitted: state.omitted || null,
     };
   }
   if (state?.kind === 'error') return { error: state.message };

@@ -69,6 +69,28 @@ export function evaluationBanner(report: EvaluatorReport, now: number): Banner |
   return null;
 }
 
+/**
+ * Alertmanager not taking the evaluator's alerts: burnbook still evaluates and shows every number, but the
+ * alerts it fires reach no one, which nothing else on the page would tell.
+ */
+export function alertmanagerBanner(report: EvaluatorReport, now: number): Banner | null {
+  const alertmanager = report.alertmanager;
+  if (!alertmanager?.error) return null;
+  return {
+    kind: 'failed',
+    title: 'Alertmanager is not taking alerts',
+    detail: `${alertmanager.error.message}. The alerts burnbook's evaluator fires do not reach anyone until it does.`,
+    since: alertmanager.lastSentAt
+      ? `Last delivered: ${when(alertmanager.lastSentAt, now)}.`
+      : 'Nothing was delivered since burnbook started.',
+  };
+}
+
+/** Every banner a live page shows, most fundamental first. */
+function banners(report: EvaluatorReport, now: number): Banner[] {
+  return [evaluationBanner(report, now), alertmanagerBanner(report, now)].filter((b) => b !== null);
+}
+
 export function statusOf(report: EvaluatorReport, slo: Slo): SloStatus | undefined {
   return report.slos.find((s) => s.service === slo.service && s.slo === slo.name);
 }
@@ -144,7 +166,7 @@ function byBudgetLeft(a: ReturnType<typeof indexRow>, b: ReturnType<typeof index
 /** `/` with live numbers: every SLO in one table, least budget left first. */
 export function liveIndex(slos: readonly Slo[], report: EvaluatorReport, links: Links, now: number) {
   const rows = slos.map((slo) => indexRow(slo, statusOf(report, slo), links));
-  return { banner: evaluationBanner(report, now), rows: rows.sort(byBudgetLeft) };
+  return { banners: banners(report, now), rows: rows.sort(byBudgetLeft) };
 }
 
 const GROUP_PARAM = 'group.';
@@ -201,7 +223,7 @@ export function sloLive(
       ? `No charts while Prometheus is not answering: ${report.error?.message}`
       : noCharts;
   return {
-    banner: evaluationBanner(report, now),
+    banners: banners(report, now),
     evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
     source: status?.source ?? null,
     budget: budgetView(group),

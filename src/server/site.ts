@@ -132,7 +132,7 @@ async function withTimeout<T>(ask: (signal: AbortSignal) => T | Promise<T>): Pro
 
 async function askPrometheus(liveValues: LiveValues, expr: string): Promise<LiveState> {
   try {
-    return { kind: 'values', samples: await withTimeout((signal) => liveValues(expr, signal)) };
+    return { kind: 'values', ...(await withTimeout((signal) => liveValues(expr, signal))) };
   } catch (error) {
     return { kind: 'error', message: (error as Error).message };
   }

@@ -200,7 +200,8 @@ export function buildSlos(
   specs: Array<[number, SloSpec]>,
   sourceFile: string,
   lineOf: (path: PropertyKey[]) => number,
-  fileExists: (path: string) => boolean,
+  /** Why a `runbook:` path cannot be used (see runbook-file.ts), or undefined. */
+  runbookProblem: (path: string) => { message: string; hint: string } | undefined,
   utf8Names = false,
 ): { slos: Slo[]; problems: ModelProblem[] } {
   const problems: ModelProblem[] = [
@@ -261,13 +262,8 @@ export function buildSlos(
       tiers.push(tier);
     });
 
-    if (slo.runbook !== undefined && !fileExists(slo.runbook)) {
-      problems.push({
-        path: at('runbook'),
-        message: `runbook file ${slo.runbook} does not exist`,
-        hint: 'paths are relative to the directory burnbook runs in; remove runbook: to use the default sections',
-      });
-    }
+    const runbook = slo.runbook === undefined ? undefined : runbookProblem(slo.runbook);
+    if (runbook) problems.push({ path: at('runbook'), ...runbook });
 
     const alertName = slo.alerting.name ?? slo.name;
     if (seenAlerts.has(alertName) && !duplicate) {

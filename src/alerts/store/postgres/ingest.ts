@@ -120,6 +120,11 @@ const UPDATE = `
 
 type FilterColumns = ReturnType<typeof filterColumns>;
 
+const TRUNCATED = `
+  INSERT INTO burnbook.truncated_deliveries (received_at, group_key, group_labels, receiver, status, alerts,
+    truncated_alerts)
+  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::json[], $4::text[], $5::text[], $6::int[], $7::int[])`;
+
 /** The columns list() filters by, from the labels and annotations they must always agree with. */
 function filterColumns(alert: AlertmanagerAlert) {
   return {
@@ -324,6 +329,18 @@ export async function ingestDeliveries(
       column(events, (e) => e.id),
       column(events, (e) => e.kind),
       column(events, (e) => new Date(e.at)),
+    ]);
+  }
+  const truncated = deliveries.filter(({ payload }) => (payload.truncatedAlerts ?? 0) > 0);
+  if (truncated.length > 0) {
+    await client.query(TRUNCATED, [
+      column(truncated, (d) => new Date(d.receivedAt)),
+      column(truncated, (d) => pgText(d.payload.groupKey)),
+      column(truncated, (d) => JSON.stringify(d.payload.groupLabels)),
+      column(truncated, (d) => pgText(d.payload.receiver)),
+      column(truncated, (d) => d.payload.status),
+      column(truncated, (d) => d.payload.alerts.length),
+      column(truncated, (d) => d.payload.truncatedAlerts),
     ]);
   }
   await client.query('COMMIT');

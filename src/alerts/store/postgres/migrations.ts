@@ -60,6 +60,19 @@ const MIGRATIONS: readonly string[] = [
     captured_at timestamptz NOT NULL
   );
   CREATE INDEX alert_evidence_by_alert ON burnbook.alert_evidence (alert_id);
+
+  -- Deliveries from which Alertmanager left alerts out (max_alerts in the webhook_config), and how many.
+  CREATE TABLE burnbook.truncated_deliveries (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    received_at timestamptz NOT NULL,
+    group_key text NOT NULL,
+    group_labels json NOT NULL,
+    receiver text NOT NULL,
+    status text NOT NULL CHECK (status IN ('firing', 'resolved')),
+    alerts integer NOT NULL,
+    truncated_alerts integer NOT NULL
+  );
+  CREATE INDEX truncated_deliveries_by_time ON burnbook.truncated_deliveries (received_at);
   `,
 ];
 

@@ -20,6 +20,7 @@ import {
   type Delivery,
   type IngestResult,
   type StoreHooks,
+  truncatedDeliverySchema,
 } from '../store.ts';
 import { ingestDeliveries, pgText } from './ingest.ts';
 import { LOCKS, migrate } from './migrations.ts';
@@ -67,6 +68,13 @@ const INSERT_EVIDENCE = `
   INSERT INTO burnbook.alert_evidence (alert_id, query_name, expr, result, error, captured_at)
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::json[], $5::text[], $6::timestamptz[])
   RETURNING id`;
+
+const PRUNE_TRUNCATED = 'DELETE FROM burnbook.truncated_deliveries WHERE received_at < $1';
+
+const LATEST_TRUNCATED = `
+  SELECT ${ms('received_at')} AS "receivedAt", group_key AS "groupKey", group_labels AS "groupLabels", receiver,
+    status, alerts, truncated_alerts AS "truncatedAlerts"
+  FROM burnbook.truncated_deliveries ORDER BY received_at DESC, id DESC LIMIT $1`;
 
 const PRUNE = `
   DELETE FROM burnbook.alerts WHERE id IN (
@@ -222,11 +230,14 @@ export function openPostgresStore(options: PostgresStoreOptions): AlertStore {
           'SELECT pg_try_advisory_xact_lock($1) AS locked',
           [LOCKS.retention.toString()],
         );
-        const deleted = rows[0]?.locked
-          ? (await client.query(PRUNE, [new Date(now - olderThanMs), limit])).rowCount
-          : 0;
+        const cutoff = new Date(now - olderThanMs);
+        let deleted = 0;
+        if (rows[0]?.locked) {
+          await client.query(PRUNE_TRUNCATED, [cutoff]);
+          deleted = (await client.query(PRUNE, [cutoff, limit])).rowCount ?? 0;
+        }
         await client.query('COMMIT');
-        return deleted ?? 0;
+        return deleted;
       }),
 
     async counts() {
@@ -241,6 +252,11 @@ export function openPostgresStore(options: PostgresStoreOptions): AlertStore {
         firingBySeverity: Object.fromEntries(firing.rows.map((row) => [row.severity, row.count])),
         total: total.rows[0]?.total ?? 0,
       };
+    },
+
+    async truncatedDeliveries(limit) {
+      const { rows } = await query(LATEST_TRUNCATED, [Math.max(0, limit)]);
+      return rows.map((row) => truncatedDeliverySchema.parse(row));
     },
 
     async health() {
