@@ -4,12 +4,17 @@ import type { AlertmanagerAlert } from '../src/alerts/payload.ts';
 import { QueueClosedError } from '../src/alerts/store/group-commit.ts';
 import { LOCKS, SCHEMA_VERSION } from '../src/alerts/store/postgres/migrations.ts';
 import { openPostgresStore } from '../src/alerts/store/postgres/store.ts';
-import { isTransientPostgresError } from '../src/alerts/store/postgres/transient.ts';
+import {
+  classifyPostgresError,
+  isTransientPostgresError,
+  StoreClosedError,
+} from '../src/alerts/store/postgres/transient.ts';
 import type { AlertStore } from '../src/alerts/store/store.ts';
 import { alert, alertStoreContract, body, MINUTE, resolved, T0 } from './support/alert-store-contract.ts';
 import { burnbook } from './support/cli.ts';
 import { type RunningPostgres, startPostgres } from './support/postgres.ts';
 import { random as seededRandom } from './support/random.ts';
+import { until } from './support/wait.ts';
 
 let postgres: RunningPostgres;
 
@@ -32,43 +37,47 @@ alertStoreContract('PostgreSQL', async () => {
   };
 });
 
-describe('which PostgreSQL failures are transient (503, Alertmanager retries) and which are not (500)', () => {
+describe('what a PostgreSQL failure means: a fault of the store (503, Alertmanager retries) or of a body (500)', () => {
   const coded = (code: string, message = code) => Object.assign(new Error(message), { code });
   it.each([
-    [coded('08006', 'connection failure'), true],
-    [coded('08P01'), true],
-    [coded('40001', 'could not serialize access due to concurrent update'), true],
-    [coded('40P01', 'deadlock detected'), true],
-    [coded('53100', 'could not extend file: No space left on device'), true],
-    [coded('53300', 'sorry, too many clients already'), true],
-    [coded('57P01', 'terminating connection due to administrator command'), true],
-    [coded('57P03', 'the database system is starting up'), true],
-    [coded('57014', 'canceling statement due to statement timeout'), true],
-    [coded('55P03', 'canceling statement due to lock timeout'), true],
-    [coded('25006', 'cannot execute INSERT in a read-only transaction'), true],
-    [coded('58030', 'could not write to file'), true],
-    [coded('ECONNREFUSED'), true],
-    [coded('ECONNRESET'), true],
-    [coded('EAI_AGAIN'), true],
-    [new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), true],
-    [new Error('Connection terminated unexpectedly'), true],
-    [new Error('timeout exceeded when trying to connect'), true],
-    [new Error('Query read timeout'), true],
-    [new Error('Cannot use a pool after calling end on the pool'), true],
-    [Object.assign(new Error('connect failed'), { cause: coded('ETIMEDOUT') }), true],
-    [new QueueClosedError(), true],
-    [coded('23514', 'new row violates check constraint'), false],
-    [coded('23505', 'duplicate key value violates unique constraint'), false],
-    [coded('42P01', 'relation "burnbook.alerts" does not exist'), false],
-    [coded('28P01', 'password authentication failed'), false],
-    [coded('3D000', 'database "nope" does not exist'), false],
-    [coded('XX001', 'invalid page in block'), false],
-    [coded('57P04', 'database dropped'), false],
-    [new Error('40001, but only in the message'), false],
-    ['ECONNREFUSED', false],
-    [undefined, false],
-  ])('%s → %s', (error, transient) => {
-    expect(isTransientPostgresError(error)).toBe(transient);
+    [coded('08006', 'connection failure'), 'unreachable'],
+    [coded('08P01'), 'unreachable'],
+    [coded('57P01', 'terminating connection due to administrator command'), 'unreachable'],
+    [coded('57P03', 'the database system is starting up'), 'unreachable'],
+    [coded('ECONNREFUSED'), 'unreachable'],
+    [coded('ECONNRESET'), 'unreachable'],
+    [coded('EAI_AGAIN'), 'unreachable'],
+    [new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), 'unreachable'],
+    [Object.assign(new Error('connect failed'), { cause: coded('ETIMEDOUT') }), 'unreachable'],
+    [new Error('Connection terminated unexpectedly'), 'unreachable'],
+    [new Error('timeout exceeded when trying to connect'), 'unreachable'],
+    [new Error('Query read timeout'), 'unreachable'],
+    [coded('40001', 'could not serialize access due to concurrent update'), 'busy'],
+    [coded('40P01', 'deadlock detected'), 'busy'],
+    [coded('55P03', 'canceling statement due to lock timeout'), 'busy'],
+    [coded('57014', 'canceling statement due to statement timeout'), 'busy'],
+    [coded('53300', 'sorry, too many clients already'), 'busy'],
+    [coded('53100', 'could not extend file: No space left on device'), 'failing'],
+    [coded('25006', 'cannot execute INSERT in a read-only transaction'), 'failing'],
+    [coded('58030', 'could not write to file'), 'failing'],
+    [coded('XX001', 'invalid page in block'), 'failing'],
+    [coded('28P01', 'password authentication failed'), 'failing'],
+    [coded('3D000', 'database "nope" does not exist'), 'failing'],
+    [coded('42P01', 'relation "burnbook.alerts" does not exist'), 'failing'],
+    [coded('42501', 'permission denied for table alerts'), 'failing'],
+    [new QueueClosedError(), 'closed'],
+    [new StoreClosedError(), 'closed'],
+    [new Error('Cannot use a pool after calling end on the pool'), 'closed'],
+    [coded('23514', 'new row violates check constraint'), 'bug'],
+    [coded('23505', 'duplicate key value violates unique constraint'), 'bug'],
+    [coded('22P02', 'invalid input syntax for type json'), 'bug'],
+    [coded('42601', 'syntax error at or near "SELEKT"'), 'bug'],
+    [new Error('40001, but only in the message'), 'bug'],
+    ['ECONNREFUSED', 'bug'],
+    [undefined, 'bug'],
+  ])('%s → %s', (error, fault) => {
+    expect(classifyPostgresError(error)).toBe(fault);
+    expect(isTransientPostgresError(error)).toBe(fault !== 'bug');
   });
 });
 
@@ -193,6 +202,39 @@ describe('replicas sharing one database', () => {
 });
 
 describe('transient failures of a real server', () => {
+  it('a database that takes no writes (a standby after a failover, or read-only) fails health and answers 503', async () => {
+    const url = await postgres.createDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const store = openStore(url);
+    await store.ready();
+    await postgres.query(`ALTER DATABASE ${database} SET default_transaction_read_only = on`);
+    // Settings apply to new connections: the store's pooled ones go, as they would in a failover.
+    await postgres.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+      database,
+    ]);
+    const health = await until(
+      'health to see it',
+      () => store.health(),
+      (h) => !h.ok,
+      10_000,
+    );
+    expect(health.ok ? '' : health.problem).toMatch(/takes no writes \(a standby, or read-only\)/);
+    const refused = await failureOf(store.ingest({ payload: body(alert('a')), receivedAt: T0 }));
+    expect((refused as { code?: string }).code).toBe('25006');
+    expect(store.isTransient(refused)).toBe(true);
+    await postgres.query(`ALTER DATABASE ${database} SET default_transaction_read_only = off`);
+    await postgres.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+      database,
+    ]);
+    await until(
+      'health to recover',
+      () => store.health(),
+      (h) => h.ok,
+      10_000,
+    );
+    await store.ingest({ payload: body(alert('a')), receivedAt: T0 });
+  }, 30_000);
+
   it('a connection cut mid-transaction, and a lock held too long, fail transiently; the retry is stored', async () => {
     const url = await postgres.createDatabase();
     const database = new URL(url).pathname.slice(1);

@@ -24,7 +24,7 @@ import {
 } from '../store.ts';
 import { ingestDeliveries, pgText } from './ingest.ts';
 import { LOCKS, migrate } from './migrations.ts';
-import { isTransientPostgresError } from './transient.ts';
+import { classifyPostgresError, isTransientPostgresError, StoreClosedError } from './transient.ts';
 
 export interface PostgresStoreOptions extends StoreHooks {
   /** `postgres://user:password@host:5432/database`; libpq's `?sslmode=` and the like are understood. */
@@ -87,13 +87,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
-
-class StoreClosedError extends Error {
-  override name = 'StoreClosedError';
-  constructor() {
-    super('the alert store is closed');
-  }
-}
 
 /** The URL with its password replaced, for messages and logs. */
 export function redactedUrl(url: string): string {
@@ -262,14 +255,25 @@ export function openPostgresStore(options: PostgresStoreOptions): AlertStore {
     async health() {
       if (closed) return { ok: false, problem: 'the alert store is closed' };
       try {
-        await query('SELECT 1 FROM burnbook.schema_version');
+        // After a failover the address may lead to a standby, which reads but refuses every write.
+        const { rows } = await query<{ standby: boolean; readOnly: string }>(
+          `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS "readOnly"
+           FROM burnbook.schema_version`,
+        );
+        const [row] = rows;
+        if (row?.standby || row?.readOnly === 'on') {
+          return {
+            ok: false,
+            problem: `${redactedUrl(options.url)} takes no writes (a standby, or read-only): alerts are answered 503 until it does`,
+          };
+        }
         return { ok: true };
       } catch (error) {
         return { ok: false, problem: `cannot read ${redactedUrl(options.url)}: ${describe(error)}` };
       }
     },
 
-    isTransient: (error) => error instanceof StoreClosedError || isTransientPostgresError(error),
+    isTransient: isTransientPostgresError,
 
     async close() {
       if (closed) return;
@@ -305,7 +309,8 @@ async function migrateWhenReachable(pool: pg.Pool, timeoutMs: number): Promise<v
         throw error;
       }
     } catch (error) {
-      if (!isTransientPostgresError(error) || Date.now() + 500 * attempt > deadline) {
+      const fault = classifyPostgresError(error);
+      if ((fault !== 'unreachable' && fault !== 'busy') || Date.now() + 500 * attempt > deadline) {
         throw new Error(`cannot set up the alert store: ${describe(error)}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 2_000)));
