@@ -313,6 +313,19 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
         expect((await store.truncatedDeliveries(10)).map((d) => d.truncatedAlerts)).toEqual([7]);
       });
 
+      it('stores a body of 2,500 alerts whole, numbered in the order they arrived, and its repeat once', async () => {
+        const many = Array.from({ length: 2500 }, (_, i) => alert(`z${String(2500 - i).padStart(4, '0')}`));
+        expect(await ingest(body(...many), T0)).toMatchObject({ stored: 2500 });
+        const repeat = await ingest(body(...many.map((a) => resolved(a))), T0 + MINUTE);
+        expect(repeat).toMatchObject({ stored: 0, updated: 2500 });
+        expect(repeat.newlyFiring).toEqual([]);
+        // One start: newest id first, so the reverse of the order in the body.
+        const rows = await store.list({ limit: 3 });
+        expect(rows.map((r) => r.fingerprint)).toEqual(['z0001', 'z0002', 'z0003']);
+        expect(rows.every((r) => r.status === 'resolved' && r.receiveCount === 2)).toBe(true);
+        expect((await store.counts()).total).toBe(2500);
+      });
+
       it('stores all of a body or nothing, and calls that failure permanent', async () => {
         await ingest(body(alert('a')), T0);
         const failure = await ingest(body(resolved(alert('a')), alert('b'), poisoned('c')), T0 + 1).then(

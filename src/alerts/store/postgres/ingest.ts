@@ -58,6 +58,7 @@ const column = <T, V>(items: readonly T[], value: (item: T) => V): V[] => items.
 
 // Ids are drawn in the order the alerts arrived (as SQLite numbers them: lists show alerts of one start in
 // that order), then rows are inserted in key order; ids of rows that turned out to exist already are skipped.
+// A large batch goes in several statements, with its ids drawn beforehand ($17; null: draw here).
 // Each new row's first event goes in with it: one round trip for a delivery of new alerts.
 const INSERT = `
   WITH inserted AS (
@@ -69,12 +70,13 @@ const INSERT = `
     slo_service, slo, slo_tier, runbook_url, received_at, received_at, 1,
     CASE status WHEN 'resolved' THEN sender END, CASE status WHEN 'resolved' THEN received_at END
   FROM (
-    SELECT nextval(pg_get_serial_sequence('burnbook.alerts', 'id')) AS id, input.*
+    SELECT coalesce(given_id, nextval(pg_get_serial_sequence('burnbook.alerts', 'id'))) AS id, input.*
     FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::json[], $6::json[], $7::text[],
       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[],
-      $16::int[])
+      $16::int[], $17::bigint[])
       WITH ORDINALITY AS input (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-        alertname, severity, slo_service, slo, slo_tier, runbook_url, received_at, sender, key_order, arrival)
+        alertname, severity, slo_service, slo, slo_tier, runbook_url, received_at, sender, key_order, given_id,
+        arrival)
     ORDER BY arrival
   ) numbered
   ORDER BY key_order
@@ -184,6 +186,18 @@ type LockedRow = Omit<Stored, 'resolution' | 'filters'> &
     resolvedAt: number | null;
   };
 
+/** Rows per statement: a few milliseconds of building its parameters, not hundreds. */
+const CHUNK = 1000;
+
+/** `n` alert ids, in the order the sequence gives them. */
+async function drawIds(client: pg.ClientBase, n: number): Promise<number[]> {
+  const { rows } = await client.query<{ id: number }>(
+    "SELECT nextval(pg_get_serial_sequence('burnbook.alerts', 'id')) AS id FROM generate_series(1, $1)",
+    [n],
+  );
+  return rows.map((row) => row.id);
+}
+
 /** At most this many rounds of insert-then-lock when a stored occurrence vanishes in between (retention). */
 const ROUNDS = 3;
 
@@ -212,21 +226,34 @@ export async function ingestDeliveries(
   let wanted = [...firsts.keys()];
   for (let round = 1; wanted.length > 0; round++) {
     if (round > ROUNDS) throw new Error('alerts kept vanishing while they were stored (retention running)');
-    const rows = wanted.map((key) => firsts.get(key) as First);
-    const alerts = rows.map((r) => r.alert);
-    const insert = await client.query<{ id: number; fingerprint: string; startsAt: number }>(INSERT, [
-      column(alerts, (a) => pgText(a.fingerprint)),
-      column(alerts, (a) => new Date(a.startsAt)),
-      column(alerts, (a) => date(a.endsAt)),
-      column(alerts, (a) => a.status),
-      column(alerts, (a) => JSON.stringify(a.labels)),
-      column(alerts, (a) => JSON.stringify(a.annotations)),
-      column(alerts, (a) => pgText(a.generatorURL)),
-      ...filterParams(alerts.map(filterColumns)),
-      column(rows, (r) => new Date(r.receivedAt)),
-      column(rows, (r) => r.sender),
-      column(wanted, (key) => keyOrder.get(key)),
-    ]);
+    // Statements of at most CHUNK rows, so building one never holds the event loop for long; in key order.
+    const chunked = wanted.length > CHUNK;
+    const ids = chunked ? await drawIds(client, wanted.length) : [];
+    const given = new Map(wanted.map((key, i) => [key, ids[i] ?? null]));
+    const inOrder = chunked
+      ? [...wanted].sort((a, b) => (keyOrder.get(a) ?? 0) - (keyOrder.get(b) ?? 0))
+      : wanted;
+    const insert = { rows: [] as Array<{ id: number; fingerprint: string; startsAt: number }> };
+    for (let from = 0; from < inOrder.length; from += CHUNK) {
+      const keys = inOrder.slice(from, from + CHUNK);
+      const rows = keys.map((key) => firsts.get(key) as First);
+      const alerts = rows.map((r) => r.alert);
+      const result = await client.query<{ id: number; fingerprint: string; startsAt: number }>(INSERT, [
+        column(alerts, (a) => pgText(a.fingerprint)),
+        column(alerts, (a) => new Date(a.startsAt)),
+        column(alerts, (a) => date(a.endsAt)),
+        column(alerts, (a) => a.status),
+        column(alerts, (a) => JSON.stringify(a.labels)),
+        column(alerts, (a) => JSON.stringify(a.annotations)),
+        column(alerts, (a) => pgText(a.generatorURL)),
+        ...filterParams(alerts.map(filterColumns)),
+        column(rows, (r) => new Date(r.receivedAt)),
+        column(rows, (r) => r.sender),
+        column(keys, (key) => keyOrder.get(key)),
+        column(keys, (key) => given.get(key) ?? null),
+      ]);
+      insert.rows.push(...result.rows);
+    }
     for (const row of insert.rows) {
       const key = keyOf(row.fingerprint, row.startsAt);
       inserted.add(key);
@@ -313,22 +340,24 @@ export async function ingestDeliveries(
   });
 
   const updates = [...touched.values()];
-  if (updates.length > 0) {
+  for (let from = 0; from < Math.max(updates.length, events.length); from += CHUNK) {
+    const batch = updates.slice(from, from + CHUNK);
+    const batchEvents = events.slice(from, from + CHUNK);
     await client.query(UPDATE, [
-      column(updates, (u) => u.stored.id),
-      column(updates, (u) => u.stored.status),
-      column(updates, (u) => date(u.stored.endsAt)),
-      column(updates, (u) => u.stored.labels),
-      column(updates, (u) => u.stored.annotations),
-      column(updates, (u) => u.stored.generatorURL),
-      ...filterParams(updates.map((u) => u.stored.filters)),
-      column(updates, (u) => new Date(u.lastReceivedAt)),
-      column(updates, (u) => u.receipts),
-      column(updates, (u) => u.stored.resolution?.by ?? null),
-      column(updates, (u) => date(u.stored.resolution?.at ?? null)),
-      column(events, (e) => e.id),
-      column(events, (e) => e.kind),
-      column(events, (e) => new Date(e.at)),
+      column(batch, (u) => u.stored.id),
+      column(batch, (u) => u.stored.status),
+      column(batch, (u) => date(u.stored.endsAt)),
+      column(batch, (u) => u.stored.labels),
+      column(batch, (u) => u.stored.annotations),
+      column(batch, (u) => u.stored.generatorURL),
+      ...filterParams(batch.map((u) => u.stored.filters)),
+      column(batch, (u) => new Date(u.lastReceivedAt)),
+      column(batch, (u) => u.receipts),
+      column(batch, (u) => u.stored.resolution?.by ?? null),
+      column(batch, (u) => date(u.stored.resolution?.at ?? null)),
+      column(batchEvents, (e) => e.id),
+      column(batchEvents, (e) => e.kind),
+      column(batchEvents, (e) => new Date(e.at)),
     ]);
   }
   const truncated = deliveries.filter(({ payload }) => (payload.truncatedAlerts ?? 0) > 0);
