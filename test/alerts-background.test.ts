@@ -201,7 +201,7 @@ describe('evidence', () => {
         },
       },
       store,
-      tierOf: (alert) => (alert.labels.slo ? { slo: search, tier: fast } : undefined),
+      queriesOf: (alert) => (alert.labels.slo ? evidenceQueries(search, fast, alert.labels) : undefined),
       concurrency: 2,
     });
     collector.capture(newlyFiring);

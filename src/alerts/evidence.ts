@@ -56,8 +56,8 @@ function evidenceResult(result: QueryResult): z.input<typeof evidenceResultSchem
 export interface EvidenceOptions {
   prometheus: Pick<PrometheusClient, 'query'>;
   store: { addEvidence: (...evidence: readonly EvidenceInput[]) => Promise<unknown> | unknown };
-  /** The SLO tier an alert belongs to, when it is a burnbook alert. */
-  tierOf: (alert: FiringAlert) => { slo: Slo; tier: Tier } | undefined;
+  /** The first-look queries of the alert's runbook page, when it is a burnbook alert. */
+  queriesOf: (alert: FiringAlert) => FirstLookQuery[] | undefined;
   /** Alerts whose queries run at once; each alert's queries run together. Default 4. */
   concurrency?: number;
   /** Alerts that may wait; past this an alert gets an error row instead. Default 1000. */
@@ -117,9 +117,8 @@ export function createEvidenceCollector(options: EvidenceOptions) {
       if (stopped) return;
       const overflow: EvidenceInput[] = [];
       for (const alert of alerts) {
-        const owner = options.tierOf(alert);
-        if (!owner) continue;
-        const queries = evidenceQueries(owner.slo, owner.tier, alert.labels);
+        const queries = options.queriesOf(alert);
+        if (!queries) continue;
         if (waiting.length < maxWaiting) waiting.push({ alert, queries });
         else {
           overflow.push({

@@ -91,9 +91,10 @@ const ALERT_FLAGS = {
 export const COMMANDS = {
   validate: {
     description:
-      'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; exit 1 on any error',
+      'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; ' +
+      'with --prometheus-url, also whether each SLI reads series there; exit 1 on any error, 3 when Prometheus cannot be reached',
     paths: true,
-    flags: { ...runbooks },
+    flags: { ...runbooks, ...prometheusFlags('10s') },
   },
   generate: {
     description: 'write rule files, promtool tests and, optionally, Alertmanager and Grafana files',

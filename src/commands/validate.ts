@@ -29,7 +29,8 @@ const LISTED_SLOS = 50;
 /**
  * Everything `generate` does short of writing: the specs, then every output rendered (rules, promtool
  * tests, the Alertmanager snippet, dashboards) into a scratch directory and the rules checked with
- * promtool, so nothing `validate` passes can fail `generate`.
+ * promtool, so nothing `validate` passes can fail `generate`. With `--prometheus-url`, then the live
+ * check: whether each SLI reads series in that Prometheus (live-check.ts).
  */
 export async function validateCommand(paths: string[], flags: FlagsOf<'validate'>): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'burnbook-validate-'));
@@ -60,4 +61,7 @@ export async function validateCommand(paths: string[], flags: FlagsOf<'validate'
   const unlisted = result.slos.length - LISTED_SLOS;
   if (unlisted > 0) progress(`  … and ${unlisted} more, all valid`);
   console.log(`${result.slos.length} SLOs in ${result.files.length} files are valid.`);
+  if (flags.prometheusUrl === undefined) return;
+  const { liveCheckCommand } = await import('./live-check.ts');
+  await liveCheckCommand(result.slos, flags);
 }

@@ -47,9 +47,22 @@ export const tierStatusSchema = z.strictObject({
   activeAt: instant.optional(),
 });
 
+/**
+ * Why an SLI's numbers are not to be trusted although Prometheus answered. `no-data`: the 5m window reads
+ * nothing (its total series, or a latency SLI's bucket, matches nothing), so nothing current is known and
+ * no tier can fire; longer windows keep what they held. `ratio-above-1`: errors counted more events than
+ * total (errors and total swapped?), so every number of the group is null.
+ */
+export const brokenSliSchema = z.strictObject({
+  reason: z.enum(['no-data', 'ratio-above-1']),
+  message: z.string(),
+});
+
 export const groupStatusSchema = z.strictObject({
   /** The groupBy labels' values; `{}` for an SLO without groupBy. */
   labels: labelSet,
+  /** Set when the SLI is broken (see brokenSliSchema); null when it reads, or when a query failed (`errors`). */
+  broken: brokenSliSchema.nullable(),
   /** 1 − period error ratio ÷ budget: 1 is untouched, 0 spent, below 0 overspent. */
   budgetRemaining: known,
   burnRates: z.record(z.string(), known),
@@ -159,6 +172,7 @@ export const sloHistorySchema = z.strictObject({
 export type Source = z.infer<typeof sourceSchema>;
 export type AlertState = z.infer<typeof alertStateSchema>;
 export type TierStatus = z.infer<typeof tierStatusSchema>;
+export type BrokenSli = z.infer<typeof brokenSliSchema>;
 export type GroupStatus = z.infer<typeof groupStatusSchema>;
 export type SloStatus = z.infer<typeof sloStatusSchema>;
 export type Problem = z.infer<typeof problemSchema>;

@@ -12,6 +12,7 @@ import {
   type BuildInfo,
   buildInfoSchema,
   envelopeSchema,
+  labelsDataSchema,
   parseSampleValue,
   type QueryData,
   type QueryRangeData,
@@ -79,6 +80,14 @@ export interface PrometheusClient {
     stepSeconds: number,
     limits?: QueryLimits,
   ): Promise<QueryRangeResult>;
+  /**
+   * The values `label` takes on the series matching any of `match` (every series when empty), over the
+   * whole of what Prometheus keeps unless `since` narrows it: `__name__` for metric names. Bounded by the
+   * client's answer size, like every call.
+   */
+  labelValues(label: string, match: readonly string[], since?: Date): Promise<string[]>;
+  /** The label names of the series matching any of `match`, over the whole of what Prometheus keeps. */
+  labelNames(match: readonly string[]): Promise<string[]>;
   /** Loaded rule groups, with each rule's health and each alerting rule's active alerts. */
   rules(): Promise<RuleGroup[]>;
   /** Pending and firing alerts. */
@@ -151,6 +160,14 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       });
       return ask('/api/v1/query_range', queryRangeDataSchema, form, limits);
     },
+    async labelValues(label, match, since) {
+      const params = matchParams(match, since);
+      const path = `/api/v1/label/${encodeURIComponent(label)}/values${params}`;
+      return (await call(path, labelsDataSchema)).data;
+    },
+    async labelNames(match) {
+      return (await call(`/api/v1/labels${matchParams(match)}`, labelsDataSchema)).data;
+    },
     async rules() {
       return (await call('/api/v1/rules', rulesDataSchema)).data.groups;
     },
@@ -196,6 +213,14 @@ function resolveTarget(options: PrometheusClientOptions): { base: string; header
     headers.Authorization = `Basic ${pair}`;
   }
   return { base, headers };
+}
+
+/** `?match[]=…&start=…` for the label APIs; without `start` they read every block Prometheus keeps. */
+function matchParams(match: readonly string[], since?: Date): string {
+  const params = new URLSearchParams(match.map((m) => ['match[]', m]));
+  if (since) params.set('start', apiTime(since));
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }
 
 /** Unix seconds with millisecond precision: what the API takes, free of time-zone questions. */

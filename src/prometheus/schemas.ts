@@ -109,6 +109,8 @@ const ruleGroup = z.object({
 });
 
 export const rulesDataSchema = z.object({ groups: z.array(ruleGroup) });
+/** `data` of /api/v1/labels and /api/v1/label/<name>/values. */
+export const labelsDataSchema = z.array(z.string());
 export const alertsDataSchema = z.object({ alerts: z.array(alert) });
 
 export const buildInfoSchema = z.object({

@@ -5,7 +5,7 @@
  */
 
 import { EVIDENCE_SERIES, evidenceResultSchema } from '../alerts/evidence.ts';
-import { type AlertLink, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
+import { type AlertLink, httpUrl, type LinkTargets, linkAlert, runbookPathOf } from '../alerts/link.ts';
 import type { AlertDetail, AlertEvent, AlertRow, TruncatedDelivery } from '../alerts/store/store.ts';
 import { alertPath } from '../conventions/urls.ts';
 import { humanDuration } from '../policy/duration.ts';
@@ -22,25 +22,30 @@ export function isoTime(ms: number): string {
 }
 
 function runbookView(link: AlertLink, links: Links) {
-  if (link.kind === 'tier' || link.kind === 'runbook') {
-    return {
-      href: links.to(link.runbookPath),
-      label: link.runbookPath.replace(/^\/runbooks\//, ''),
-      external: false,
-    };
+  const path = runbookPathOf(link);
+  if (path !== undefined) {
+    return { href: links.to(path), label: path.replace(/^\/runbooks\//, ''), external: false };
   }
   if (link.kind === 'external') return { href: link.url, label: link.url, external: true };
   return null;
 }
 
+/** The SLO an alert of burnbook's belongs to, and which of its alerts it is (a tier, or `sli-absent`). */
+function sloOf(link: AlertLink) {
+  if (link.kind === 'tier') return { slo: link.slo, sloPath: link.sloPath, alert: link.tier.name };
+  if (link.kind === 'absent') return { slo: link.slo, sloPath: link.sloPath, alert: link.absent.name };
+  return undefined;
+}
+
 function sloView(link: AlertLink, links: Links) {
-  if (link.kind !== 'tier') return null;
-  return { href: links.to(link.sloPath), label: `${link.slo.service}/${link.slo.name} · ${link.tier.name}` };
+  const own = sloOf(link);
+  if (!own) return null;
+  return { href: links.to(own.sloPath), label: `${own.slo.service}/${own.slo.name} · ${own.alert}` };
 }
 
 /** The alert's groupBy labels (`{tenant="acme"}`): which of the SLO's states is burning. */
 function groupText(row: AlertRow, link: AlertLink): string | null {
-  if (link.kind !== 'tier' || link.slo.groupBy.length === 0) return null;
+  if ((link.kind !== 'tier' && link.kind !== 'absent') || link.slo.groupBy.length === 0) return null;
   const group = Object.fromEntries(link.slo.groupBy.map((name) => [name, row.labels[name] ?? '']));
   return formatLabels(group);
 }
@@ -215,7 +220,7 @@ function evidenceView(evidence: AlertDetail['evidence'][number]) {
 
 function evidenceNote(alert: AlertDetail, link: AlertLink, prometheusConfigured: boolean): string | null {
   if (alert.evidence.length > 0) return null;
-  if (link.kind !== 'tier')
+  if (!sloOf(link))
     return 'Evidence is captured for burnbook SLO alerts only: they come with first-look queries.';
   if (!prometheusConfigured)
     return 'No Prometheus configured: start serve with --prometheus-url to capture evidence.';
@@ -262,6 +267,18 @@ export function alertDocument(input: AlertPage, links: Links): string {
   return page({ title: `${alertname} · alert ${alert.id}`, body, links, nav: 'alerts', crumbs });
 }
 
+function runbookJson(link: AlertLink): { path: string } | { url: string } | null {
+  const path = runbookPathOf(link);
+  if (path !== undefined) return { path };
+  return link.kind === 'external' ? { url: link.url } : null;
+}
+
+/** `tier` is the alert's `slo_tier`: a tier's name, or `sli-absent`. */
+function sloJson(link: AlertLink) {
+  const own = sloOf(link);
+  return own ? { service: own.slo.service, slo: own.slo.name, tier: own.alert, path: own.sloPath } : null;
+}
+
 /** One alert in `/api/v1/alerts`: the stored row with readable times and where it links. */
 export function alertJson(row: AlertRow, targets: LinkTargets) {
   const link = linkAlert(row, targets);
@@ -278,15 +295,7 @@ export function alertJson(row: AlertRow, targets: LinkTargets) {
     firstReceivedAt: isoTime(row.firstReceivedAt),
     lastReceivedAt: isoTime(row.lastReceivedAt),
     receiveCount: row.receiveCount,
-    runbook:
-      link.kind === 'tier' || link.kind === 'runbook'
-        ? { path: link.runbookPath }
-        : link.kind === 'external'
-          ? { url: link.url }
-          : null,
-    slo:
-      link.kind === 'tier'
-        ? { service: link.slo.service, slo: link.slo.name, tier: link.tier.name, path: link.sloPath }
-        : null,
+    runbook: runbookJson(link),
+    slo: sloJson(link),
   };
 }

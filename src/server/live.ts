@@ -3,6 +3,7 @@ import { byUrgency } from '../evaluator/evaluate.ts';
 import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator/format.ts';
 import { DEFAULT_RANGE, HISTORY_RANGES, type HistoryRequest, isHistoryRange } from '../evaluator/history.ts';
 import type { EvaluatorReport, GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
+import type { SliCheck } from '../live-check/check.ts';
 import { tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
@@ -151,7 +152,8 @@ function indexRow(slo: Slo, status: SloStatus | undefined, links: Links) {
       return rate === null ? [] : [{ window: formatDuration(w), rate }];
     }),
     alerts,
-    quiet: alerts.length === 0,
+    broken: status?.broken?.message ?? null,
+    quiet: alerts.length === 0 && !status?.broken,
     group: groupedBy(slo, status),
     budgetRemaining: status?.budgetRemaining ?? null,
   };
@@ -193,9 +195,22 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
   return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 }
 
+/** The live check of the SLO's SLI as its page got it: the findings, or why there are none. */
+export type SliCheckState = { check: SliCheck } | { error: string };
+
+function sliCheckView(state: SliCheckState | null) {
+  if (!state) return null;
+  if ('error' in state) return { error: state.error, findings: [] };
+  return {
+    error: null,
+    findings: state.check.findings.map((f) => ({ ...f, hint: f.hint ?? null })),
+  };
+}
+
 /**
  * The SLO page's live part: the numbers of the group shown (the one asked for, or the most urgent),
- * each tier's state, the groups on offer and where the charts' data comes from.
+ * why they are not numbers when the SLI is broken, each tier's state, the live check of the SLI, the
+ * groups on offer and where the charts' data comes from.
  */
 export function sloLive(
   slo: Slo,
@@ -205,6 +220,7 @@ export function sloLive(
   now: number,
   /** Why the page cannot draw charts whatever Prometheus says (no chart library); null if it can. */
   noCharts: string | null,
+  check: SliCheckState | null = null,
 ) {
   const status = statusOf(report, slo);
   const askedGroup = asked.group;
@@ -224,6 +240,8 @@ export function sloLive(
       : noCharts;
   return {
     banners: banners(report, now),
+    broken: group?.broken?.message ?? null,
+    sliCheck: sliCheckView(check),
     evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
     source: status?.source ?? null,
     budget: budgetView(group),
