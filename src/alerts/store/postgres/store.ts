@@ -7,8 +7,7 @@
  */
 import pg from 'pg';
 import { z } from 'zod';
-import { alertStatusSchema } from '../../payload.ts';
-import { DEFAULT_LIST_LIMIT, FILTER_COLUMNS, FILTERS } from '../filters.ts';
+import { FILTER_COLUMNS, listPlan } from '../filters.ts';
 import { GroupCommit } from '../group-commit.ts';
 import {
   type AlertListQuery,
@@ -31,6 +30,8 @@ export interface PostgresStoreOptions extends StoreHooks {
   url: string;
   /** How long a replica keeps trying to reach the database when it starts (a failover under way); default 8 s. */
   startTimeoutMs?: number;
+  /** How long a statement waits for a lock another session holds before the delivery is a 503; default 5 s. */
+  lockTimeoutMs?: number;
 }
 
 // Deliveries per transaction: enough to share a commit under load, few enough to commit within milliseconds.
@@ -40,6 +41,7 @@ const MAX_BATCH = 256;
 const IN_FLIGHT = 4;
 // Under fastify's 10 s for an onReady hook (the server awaits ready() there), so the reason is the store's.
 const DEFAULT_START_TIMEOUT_MS = 8_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
 /** A timestamp column in milliseconds since the epoch: exact, since the store only writes whole milliseconds. */
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
@@ -114,7 +116,7 @@ export function openPostgresStore(options: PostgresStoreOptions): AlertStore {
     // Every answer in bounded time: a lock another replica holds becomes a 503 within seconds, a statement
     // the server never answers (a network gone quiet) one too, and a replica that hangs mid-transaction
     // releases its rows for the others.
-    lock_timeout: 5_000,
+    lock_timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     statement_timeout: 15_000,
     query_timeout: 20_000,
     idle_in_transaction_session_timeout: 30_000,
@@ -168,13 +170,10 @@ export function openPostgresStore(options: PostgresStoreOptions): AlertStore {
     ingest: (delivery) => commits.submit(delivery),
 
     async list(request: AlertListQuery = {}): Promise<AlertRow[]> {
-      const limit = Math.max(0, request.limit ?? DEFAULT_LIST_LIMIT);
-      const filters = FILTERS.filter((filter) => request[filter] !== undefined);
+      const { limit, filters, statuses } = listPlan(request);
       const { before } = request;
       const rows: AlertRow[] = [];
-      for (const status of request.status ? [request.status] : alertStatusSchema.options) {
-        // Statuses listed before the cursor's were all on earlier pages.
-        if (before && status === 'firing' && before.status === 'resolved') continue;
+      for (const status of statuses) {
         if (rows.length >= limit) break;
         const params: unknown[] = [status];
         const where = ['status = $1'];

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { labelSetSchema } from '../../../prometheus/label-set.ts';
-import { type AlertmanagerPayload, alertStatusSchema } from '../../payload.ts';
-import { DEFAULT_LIST_LIMIT, FILTER_COLUMNS, FILTERS, type Filter } from '../filters.ts';
+import type { AlertmanagerPayload } from '../../payload.ts';
+import { FILTER_COLUMNS, type Filter, listPlan } from '../filters.ts';
 import { isLateView } from '../late-view.ts';
 import {
   type AlertDetail,
@@ -285,13 +285,10 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
 
     /** Firing alerts first, then resolved ones; newest start first within each. */
     list(query: AlertListQuery = {}): AlertRow[] {
-      const limit = Math.max(0, query.limit ?? DEFAULT_LIST_LIMIT);
-      const filters = FILTERS.filter((filter) => query[filter] !== undefined);
+      const { limit, filters, statuses } = listPlan(query);
       const { before } = query;
       const rows: AlertRow[] = [];
-      for (const status of query.status ? [query.status] : alertStatusSchema.options) {
-        // Statuses listed before the cursor's were all on earlier pages.
-        if (before && status === 'firing' && before.status === 'resolved') continue;
+      for (const status of statuses) {
         if (rows.length >= limit) break;
         const afterCursor = before?.status === status;
         const params: Record<string, string | number> = { status, limit: limit - rows.length };
