@@ -267,8 +267,6 @@ describe('two replicas behind an Alertmanager cluster, on one PostgreSQL', () =>
     // The killed replica comes back on its port; its Alertmanager's retries reach it again.
     const restartedAt = Date.now();
     victim.server = await startReplica(victim.port);
-    // A notification is retried for at most 10 s plus the peer timeout; a late retry of "firing" after
-    // "resolved" would read as a re-fire, so both sides settle before anything resolves.
     // A notification is retried for at most 10 s plus the peer timeout: the retries of the killed replica's
     // Alertmanager are over before anything resolves.
     await sleep(Math.max(0, restartedAt + 13_000 - Date.now()));
