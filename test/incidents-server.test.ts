@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.ts';
 import { loadSpecs } from '../src/spec/load.ts';
+import { burnbook } from './support/cli.ts';
 
 /**
  * /incidents, /incidents/:id, the postmortem draft and the alert page's link, on a real store fed through
@@ -199,5 +200,67 @@ describe('incidents from the alert history', () => {
       .body;
     expect(stray).toContain('\\<img src=x onerror=alert(1)\\>');
     expect(stray).not.toContain(HOSTILE);
+  });
+});
+
+describe('burnbook postmortem <incident>', () => {
+  const cli = (...args: string[]) => burnbook(['postmortem', ...args, '--data-dir', dataDir]);
+
+  it('prints the draft from the store serve is writing, and says on stderr what it could not get', async () => {
+    const ids = await alertIds();
+    const id = ids['fast-acme@2026-11-22T10:00:00Z'];
+    const run = cli(String(id), '--prometheus-url', 'http://127.0.0.1:9');
+    expect(run.stderr).toContain(
+      'Could not get burn start, recovery and impact: Prometheus at http://127.0.0.1:9',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^# Postmortem: search\/tenant-availability \{tenant="acme"\}/);
+    expect(run.stdout).toContain('| 2026-11-22T10:05:00Z | slow tier (page) started |');
+    // The same draft the server serves, but for the time it was made.
+    const served = (await app.inject({ url: `/incidents/${id}/postmortem.md` })).body;
+    const timeless = (text: string) => text.replace(/, 20\d\d-\d\d-\d\dT[\d:]+Z\. The numbers/, '');
+    expect(timeless(run.stdout)).toBe(timeless(served));
+
+    const later = cli(String(ids['slow-acme@2026-11-22T10:05:00Z']));
+    expect(later.code).toBe(0);
+    expect(later.stderr).toContain(`is part of incident ${id}`);
+    expect(later.stderr).toContain('no --prometheus-url');
+  });
+
+  it("takes a team's own template from --runbooks", async () => {
+    const ids = await alertIds();
+    const runbooks = mkdtempSync(join(tmpdir(), 'burnbook-postmortem-templates-'));
+    mkdirSync(join(runbooks, 'templates'));
+    writeFileSync(
+      join(runbooks, 'templates', 'postmortem.md.mustache'),
+      'Our format: {{title}} ({{status}})\n',
+    );
+    const run = cli(String(ids['fast-globex@2026-11-22T10:01:00Z']), '--runbooks', runbooks);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('Our format: search/tenant-availability {tenant="globex"} (open)\n');
+  });
+
+  it('exit codes: 1 no such incident, 2 not an id, 3 no store; --help names the argument', () => {
+    const none = cli('999999');
+    expect([none.code, none.stderr.trim()]).toEqual([
+      1,
+      `No incident 999999 in ${dataDir}: /incidents lists them.`,
+    ]);
+    expect(cli('latest').code).toBe(2);
+    const nowhere = burnbook(['postmortem', '1', '--data-dir', join(dataDir, 'nope')]);
+    expect(nowhere.code).toBe(3);
+    expect(nowhere.stderr).toContain('no alert store at');
+    const help = burnbook(['postmortem', '--help']);
+    expect(help.code).toBe(0);
+    for (const text of [
+      '<incident>',
+      '--data-dir',
+      '--prometheus-url',
+      '--alertmanager-url',
+      '--runbooks',
+      '--external-url',
+    ]) {
+      expect(help.stdout).toContain(text);
+    }
   });
 });
