@@ -53,6 +53,14 @@ function scoped(group: Record<string, string>, expr: string): string {
   return `sum(${scopedTo(expr, group)})`;
 }
 
+/**
+ * errors / total over `window` by the SLO's groupBy labels, 0 without traffic. The errors side is
+ * parenthesised: it may be `errors or 0 * total` (SliKind.lazyErrors), and `or` binds looser than `/`.
+ */
+function errorRatioOf(slo: Slo, window: string): string {
+  return ratioOrZero(`(${errorRate(slo.sli, window, slo.groupBy)})`, totalRate(slo.sli, window, slo.groupBy));
+}
+
 /** The short-window error ratio of the SLO's fastest tier (or 5m), for one group, from `start` to `end`. */
 export async function ratioSeries(
   prometheus: Pick<PrometheusClient, 'queryRange'>,
@@ -64,9 +72,10 @@ export async function ratioSeries(
   const window = formatDuration(slo.alerting.tiers[0]?.shortMs ?? 5 * 60_000);
   const stepMs = stepFor(slo, startMs, endMs);
   const start = Math.floor(startMs / stepMs) * stepMs;
-  const expr = scoped(
-    group,
-    ratioOrZero(errorRate(slo.sli, window, slo.groupBy), totalRate(slo.sli, window, slo.groupBy)),
+  // The ratio of the group's sums, not a sum of ratios: one group's ratio, or the whole SLO's.
+  const expr = ratioOrZero(
+    `(${scoped(group, errorRate(slo.sli, window, slo.groupBy))})`,
+    scoped(group, totalRate(slo.sli, window, slo.groupBy)),
   );
   const answer = await prometheus.queryRange(expr, new Date(start), new Date(endMs), stepMs / 1000, {
     maxSeries: 1,
@@ -118,8 +127,9 @@ export async function groupsHit(
   budget: number,
 ): Promise<Array<{ labels: Record<string, string>; ratio: number }>> {
   const window = windowOf(endMs - startMs);
-  const expr = ratioOrZero(errorRate(slo.sli, window, slo.groupBy), totalRate(slo.sli, window, slo.groupBy));
-  const answer = await prometheus.query(`${expr} > ${budget}`, new Date(endMs), { maxSeries: GROUPS_SHOWN });
+  const answer = await prometheus.query(`${errorRatioOf(slo, window)} > ${budget}`, new Date(endMs), {
+    maxSeries: GROUPS_SHOWN,
+  });
   if (answer.resultType !== 'vector') return [];
   return answer.result
     .map((sample) => ({

@@ -13,6 +13,12 @@ import { alertTitle } from './timeline.ts';
 
 const share = (ratio: number) => formatPercent(Number(ratio.toPrecision(3)));
 const ratioText = (ratio: number) => formatNumber(ratio, 3);
+/** A stored sample value with four significant digits, as the alert page shows it; NaN and ±Inf as they are. */
+function readableValue(value: string): string {
+  const n = Number(value);
+  return Number.isFinite(n) ? String(Number(n.toPrecision(4))) : value;
+}
+
 /** Evidence rows a draft or page shows per query; the alert page has all of them. */
 const EVIDENCE_ROWS = 10;
 
@@ -30,7 +36,7 @@ function evidenceOf(report: IncidentReport) {
         expr: evidence.expr,
         capturedAt: isoTime(evidence.capturedAt),
         error: evidence.error,
-        rows: samples.map((s) => ({ labels: formatLabels(s.labels), value: s.value })),
+        rows: samples.map((s) => ({ labels: formatLabels(s.labels), value: readableValue(s.value) })),
         more:
           parsed.success && parsed.data.samples.length > samples.length
             ? parsed.data.samples.length - samples.length
