@@ -2,16 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { tierFacts } from '../../src/policy/burn.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { startBurnbook } from '../support/burnbook.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
-import { alertmanagerFile, ruleFiles } from '../support/outputs.ts';
+import { ruleFiles } from '../support/outputs.ts';
 import { freePort } from '../support/ports.ts';
 import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { slosFrom } from '../support/promtool-scenario.ts';
+import { alertmanagerConfig, shopSlo, shopSpec } from '../support/shop-stack.ts';
 import { until } from '../support/wait.ts';
 
 /**
@@ -20,33 +19,14 @@ import { until } from '../support/wait.ts';
  * `burnbook serve`. The error ratio goes over the fast tier's threshold: the alert arrives, is stored,
  * linked to its runbook page, shown on /alerts, with evidence from Prometheus; the errors stop: resolved.
  *
- * burnbook measures no window shorter than 5m, so the test tier is as fast as that allows: 2.5% of a
- * 1-day budget within 6m (burn factor 2.5% × 1d / 6m = 6), confirmed over 5m, for 1s. At a 90% objective
- * (budget 0.1) it fires above an error ratio of 0.6. Before the burn the exporter counts 20 good
- * requests a second; during it, 50 failing ones: the 5m ratio passes 0.6 after a few seconds of that.
+ * The SLO is test/support/shop-stack.ts's, grouped by region: it fires above an error ratio of 0.6. Before
+ * the burn the exporter counts 20 good requests a second; during it, 50 failing ones: the 5m ratio passes
+ * 0.6 after a few seconds of that.
  * Recovery floods the windows with good requests, so the ratio drops under 0.6 within seconds.
  */
 
-const SPEC = `
-apiVersion: burnbook/v1
-service: shop
-scrapeInterval: 1s
-slos:
-  - name: checkout
-    objective: 90
-    period: 1d
-    sli:
-      ratio:
-        errors: shop_requests_total{job="shop",code=~"5.."}
-        total: shop_requests_total{job="shop"}
-    groupBy: [region]
-    breakdown: [code]
-    alerting:
-      tiers:
-        - {name: fast, severity: page, budgetPercent: 2.5, long: 6m, short: 5m, for: 1s}
-`;
-const [slo] = slosFrom(SPEC);
-if (!slo) throw new Error('spec did not load');
+const SPEC = shopSpec('groupBy: [region]');
+const slo = shopSlo(SPEC);
 const TOKEN = 'e2e-webhook-token';
 const RUNBOOK = '/runbooks/shop/checkout-fast-burn';
 
@@ -73,26 +53,7 @@ beforeAll(async () => {
     { name: 'shop_requests_total', labels: { job: 'shop', region: 'eu', code: '500' }, perSecond: 0 },
   ]);
 
-  const snippet = parse(alertmanagerFile([slo], externalUrl));
-  for (const receiver of snippet.receivers) {
-    for (const webhook of receiver.webhook_configs) {
-      webhook.http_config = { authorization: { type: 'Bearer', credentials: TOKEN } };
-    }
-  }
-  alertmanager = await startAlertmanager({
-    configYaml: stringify({
-      route: {
-        receiver: 'null',
-        group_by: ['slo_service', 'slo'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1h',
-        routes: snippet.route.routes,
-      },
-      receivers: [{ name: 'null' }, ...snippet.receivers],
-      inhibit_rules: snippet.inhibit_rules,
-    }),
-  });
+  alertmanager = await startAlertmanager({ configYaml: alertmanagerConfig([slo], externalUrl, TOKEN) });
 
   const ruleFile = join(dir, 'shop.yaml');
   const [rules] = ruleFiles([slo], externalUrl);

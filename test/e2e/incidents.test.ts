@@ -2,17 +2,16 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { openChromium } from '../support/browser.ts';
 import { startBurnbook } from '../support/burnbook.ts';
 import { burnbook as cli } from '../support/cli.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
-import { alertmanagerFile, ruleFiles } from '../support/outputs.ts';
+import { ruleFiles } from '../support/outputs.ts';
 import { freePort } from '../support/ports.ts';
 import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { slosFrom } from '../support/promtool-scenario.ts';
+import { alertmanagerConfig, shopSlo, shopSpec } from '../support/shop-stack.ts';
 import { until } from '../support/wait.ts';
 
 /**
@@ -21,32 +20,15 @@ import { until } from '../support/wait.ts';
  * numbers against what the test injected. The test knows exactly how many requests failed: the exporter's
  * counters grow with time at the rates the test sets.
  *
- * The SLO (90% over 1d, fast tier 2.5% of the budget within 6m/5m: fires above 0.6) is the e2e alerts test's.
+ * The SLO (90% over 1d, fast tier 2.5% of the budget within 6m/5m: fires above 0.6) is test/support/shop-stack.ts's.
  * Healthy traffic is 0.5 requests/s, so the first scrape of the burn (50 failing/s) puts the 5m error
  * ratio above the budget rate (0.1): the burn's start is the injection's, to a scrape. Prometheus scrapes every
  * 250 ms: `increase` extrapolates to the edges of its window by up to one scrape interval, which over a
  * minute of burn is well inside 1%.
  */
 
-const SPEC = `
-apiVersion: burnbook/v1
-service: shop
-scrapeInterval: 1s
-slos:
-  - name: checkout
-    objective: 90
-    period: 1d
-    sli:
-      ratio:
-        errors: shop_requests_total{job="shop",code=~"5.."}
-        total: shop_requests_total{job="shop"}
-    breakdown: [code]
-    alerting:
-      tiers:
-        - {name: fast, severity: page, budgetPercent: 2.5, long: 6m, short: 5m, for: 1s}
-`;
-const [slo] = slosFrom(SPEC);
-if (!slo) throw new Error('spec did not load');
+const SPEC = shopSpec();
+const slo = shopSlo(SPEC);
 const GOOD_PER_S = 0.5;
 const FAILING_PER_S = 50;
 const RECOVERY_PER_S = 2000;
@@ -105,21 +87,7 @@ beforeAll(async () => {
   ]);
   setRates(GOOD_PER_S, 0);
 
-  const snippet = parse(alertmanagerFile([slo], externalUrl));
-  alertmanager = await startAlertmanager({
-    configYaml: stringify({
-      route: {
-        receiver: 'null',
-        group_by: ['slo_service', 'slo'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1h',
-        routes: snippet.route.routes,
-      },
-      receivers: [{ name: 'null' }, ...snippet.receivers],
-      inhibit_rules: snippet.inhibit_rules,
-    }),
-  });
+  alertmanager = await startAlertmanager({ configYaml: alertmanagerConfig([slo], externalUrl) });
   const ruleFile = join(dir, 'shop.yaml');
   writeFileSync(ruleFile, ruleFiles([slo], externalUrl)[0]?.content ?? '');
   prometheus = await startPrometheus({
@@ -221,7 +189,6 @@ describe('a burn becomes an incident with its postmortem draft', () => {
     await burnbook.stop();
     burnbook = await start(['--alertmanager-url', alertmanager.url]);
     const draft = await get(`/incidents/${incidentId}/postmortem.md`);
-    console.log(draft);
 
     const failed = draftNumber(draft, /- Failed events: \*\*(\d+)\*\*/);
     const truth = injected(burnStarted, burnStopped + 1);
@@ -241,6 +208,11 @@ describe('a burn becomes an incident with its postmortem draft', () => {
     const detect = duration(/- Time to detect .*: \*\*([^*]+)\*\*/.exec(draft)?.[1] ?? '');
     expect(Math.abs(detect - (firstReceivedAt - burnStarted))).toBeLessThanOrEqual(EVALUATION_MS + 1000);
     expect(draft).toMatch(/- Time to resolve .*: \*\*[\d.]+ (s|min)\*\*/);
+    console.log(
+      `failed ${failed} (injected ${truth.failed.toFixed(0)}); budget share ${share} ` +
+        `(expected ${(truth.failed / (0.1 * all.total)).toFixed(4)}); time to detect ${detect} ms ` +
+        `(page received ${firstReceivedAt - burnStarted} ms after the injection)`,
+    );
 
     expect(draft).toContain('e2e on-call');
     expect(draft).toContain('rolling back \\<img src=x onerror=alert(1)\\>');
