@@ -244,7 +244,7 @@ describe('burnbook postmortem <incident>', () => {
     const none = cli('999999');
     expect([none.code, none.stderr.trim()]).toEqual([
       1,
-      `No incident 999999 in ${dataDir}: /incidents lists them.`,
+      `No incident 999999 in SQLite in ${dataDir}: /incidents lists them.`,
     ]);
     expect(cli('latest').code).toBe(2);
     const nowhere = burnbook(['postmortem', '1', '--data-dir', join(dataDir, 'nope')]);

@@ -1,5 +1,5 @@
 import type { LinkTargets } from '../alerts/link.ts';
-import { openSqliteReader } from '../alerts/store/sqlite/reader.ts';
+import { type AlertStoreReader, openSqliteReader } from '../alerts/store/sqlite/reader.ts';
 import { SiteUrls } from '../conventions/urls.ts';
 import { createAlertmanagerClient } from '../evaluator/alertmanager-client.ts';
 import { incidentOfAlert } from '../incidents/load.ts';
@@ -10,6 +10,7 @@ import { catalogue } from '../runbooks/pages.ts';
 import { readMarkdownFiles } from '../runbooks/sources.ts';
 import type { FlagsOf } from './flags.ts';
 import { prometheusClientOptions } from './prometheus-options.ts';
+import { type StoreChoice, storeChoice } from './store-options.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
@@ -36,9 +37,15 @@ export async function postmortemCommand(
     process.exitCode = EXIT.usage;
     return;
   }
-  let store: ReturnType<typeof openSqliteReader>;
+  const choice = storeChoice(opts);
+  if (typeof choice === 'string') {
+    console.error(choice);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  let store: AlertStoreReader;
   try {
-    store = openSqliteReader(opts.dataDir);
+    store = await openReader(opts, choice);
   } catch (error) {
     console.error((error as Error).message);
     process.exitCode = EXIT.environment;
@@ -53,7 +60,7 @@ export async function postmortemCommand(
     };
     const found = await incidentOfAlert(store, targets, Number(incident));
     if (!found) {
-      console.error(`No incident ${incident} in ${opts.dataDir}: /incidents lists them.`);
+      console.error(`No incident ${incident} in ${choice.description}: /incidents lists them.`);
       process.exitCode = EXIT.invalid;
       return;
     }
@@ -78,9 +85,25 @@ export async function postmortemCommand(
     process.stdout.write(postmortemMarkdown(report, opts.runbooks, urls.incidentPage(found.id)));
   } catch (error) {
     // Prometheus and Alertmanager never throw here (the report names what they did not give): the store did.
-    console.error(`Cannot read the alert store in ${opts.dataDir}: ${(error as Error).message}`);
+    console.error(`Cannot read the alert store (${choice.description}): ${(error as Error).message}`);
     process.exitCode = EXIT.environment;
   } finally {
-    store.close();
+    await store.close();
   }
+}
+
+/**
+ * SQLite read-only (it may run beside serve, which holds the writer); PostgreSQL through its store, as
+ * serve opens it (replicas share it anyway).
+ */
+async function openReader(opts: FlagsOf<'postmortem'>, choice: StoreChoice): Promise<AlertStoreReader> {
+  if (!opts.store) return openSqliteReader(opts.dataDir);
+  const store = choice.open({});
+  try {
+    await store.ready();
+  } catch (error) {
+    await store.close();
+    throw new Error(`Cannot read the alert history with ${choice.flag}: ${(error as Error).message}`);
+  }
+  return store;
 }

@@ -2,16 +2,17 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { parse, stringify } from 'yaml';
+import { quickRoute, type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { openChromium } from '../support/browser.ts';
 import { startBurnbook } from '../support/burnbook.ts';
 import { burnbook as cli } from '../support/cli.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
-import { ruleFiles } from '../support/outputs.ts';
+import { FAST_SLO, FAST_SPEC } from '../support/fast-slo.ts';
+import { alertmanagerFile, ruleFiles } from '../support/outputs.ts';
 import { freePort } from '../support/ports.ts';
 import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { alertmanagerConfig, shopSlo, shopSpec } from '../support/shop-stack.ts';
 import { until } from '../support/wait.ts';
 
 /**
@@ -20,15 +21,16 @@ import { until } from '../support/wait.ts';
  * numbers against what the test injected. The test knows exactly how many requests failed: the exporter's
  * counters grow with time at the rates the test sets.
  *
- * The SLO (90% over 1d, fast tier 2.5% of the budget within 6m/5m: fires above 0.6) is test/support/shop-stack.ts's.
+ * The SLO is support/fast-slo.ts (90% over 1d, fast tier 2.5% of the budget within 6m/5m: fires above 0.6,
+ * one alert per region); the burn is in region eu.
  * Healthy traffic is 0.5 requests/s, so the first scrape of the burn (50 failing/s) puts the 5m error
  * ratio above the budget rate (0.1): the burn's start is the injection's, to a scrape. Prometheus scrapes every
  * 250 ms: `increase` extrapolates to the edges of its window by up to one scrape interval, which over a
  * minute of burn is well inside 1%.
  */
 
-const SPEC = shopSpec();
-const slo = shopSlo(SPEC);
+const SPEC = FAST_SPEC;
+const slo = FAST_SLO;
 const GOOD_PER_S = 0.5;
 const FAILING_PER_S = 50;
 const RECOVERY_PER_S = 2000;
@@ -82,12 +84,19 @@ beforeAll(async () => {
   port = await freePort();
   const externalUrl = `http://127.0.0.1:${port}`;
   exporter = await startExporter([
-    { name: 'shop_requests_total', labels: { job: 'shop', code: '200' }, perSecond: 0 },
-    { name: 'shop_requests_total', labels: { job: 'shop', code: '500' }, perSecond: 0 },
+    { name: 'shop_requests_total', labels: { job: 'shop', region: 'eu', code: '200' }, perSecond: 0 },
+    { name: 'shop_requests_total', labels: { job: 'shop', region: 'eu', code: '500' }, perSecond: 0 },
   ]);
   setRates(GOOD_PER_S, 0);
 
-  alertmanager = await startAlertmanager({ configYaml: alertmanagerConfig([slo], externalUrl) });
+  const snippet = parse(alertmanagerFile([slo], externalUrl));
+  alertmanager = await startAlertmanager({
+    configYaml: stringify({
+      route: quickRoute(snippet.route.routes),
+      receivers: [{ name: 'null' }, ...snippet.receivers],
+      inhibit_rules: snippet.inhibit_rules,
+    }),
+  });
   const ruleFile = join(dir, 'shop.yaml');
   writeFileSync(ruleFile, ruleFiles([slo], externalUrl)[0]?.content ?? '');
   prometheus = await startPrometheus({
@@ -181,7 +190,9 @@ describe('a burn becomes an incident with its postmortem draft', () => {
       (html) => html.includes('<dt>Back under budget rate</dt><dd><time'),
       60_000,
     );
-    expect(page).toContain(`<h1>Incident #${incidentId}: shop&#x2F;checkout</h1>`);
+    expect(page).toContain(
+      `<h1>Incident #${incidentId}: shop&#x2F;checkout {region&#x3D;&quot;eu&quot;}</h1>`,
+    );
     expect(page).not.toContain('Could not get');
   }, 240_000);
 
@@ -218,6 +229,7 @@ describe('a burn becomes an incident with its postmortem draft', () => {
     expect(draft).toContain('rolling back \\<img src=x onerror=alert(1)\\>');
     expect(draft).toMatch(/\| [\dT:Z-]+ \| silence [0-9a-f-]+ started by e2e on-call: rolling back \\<img/);
     expect(draft).toContain('## Root cause\n\n> Only people know this');
+    expect(draft).toMatch(/ {2}- \{region="eu"\}: 0\.\d+/);
     expect(draft).toMatch(/### Confirm: error ratio over 5m \(fast tier \(page\), /);
     expect(draft).not.toContain('Could not get');
   }, 240_000);
@@ -230,7 +242,7 @@ describe('a burn becomes an incident with its postmortem draft', () => {
     });
     try {
       await page.goto(`${burnbook.url}/incidents`);
-      await page.getByRole('link', { name: `#${incidentId} shop/checkout` }).click();
+      await page.getByRole('link', { name: `#${incidentId} shop/checkout {region="eu"}` }).click();
       await page.locator('figure.chart canvas').first().waitFor({ timeout: 15_000 });
       const facts = await page.locator('[data-fact]').allInnerTexts();
       expect(facts.join(' | ')).toMatch(/min|s/);
@@ -242,7 +254,7 @@ describe('a burn becomes an incident with its postmortem draft', () => {
       mkdirSync('test-output', { recursive: true });
       await page.screenshot({ path: join('test-output', 'incident-laptop.png'), fullPage: true });
       await page.getByRole('link', { name: 'Postmortem draft (markdown)' }).click();
-      expect(await page.locator('body').textContent()).toContain('# Postmortem: shop/checkout');
+      expect(await page.locator('body').textContent()).toContain('# Postmortem: shop/checkout {region="eu"}');
       expect(problems).toEqual([]);
     } finally {
       await browser.close();

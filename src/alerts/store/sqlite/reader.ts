@@ -3,7 +3,7 @@ import type { AlertStore } from '../store.ts';
 import { alertStoreFile, openSqliteDatabase } from './database.ts';
 
 /** What a command that only reads the history needs of a store. */
-export type AlertStoreReader = Pick<AlertStore, 'list' | 'get'> & { close(): void };
+export type AlertStoreReader = Pick<AlertStore, 'list' | 'get'> & { close(): Promise<void> | void };
 
 /**
  * The history in `<dataDir>/burnbook.sqlite`, opened read-only: a command can read it while `serve` writes
