@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../src/alerts/store/postgres/store.ts';
 import { buildApp } from '../src/server/app.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { burnbook } from './support/cli.ts';
+import { startPostgres } from './support/postgres.ts';
 
 /**
  * /incidents, /incidents/:id, the postmortem draft and the alert page's link, on a real store fed through
@@ -44,8 +46,8 @@ function alert(fingerprint: string, changes: Partial<Alert> & { labels?: Record<
   };
 }
 
-async function post(alerts: Alert[]) {
-  const response = await app.inject({
+async function post(alerts: Alert[], to: FastifyInstance = app) {
+  const response = await to.inject({
     method: 'POST',
     url: '/hooks/alertmanager',
     headers: { 'content-type': 'application/json' },
@@ -54,8 +56,8 @@ async function post(alerts: Alert[]) {
   expect(response.statusCode).toBe(200);
 }
 
-async function alertIds(): Promise<Record<string, number>> {
-  const body = (await app.inject({ url: '/api/v1/alerts?limit=500' })).json() as {
+async function alertIds(from: FastifyInstance = app): Promise<Record<string, number>> {
+  const body = (await from.inject({ url: '/api/v1/alerts?limit=500' })).json() as {
     alerts: Array<{ id: number; fingerprint: string; startsAt: string }>;
   };
   return Object.fromEntries(body.alerts.map((a) => [`${a.fingerprint}@${a.startsAt}`, a.id]));
@@ -263,4 +265,42 @@ describe('burnbook postmortem <incident>', () => {
       expect(help.stdout).toContain(text);
     }
   });
+});
+
+describe('on PostgreSQL', () => {
+  it('the same incidents from the same alerts, and burnbook postmortem --store reads them', async () => {
+    const postgres = await startPostgres();
+    const url = await postgres.createDatabase();
+    const pgApp = await buildApp({
+      slos,
+      externalUrl: 'http://127.0.0.1:8080',
+      runbooksDir: 'runbooks',
+      dataDir: mkdtempSync(join(tmpdir(), 'burnbook-incidents-pg-')),
+      openStore: (hooks) => openPostgresStore({ url, ...hooks }),
+      evaluation: null,
+    });
+    try {
+      await post([alert('fast-acme', { startsAt: '2026-11-22T10:00:00Z' })], pgApp);
+      await post(
+        [
+          alert('slow-acme', {
+            startsAt: '2026-11-22T10:05:00Z',
+            labels: { alertname: 'tenant-availability-slow-burn', slo_tier: 'slow' },
+          }),
+        ],
+        pgApp,
+      );
+      const ids = await alertIds(pgApp);
+      const id = ids['fast-acme@2026-11-22T10:00:00Z'];
+      const page = (await pgApp.inject({ url: `/incidents/${id}` })).body;
+      expect(page).toContain('slow tier (page) started');
+      const run = burnbook(['postmortem', String(id), '--store', url]);
+      expect(run.stderr).toContain('no --prometheus-url');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('| 2026-11-22T10:05:00Z | slow tier (page) started |');
+    } finally {
+      await pgApp.close();
+      await postgres.stop();
+    }
+  }, 120_000);
 });
