@@ -118,16 +118,19 @@ export async function periodEvents(
   return eventsBetween(prometheus, slo, group, endMs - slo.periodMs, endMs);
 }
 
-/** The groups of a groupBy SLO whose error ratio over [start, end] was above `budget`, highest first. */
+/**
+ * The groups of a groupBy SLO that saw failed events over [start, end], highest error ratio first. Not only
+ * those above the budget rate: recovery traffic after a burn can pull a hard-hit group's ratio over the
+ * whole incident under it.
+ */
 export async function groupsHit(
   prometheus: Pick<PrometheusClient, 'query'>,
   slo: Slo,
   startMs: number,
   endMs: number,
-  budget: number,
 ): Promise<Array<{ labels: Record<string, string>; ratio: number }>> {
   const window = windowOf(endMs - startMs);
-  const answer = await prometheus.query(`${errorRatioOf(slo, window)} > ${budget}`, new Date(endMs), {
+  const answer = await prometheus.query(`${errorRatioOf(slo, window)} > 0`, new Date(endMs), {
     maxSeries: GROUPS_SHOWN,
   });
   if (answer.resultType !== 'vector') return [];

@@ -134,7 +134,7 @@ export async function incidentReport(incident: Incident, sources: IncidentSource
       const [counts, period, hit, beforePage] = await Promise.all([
         fact(() => eventsBetween(prometheus, slo, group, fromMs, toMs)),
         fact(() => periodEvents(prometheus, slo, group, toMs)),
-        slo.groupBy.length ? fact(() => groupsHit(prometheus, slo, fromMs, toMs, budget)) : null,
+        slo.groupBy.length ? fact(() => groupsHit(prometheus, slo, fromMs, toMs)) : null,
         detected?.paged && detected.atMs > fromMs
           ? fact(() => eventsBetween(prometheus, slo, group, fromMs, detected.atMs))
           : null,
