@@ -78,12 +78,32 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       message: /same as the total selector/,
     },
     {
-      name: 'a period no tier fits',
-      text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 2d')),
-      at: '4:5',
-      path: 'slos[0].alerting.tiers[2]',
+      name: 'a tier longer than the period',
+      text: spec(
+        `${VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 2d')}\n    alerting:\n      tiers:\n        - {name: weekly, budgetPercent: 50, long: 3d, short: 6h}`,
+      ),
+      at: '13:11',
+      path: 'slos[0].alerting.tiers[0]',
       message: /long window 3d is longer than the period 2d/,
       hint: /no tier fits/,
+    },
+    {
+      name: 'a period too short for a default tier',
+      text: spec(VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 6h')),
+      at: '4:5',
+      path: 'slos[0].alerting.tiers[0]',
+      message: /default tier "fast" \(2% of the budget\) needs a long window of at least 10m/,
+      hint: /period of a day or more/,
+    },
+    {
+      name: 'a custom tier that fires below burn 1',
+      text: spec(
+        `${VALID_SLO.replace('objective: 99.5', 'objective: 99.5\n    period: 7d')}\n    alerting:\n      tiers:\n        - {name: very-slow, budgetPercent: 10, long: 3d, short: 6h}`,
+      ),
+      at: '13:11',
+      path: 'slos[0].alerting.tiers[0]',
+      message: /burn factor of 0\.233333 \(10% of the 7d budget within 3d\): it would fire on a burn that never spends the budget/,
+      hint: /long: 16h45m or shorter, or budgetPercent: 42\.86 or more/,
     },
     {
       name: 'a window shorter than twice the scrape interval',
@@ -113,8 +133,10 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
     },
     {
       name: 'a tier that can never fire',
-      text: spec(VALID_SLO.replace('99.5', '90')),
-      at: '4:5',
+      text: spec(
+        `${VALID_SLO.replace('99.5', '90')}\n    alerting:\n      tiers:\n        - {name: fast, budgetPercent: 2, long: 1h, short: 5m}`,
+      ),
+      at: '12:11',
       path: 'slos[0].alerting.tiers[0]',
       message: /error ratio of 1.44, which can never happen/,
     },

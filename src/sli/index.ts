@@ -49,8 +49,15 @@ function kindOf(sli: Sli): SliKind<unknown> {
  * the `code="500"` series on the first 500) still yields 0 for every group that has traffic.
  */
 export function errorRate(sli: Sli, window: string, by: readonly string[]): string {
-  const kind = kindOf(sli);
-  return `${kind.errors(sli.spec, window, by)} or 0 * ${kind.total(sli.spec, window, by)}`;
+  return errorRateOr(sli, window, by, `0 * ${totalRate(sli, window, by)}`);
+}
+
+/**
+ * The rate of bad events, or `zero` where the errors selector matches nothing: an expression worth 0 for
+ * every group with traffic. The rules pass their own total rate recording, so the raw total is read once.
+ */
+export function errorRateOr(sli: Sli, window: string, by: readonly string[], zero: string): string {
+  return `${kindOf(sli).errors(sli.spec, window, by)} or ${zero}`;
 }
 
 export function totalRate(sli: Sli, window: string, by: readonly string[]): string {

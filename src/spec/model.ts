@@ -1,8 +1,10 @@
 import { parseTemplate } from '../outputs/rules/go-template.ts';
-import { errorBudget, threshold } from '../policy/burn.ts';
+import { burnFactor, errorBudget, threshold } from '../policy/burn.ts';
+import { type AdaptedTier, defaultTiers } from '../policy/default-tiers.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
+import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
 import { checkSli, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
@@ -45,12 +47,18 @@ export interface ModelProblem {
 /** Label names burnbook sets itself; a spec that sets them would break alert routing and linking. */
 export const RESERVED_LABELS = ['alertname', 'slo_service', 'slo', 'slo_tier', 'severity'];
 
-// The 5m rate recordings are the base every longer window is computed from.
-export const BASE_WINDOW_MS = 5 * 60_000;
-
-function resolveTier(ref: TierRef, problems: ModelProblem[], path: PropertyKey[]): Tier | undefined {
+/**
+ * A tier of the spec, resolved: a default's name is the default adapted to this SLO's period and objective
+ * (policy/default-tiers.ts); an object named like a default overrides only the fields it gives.
+ */
+function resolveTier(
+  ref: TierRef,
+  defaults: readonly AdaptedTier[],
+  problems: ModelProblem[],
+  path: PropertyKey[],
+): Tier | undefined {
   const name = typeof ref === 'string' ? ref : ref.name;
-  const base = DEFAULT_TIERS.find((t) => t.name === name);
+  const base = defaults.find((t) => t.name === name);
   if (typeof ref === 'string' && !base) {
     problems.push({
       path,
@@ -59,7 +67,29 @@ function resolveTier(ref: TierRef, problems: ModelProblem[], path: PropertyKey[]
     });
     return undefined;
   }
-  const merged = { severity: 'page', for: '0s', ...base, ...(typeof ref === 'string' ? {} : ref) };
+  if (base && 'problem' in base) {
+    const given =
+      typeof ref === 'string' ? [] : (['long', 'short'] as const).filter((k) => ref[k] !== undefined);
+    if (given.length < 2) {
+      problems.push({
+        path,
+        message: `${base.problem} of a period this short`,
+        hint: 'use a period of a day or more, or write the tier out with long and short windows that fit',
+      });
+      return undefined;
+    }
+  }
+  const adapted =
+    base && !('problem' in base)
+      ? {
+          severity: base.severity,
+          budgetPercent: base.budgetPercent,
+          long: formatDuration(base.longMs),
+          short: formatDuration(base.shortMs),
+          for: formatDuration(base.forMs),
+        }
+      : (DEFAULT_TIERS.find((t) => t.name === name) ?? {});
+  const merged = { severity: 'page', for: '0s', ...adapted, ...(typeof ref === 'string' ? {} : ref) };
   const missing = (['budgetPercent', 'long', 'short'] as const).filter((k) => merged[k] === undefined);
   if (missing.length) {
     problems.push({
@@ -118,6 +148,20 @@ function checkTier(
         hint: 'rate() needs two samples in a window; use windows of at least twice the scrape interval',
       });
     }
+  }
+  const factor = burnFactor(tier, periodMs);
+  // A tier that fires below burn 1 pages for a budget that the period will never spend.
+  if (factor < 1 && tier.longMs <= periodMs) {
+    const share = tier.budgetPercent / 100;
+    problems.push({
+      path,
+      message:
+        `tier "${tier.name}" has a burn factor of ${formatNumber(factor)} (${formatNumber(tier.budgetPercent)}% of the ` +
+        `${formatDuration(periodMs)} budget within ${long}): it would fire on a burn that never spends the budget`,
+      hint: `the factor is budgetPercent × period ÷ long window; keep it at 1 or more: long: ${formatDuration(
+        Math.floor((share * periodMs) / BASE_WINDOW_MS) * BASE_WINDOW_MS,
+      )} or shorter, or budgetPercent: ${formatNumber(Math.ceil(((100 * tier.longMs) / periodMs) * 100) / 100)} or more`,
+    });
   }
   const t = threshold(tier, periodMs, slo.objective);
   // An objective written as a ratio is reported once, not again as every tier's threshold.
@@ -251,8 +295,9 @@ export function buildSlos(
     problems.push(...templateProblems(slo.alerting.annotations, at('alerting', 'annotations')));
 
     const tiers: Tier[] = [];
+    const defaults = defaultTiers(periodMs, slo.objective);
     slo.alerting.tiers.forEach((ref, t) => {
-      const tier = resolveTier(ref, problems, at('alerting', 'tiers', t));
+      const tier = resolveTier(ref, defaults, problems, at('alerting', 'tiers', t));
       if (!tier) return;
       if (tiers.some((x) => x.name === tier.name)) {
         problems.push({ path: at('alerting', 'tiers', t), message: `tier "${tier.name}" is listed twice` });
