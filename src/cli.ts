@@ -10,7 +10,7 @@ import { EXIT } from './commands/terminal.ts';
 
 // Each command's module loads when it runs: `validate` and `generate` need not load the server.
 const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>) => Promise<void> } = {
-  validate: (paths) => import('./commands/validate.ts').then((m) => m.validateCommand(paths)),
+  validate: (paths, flags) => import('./commands/validate.ts').then((m) => m.validateCommand(paths, flags)),
   generate: (paths, flags) =>
     import('./commands/generate.ts').then(async (m) => {
       await m.generateCommand(paths, flags);

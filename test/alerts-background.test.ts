@@ -201,7 +201,7 @@ describe('evidence', () => {
         },
       },
       store,
-      tierOf: (alert) => (alert.labels.slo ? { slo: search, tier: fast } : undefined),
+      queriesOf: (alert) => (alert.labels.slo ? evidenceQueries(search, fast, alert.labels) : undefined),
       concurrency: 2,
     });
     collector.capture(newlyFiring);
@@ -263,10 +263,12 @@ describe('retention', () => {
       receivedAt: now,
     });
     const limits: number[] = [];
+    // Counted once done, so four counted batches are four committed ones.
     const counted = {
-      prune: (olderThanMs: number, at: number, limit?: number) => {
+      prune: async (olderThanMs: number, at: number, limit?: number) => {
+        const pruned = await store.prune(olderThanMs, at, limit);
         limits.push(limit ?? -1);
-        return store.prune(olderThanMs, at, limit);
+        return pruned;
       },
     };
     const retention = startRetention({ store: counted, retentionMs: 90 * DAY, batch: 2 });

@@ -31,6 +31,22 @@ describe('linking an alert to its runbook', () => {
     });
   });
 
+  it("links an absent-SLI alert (slo_tier=sli-absent) to its own page and its SLO's page", () => {
+    const absent = { ...burn, alertname: 'availability-sli-absent', slo_tier: 'sli-absent' };
+    expect(link(absent)).toMatchObject({
+      kind: 'absent',
+      runbookPath: '/runbooks/checkout/availability-sli-absent',
+      sloPath: '/slos/checkout/availability',
+    });
+    // By its runbook_url alone too.
+    expect(
+      link(
+        { alertname: 'X' },
+        { runbook_url: 'https://ops.example.com/burnbook/runbooks/checkout/availability-sli-absent' },
+      ),
+    ).toMatchObject({ kind: 'absent', sloPath: '/slos/checkout/availability' });
+  });
+
   it('falls back to runbook_url when the SLO labels name no SLO or tier this burnbook knows', () => {
     expect(link({ ...burn, slo_tier: 'medium' })).toEqual({ kind: 'none' });
     expect(link({ ...burn, slo: 'gone' }, { runbook_url: 'https://wiki.example.com/gone' })).toEqual({

@@ -159,21 +159,48 @@ describe('parseAlertmanagerPayload', () => {
     expect(problems(firingWith(change))).toEqual([problem]);
   });
 
-  it('lists every problem of a body, up to a limit', () => {
+  it('lists the first problems of a body and stops checking there', () => {
     const alerts = Array.from({ length: 30 }, () => ({ status: 'firing' }));
     const found = problems(firingWith((b) => (b.alerts = alerts)));
-    // Each alert misses 6 fields: 180 problems, 20 shown.
+    // Each alert misses 6 fields: the first 20 problems are those of alerts[0] to alerts[3].
     expect(found).toHaveLength(21);
     expect(found[0]).toBe('alerts[0].labels: required');
-    expect(found[20]).toBe('… and 160 more problems');
+    expect(found[19]).toBe('alerts[3].annotations: required');
+    expect(found[20]).toBe('… checking stopped after 20 problems');
   });
 
-  it('drops a `__proto__` label instead of letting it reach a prototype', () => {
-    const hostile = JSON.parse('{"__proto__": {"polluted": "yes"}, "constructor": "x"}');
-    const payload = parsed(firingWith((b) => ((alertsOf(b)[0] as RawAlert).labels = hostile)));
-    const labels = payload.alerts[0]?.labels;
-    expect(labels).toEqual({ constructor: 'x' });
-    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+  it('checks a million bad alerts no slower than a few: the work stops at the problems it shows', () => {
+    const few = firingWith((b) => (b.alerts = Array.from({ length: 4 }, () => ({}))));
+    const many = firingWith((b) => (b.alerts = Array.from({ length: 1_000_000 }, () => ({}))));
+    expect(problems(many)).toEqual(problems(few));
+    // One bad label per set is one problem, however many bad labels the set holds.
+    const labels = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`l${i}`, i]));
+    const wide = problems(firingWith((b) => ((alertsOf(b)[0] as RawAlert).labels = labels)));
+    expect(wide).toEqual(['alerts[0].labels.l0: expected a string, got a number']);
+  });
+
+  it('keeps labels and annotations named `__proto__` or `constructor` as data, touching no prototype', () => {
+    const body = JSON.parse(
+      '{"labels": {"alertname": "A", "__proto__": "x", "constructor": "y"}, "annotations": {"__proto__": "z"}}',
+    );
+    const payload = parsed(firingWith((b) => Object.assign(alertsOf(b)[0] as RawAlert, body)));
+    const alert = payload.alerts[0];
+    expect(Object.entries(alert?.labels ?? {})).toEqual([
+      ['alertname', 'A'],
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+    ]);
+    expect(Object.entries(alert?.annotations ?? {})).toEqual([['__proto__', 'z']]);
+    // A name the set lacks finds nothing, not Object.prototype's members.
+    expect(payload.alerts[1]?.labels.constructor).toBeUndefined();
+    expect(JSON.stringify(alert?.labels)).toBe('{"alertname":"A","__proto__":"x","constructor":"y"}');
+  });
+
+  it('refuses a label whose value is an object, `__proto__` included, and pollutes nothing', () => {
+    const hostile = JSON.parse('{"__proto__": {"polluted": "yes"}}');
+    expect(problems(firingWith((b) => ((alertsOf(b)[0] as RawAlert).labels = hostile)))).toEqual([
+      'alerts[0].labels.__proto__: expected a string, got an object',
+    ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -6,11 +6,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { QueueClosedError } from '../src/alerts/store/group-commit.ts';
 import { openSqliteDatabase, type SqliteDatabase } from '../src/alerts/store/sqlite/database.ts';
 import { migrate } from '../src/alerts/store/sqlite/migrations.ts';
 import { openSqliteStore } from '../src/alerts/store/sqlite/store.ts';
-import { isTransientSqliteError } from '../src/alerts/store/sqlite/transient.ts';
 import {
   alert,
   alertStoreContract,
@@ -31,31 +29,6 @@ alertStoreContract('SQLite', async () => {
     store: openSqliteStore({ dataDir }),
     discard: async () => rmSync(dataDir, { recursive: true, force: true }),
   };
-});
-
-describe('which SQLite failures are transient (503, Alertmanager retries) and which are not (500)', () => {
-  const sqlite = (code: string) => Object.assign(new Error(code), { code });
-  it.each([
-    [sqlite('SQLITE_BUSY'), true],
-    [sqlite('SQLITE_BUSY_SNAPSHOT'), true],
-    [sqlite('SQLITE_LOCKED'), true],
-    [sqlite('SQLITE_IOERR_FSYNC'), true],
-    [sqlite('SQLITE_FULL'), true],
-    [sqlite('SQLITE_NOMEM'), true],
-    [sqlite('SQLITE_READONLY'), true],
-    [sqlite('SQLITE_CANTOPEN'), true],
-    [sqlite('SQLITE_PROTOCOL'), true],
-    [new QueueClosedError(), true],
-    [new TypeError('The database connection is not open'), true],
-    [sqlite('SQLITE_CONSTRAINT_CHECK'), false],
-    [sqlite('SQLITE_CORRUPT'), false],
-    [sqlite('SQLITE_MISMATCH'), false],
-    [new Error('SQLITE_BUSY, but only in the message'), false],
-    ['SQLITE_BUSY', false],
-    [undefined, false],
-  ])('%s → %s', (error, transient) => {
-    expect(isTransientSqliteError(error)).toBe(transient);
-  });
 });
 
 let dir: string;

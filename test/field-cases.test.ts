@@ -324,4 +324,101 @@ tests:
     expect(rules).not.toMatch(/burning its error budget 0\.\d+× too fast/);
     expect(promtoolTest(dir, 'scenario.test.yaml')).toMatch(/^0\n/);
   });
+
+  it('missing-bucket: a threshold that is no bucket reads no data, never a perfect 0, and the absent-SLI alert fires', () => {
+    const spec = (
+      threshold: string,
+    ) => `# The team wants "answers within 300 ms", but the histogram has buckets 0.1, 0.25, 0.5, 1, +Inf.
+apiVersion: burnbook/v1
+service: search
+slos:
+  - name: latency
+    objective: 99
+    sli:
+      latency:
+        histogram: search_request_duration_seconds{job="search"}
+        threshold: ${threshold}
+    alerting: {tiers: [fast]}
+`;
+    // Every request takes longer than 1 s for 2.5 hours: all observations land in le="+Inf".
+    const series = `    input_series:
+      - series: search_request_duration_seconds_count{job="search"}
+        values: 0+100x150
+      - series: search_request_duration_seconds_bucket{job="search", le="0.1"}
+        values: 0+0x150
+      - series: search_request_duration_seconds_bucket{job="search", le="0.25"}
+        values: 0+0x150
+      - series: search_request_duration_seconds_bucket{job="search", le="0.5"}
+        values: 0+0x150
+      - series: search_request_duration_seconds_bucket{job="search", le="1"}
+        values: 0+0x150
+      - series: search_request_duration_seconds_bucket{job="search", le="+Inf"}
+        values: 0+100x150
+`;
+    const dir = project({
+      'spec.yaml': spec('0.3'),
+      'bucket/spec.yaml': spec('0.25'),
+      'scenario.test.yaml': `rule_files: [generated/search.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+${series}    promql_expr_test:
+      # The field report: no ratio at all (unknown), never a healthy 0 ...
+      - expr: slo:sli_error:ratio_rate1h{slo_service="search", slo="latency"}
+        eval_time: 70m
+        exp_samples: []
+      - expr: slo:period_error_budget_remaining:ratio{slo_service="search", slo="latency"}
+        eval_time: 70m
+        exp_samples: []
+    alert_rule_test:
+      # ... no burn alert from a number that does not exist ...
+      - eval_time: 70m
+        alertname: latency-fast-burn
+        exp_alerts: []
+      # ... and the absent-SLI alert, a ticket, once the bucket has been missing for its for (11m here).
+      - eval_time: 10m
+        alertname: latency-sli-absent
+        exp_alerts: []
+      - eval_time: 70m
+        alertname: latency-sli-absent
+        exp_alerts:
+          - exp_labels: {slo_service: search, slo: latency, slo_tier: sli-absent, severity: ticket}
+            exp_annotations:
+              summary: search/latency reads no SLI data, so its burn-rate alerts cannot fire
+              description: 'For 11m there has been no SLI to compute for search/latency. Either search_request_duration_seconds_count{job="search"} (the total) or its bucket le="0.3" matches no series, or the recording rules burnbook generated for it fail (see its rule group on the /rules page of Prometheus). Until it is back the SLO reads no data and its 1 burn-rate alert cannot fire. Run burnbook validate --prometheus-url to see what is missing.'
+              runbook_url: http://127.0.0.1:8080/runbooks/search/latency-sli-absent
+`,
+      // What a working SLI does with the same total latency outage: threshold 0.25 is a bucket.
+      'bucket/scenario.test.yaml': `rule_files: [generated/search.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+${series}    promql_expr_test:
+      - expr: slo:sli_error:ratio_rate1h{slo_service="search", slo="latency"}
+        eval_time: 70m
+        exp_samples:
+          - labels: slo:sli_error:ratio_rate1h{slo_service="search", slo="latency"}
+            value: 1
+      - expr: ALERTS{alertname="latency-fast-burn", alertstate="firing"}
+        eval_time: 70m
+        exp_samples:
+          - labels: ALERTS{alertname="latency-fast-burn", alertstate="firing", slo_service="search", slo="latency", slo_tier="fast", severity="page"}
+            value: 1
+    alert_rule_test:
+      - eval_time: 70m
+        alertname: latency-sli-absent
+        exp_alerts: []
+`,
+    });
+    for (const sub of ['.', 'bucket']) {
+      const run = burnbook(['generate', 'spec.yaml', '--out', 'generated'], {}, join(dir, sub));
+      expect(run.code, run.all).toBe(0);
+      expect(promtoolTest(join(dir, sub), 'scenario.test.yaml')).toMatch(/^0\n/);
+      // The tests burnbook generates for the SLO prove the same, for every latency SLO.
+      expect(promtoolTest(join(dir, sub), 'generated/tests/search.latency.test.yaml')).toMatch(/^0\n/);
+    }
+    expect(readFileSync(join(dir, 'generated/tests/search.latency.test.yaml'), 'utf8')).toContain(
+      'the error ratio reads nothing, never 0',
+    );
+  });
 });

@@ -19,8 +19,8 @@ import { requireTool } from './support/tools.ts';
 
 /**
  * Golden cases: each `test/golden/<case>/spec.yaml` and, under `expected/`, every file burnbook makes of it
- * (rule files, promtool tests, the Alertmanager snippet, dashboards, the first tier's runbook page of each
- * SLO), compared whole, byte for byte. A change to what burnbook generates shows here as a diff to review.
+ * (rule files, promtool tests, the Alertmanager snippet, dashboards, the first tier's and the absent-SLI
+ * alert's runbook pages of each SLO), compared whole, byte for byte. A change to what burnbook generates shows here as a diff to review.
  *
  *   BURNBOOK_UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts     rewrites every expected/ from the code
  */
@@ -56,8 +56,13 @@ async function generated(slos: Slo[]): Promise<Map<string, string>> {
   }
   const site = await exportSite({ slos, runbooksDir: NO_RUNBOOKS });
   for (const slo of slos) {
-    const page = staticFile(tierPath(slo, slo.alerting.tiers[0] as Tier), 'md')?.slice(1) as string;
-    files.set(page, site.get(page) ?? `no page ${page}`);
+    for (const alert of [
+      slo.alerting.tiers[0] as Tier,
+      ...(slo.alerting.absent ? [slo.alerting.absent] : []),
+    ]) {
+      const page = staticFile(tierPath(slo, alert), 'md')?.slice(1) as string;
+      files.set(page, site.get(page) ?? `no page ${page}`);
+    }
   }
   return files;
 }
@@ -99,9 +104,9 @@ async function promtoolFailures(args: (file: string) => string[], files: string[
 }
 
 describe('golden cases: whole generated files for specs that cover every feature', () => {
-  it('cover every SLI kind, groupBy, minEvents, custom tiers and periods, in a known number of cases', () => {
+  it('cover every SLI kind, groupBy, minEvents, custom tiers, periods and absent alerts, in a known number of cases', () => {
     // Adding a case (or an SLI kind, which needs one) means updating this count on purpose.
-    expect(cases).toHaveLength(9);
+    expect(cases).toHaveLength(10);
     const slos = cases.flatMap(loadCase);
     const defaultTier = { fast: 60, slow: 360, 'very-slow': 4320 } as Record<string, number>;
     expect(new Set(slos.map((s) => s.sli.kind))).toEqual(new Set(Object.keys(SLI_KINDS)));
@@ -112,6 +117,14 @@ describe('golden cases: whole generated files for specs that cover every feature
     );
     expect(new Set(slos.map((s) => s.periodMs / 86_400_000))).toEqual(new Set([30, 28, 7]));
     expect(slos.some((s) => s.alerting.name !== s.name)).toBe(true);
+    // The absent-SLI alert: by default, switched off, and set by hand on a latency SLI with groupBy.
+    expect(slos.some((s) => s.alerting.absent?.severity === 'ticket')).toBe(true);
+    expect(slos.some((s) => s.alerting.absent === undefined)).toBe(true);
+    expect(
+      slos.some(
+        (s) => s.alerting.absent?.severity === 'page' && s.sli.kind === 'latency' && s.groupBy.length,
+      ),
+    ).toBe(true);
   });
 
   it.each(cases)('%s: every file is what the code generates now', async (name) => {

@@ -174,7 +174,8 @@ describe('burnbook generate --grafana', () => {
     const alerts = rules.groups.flatMap((g: { rules: Array<{ alert?: string }> }) =>
       g.rules.filter((r) => r.alert),
     );
-    expect(alerts).toHaveLength(3);
+    // Three tiers and the absent-SLI alert.
+    expect(alerts).toHaveLength(4);
     for (const alert of alerts) {
       expect(alert.annotations.dashboard_url).toBe(
         `https://grafana.test/d/${search.uid}/slos-of-search?var-tenant={{ $labels.tenant }}`,

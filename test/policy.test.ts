@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  absentForMs,
   budgetTimeMs,
   burnFactor,
   errorBudget,
+  impossibleErrorRatio,
   threshold,
   timeToDetectMs,
   timeToExhaustionMs,
@@ -69,6 +71,32 @@ describe('thresholds and budgets, rounded for people', () => {
     [0.0144, Number.POSITIVE_INFINITY],
   ])('fast tier on 99.9%% detects an error ratio of %d in %d minutes', (ratio, minutes) => {
     expect(timeToDetectMs(fast, 30 * DAY, 99.9, ratio) / 60_000).toBeCloseTo(minutes, 9);
+  });
+});
+
+describe('the absent-SLI alert and broken ratios', () => {
+  it.each([
+    // threshold × long window + for, in whole minutes up: 0.144 × 60 + 2 = 10.64 → 11.
+    [99, 30, '11m'],
+    [99.5, 30, '7m'],
+    [99.9, 30, '3m'],
+    [99.9, 28, '3m'],
+    [95, 30, '46m'],
+  ])(
+    '%s%% over %sd: fires after the fast tier would page on a total outage: %s',
+    (objective, days, expected) => {
+      expect(formatDuration(absentForMs(fast, days * DAY, objective))).toBe(expected);
+    },
+  );
+
+  it('a tier a total outage cannot trip still gets a for: its long window and its own for', () => {
+    const lenient = { ...fast, budgetPercent: 100, forMs: 0 };
+    expect(formatDuration(absentForMs(lenient, 30 * DAY, 99))).toBe('1h');
+  });
+
+  it('a ratio above 1 (and a little) is impossible; 1 itself is a total outage', () => {
+    expect([0, 0.5, 1, 1.005].map(impossibleErrorRatio)).toEqual([false, false, false, false]);
+    expect([1.02, 2, 50].map(impossibleErrorRatio)).toEqual([true, true, true]);
   });
 });
 

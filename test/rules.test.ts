@@ -70,20 +70,24 @@ describe('generated rules for the example SLOs', () => {
     ];
     expect(raw.map((r) => r.record)).toEqual([...perSlo, ...perSlo]);
     const sixHours = rulesOf('checkout').find((r) => r.record === 'slo:sli_errors:rate6h');
-    expect(sixHours?.expr).toContain('avg_over_time(slo:sli_errors:rate5m{slo_service="checkout", slo="availability"}[5h] offset 57m30s)');
+    expect(sixHours?.expr).toContain(
+      'avg_over_time(slo:sli_errors:rate5m{slo_service="checkout", slo="availability"}[5h] offset 57m30s)',
+    );
   });
 
-  it('names alerts <name>-<tier>-burn with the labels routing depends on', () => {
+  it('names alerts <name>-<tier>-burn and <name>-sli-absent with the labels routing depends on', () => {
     const alerts = rulesOf('checkout').filter((r) => r.alert?.startsWith('availability-'));
     expect(alerts.map((a) => a.alert)).toEqual([
       'availability-fast-burn',
       'availability-slow-burn',
       'availability-very-slow-burn',
+      'availability-sli-absent',
     ]);
     expect(alerts.map((a) => [a.labels.slo_tier, a.labels.severity])).toEqual([
       ['fast', 'page'],
       ['slow', 'page'],
       ['very-slow', 'ticket'],
+      ['sli-absent', 'ticket'],
     ]);
     for (const a of alerts) {
       expect(a.labels).toMatchObject({ slo_service: 'checkout', slo: 'availability', team: 'payments' });
@@ -96,7 +100,7 @@ describe('generated rules for the example SLOs', () => {
     expect(all).not.toMatch(/\d\.\d*0000000\d|\d\.\d*9999999\d/);
   });
 
-  it('writes an Alertmanager snippet: webhook receiver, and faster tiers inhibit slower ones per SLO and group', () => {
+  it('writes an Alertmanager snippet: webhook receiver, faster tiers inhibit slower ones and every tier the absent alert, per SLO and group', () => {
     const snippet = parse(alertmanagerFile(examples.slos)) as {
       receivers: Array<{ webhook_configs: Array<{ url: string; send_resolved: boolean }> }>;
       inhibit_rules: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
@@ -109,8 +113,9 @@ describe('generated rules for the example SLOs', () => {
     expect(search.map((r) => [r.source_matchers.at(-1), r.target_matchers.at(-1)])).toEqual([
       ['slo_tier="fast"', 'slo_tier=~"slow|very-slow"'],
       ['slo_tier="slow"', 'slo_tier=~"very-slow"'],
+      ['slo_tier=~"fast|slow|very-slow"', 'slo_tier="sli-absent"'],
     ]);
-    expect(search[0]?.equal).toEqual(['slo_service', 'slo', 'tenant']);
+    for (const rule of search) expect(rule.equal).toEqual(['slo_service', 'slo', 'tenant']);
   });
 
   it('Alertmanager accepts the snippet as a config', () => {

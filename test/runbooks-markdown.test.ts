@@ -103,7 +103,7 @@ describe('a runbook page with hostile input', () => {
       '    breakdown: [route]',
       `    runbook: ${JSON.stringify(sloRunbook)}`,
     ].join('\n');
-    const { slos, errors } = loadSpecText(spec, 'evil.yaml');
+    const { slos, errors } = loadSpecText(spec, 'evil.yaml', { runbooksDir });
     expect(errors).toEqual([]);
     app = await buildApp({
       slos,

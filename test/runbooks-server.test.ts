@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstLookQueries } from '../src/runbooks/context.ts';
-import type { AlertSummary, LiveSample } from '../src/runbooks/providers.ts';
+import type { AlertSummary, LiveAnswer } from '../src/runbooks/providers.ts';
 import type { ServerOptions } from '../src/server/app.ts';
 import { errorBodySchema } from '../src/server/errors.ts';
 import { PROVIDER_TIMEOUT_MS } from '../src/server/site.ts';
@@ -77,11 +77,29 @@ describe('server pages without Prometheus', () => {
     const all = await get('/runbooks');
     expect(all.body).toContain('>availability-fast-burn</a>');
     expect(all.body).toContain('>Tenant incident</a>');
+    expect(all.body).toContain('>availability-sli-absent</a>');
     expect(all.body).not.toMatch(/<li[^>]* hidden>/);
     const some = await get('/runbooks?q=tenant+fast');
     const shown = [...some.body.matchAll(/<li data-name="[^"]*"><a href="([^"]*)"/g)].map((m) => m[1]);
     expect(shown).toEqual(['runbooks&#x2F;search&#x2F;tenant-availability-fast-burn']);
-    expect(some.body).toContain('1 of 15');
+    // 5 SLOs: 13 tiers and 5 absent-SLI alerts, and 2 markdown pages.
+    expect(some.body).toContain('1 of 20');
+  });
+
+  it("serves the absent-SLI alert's page: what is missing, the queries that find it, how to switch it off", async () => {
+    const html = (await get('/runbooks/checkout/latency-sli-absent')).body;
+    expect(html).toContain('<h1>latency-sli-absent</h1>');
+    expect(html).toContain('the bucket <code>le="0.3"</code>');
+    expect(html).toContain('<h3>The buckets the histogram has</h3>');
+    expect(html).toContain(
+      'count by (le) (http_request_duration_seconds_bucket{job&#x3D;&quot;checkout&quot;})',
+    );
+    expect(html).toContain('<code>absent: false</code> switches it off for this SLO');
+    expect(html).toContain('<h2 id="alerts">Alerts</h2>');
+    const slo = (await get('/slos/checkout/latency')).body;
+    expect(slo).toMatch(
+      /<p id="absent-alert">When the SLI reads nothing for \d+m: <a href="[^"]*latency-sli-absent"/,
+    );
   });
 
   it('says where live values would be, and offers no Prometheus link', async () => {
@@ -151,9 +169,9 @@ describe('server pages with providers plugged in', () => {
     const live = await appWith({
       prometheusUrl: PROMETHEUS,
       providers: {
-        liveValues: async (expr): Promise<LiveSample[]> => {
+        liveValues: async (expr): Promise<LiveAnswer> => {
           asked.push(expr);
-          return [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }];
+          return { samples: [{ labels: { route: '/pay"<b>' }, value: 0.1234567 }], omitted: 0 };
         },
       },
     });

@@ -102,7 +102,8 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       ),
       at: '13:11',
       path: 'slos[0].alerting.tiers[0]',
-      message: /burn factor of 0\.233333 \(10% of the 7d budget within 3d\): it would fire on a burn that never spends the budget/,
+      message:
+        /burn factor of 0\.233333 \(10% of the 7d budget within 3d\): it would fire on a burn that never spends the budget/,
       hint: /long: 16h45m or shorter, or budgetPercent: 42\.86 or more/,
     },
     {
@@ -199,6 +200,30 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       at: '1:13',
       path: 'apiVersion',
       message: /expected burnbook\/v1, got string "sloth\/v9"/,
+    },
+    {
+      name: 'an absent-SLI alert with a for that is no duration',
+      text: spec(`${VALID_SLO}\n    alerting: {absent: {for: soon}}`),
+      at: '10:30',
+      path: 'slos[0].alerting.absent.for',
+      message: /expected a Prometheus duration/,
+    },
+    {
+      name: 'an absent-SLI alert with an unknown key',
+      text: spec(`${VALID_SLO}\n    alerting: {absent: {severity: ticket, fro: 5m}}`),
+      at: '10:43',
+      path: 'slos[0].alerting.absent.fro',
+      message: /unknown key "fro"/,
+    },
+    {
+      name: 'a tier named like the absent-SLI alert',
+      text: spec(
+        `${VALID_SLO}\n    alerting: {tiers: [{name: sli-absent, budgetPercent: 2, long: 1h, short: 5m}]}`,
+      ),
+      at: '10:24',
+      path: 'slos[0].alerting.tiers[0]',
+      message: /"sli-absent" is the slo_tier of the SLO's absent-SLI alert/,
+      hint: /alerting.absent/,
     },
     {
       name: 'a YAML syntax error',

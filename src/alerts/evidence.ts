@@ -7,16 +7,24 @@
 import { z } from 'zod';
 import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient, QueryResult } from '../prometheus/client.ts';
+import { labelSetSchema } from '../prometheus/label-set.ts';
 import { scopedTo } from '../promql/build.ts';
 import { type FirstLookQuery, firstLookQueries } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
 import type { EvidenceInput, FiringAlert } from './store/store.ts';
 
-/** What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not JSON). */
+/**
+ * What an evidence row's `result` holds: each series' labels and value (a string: NaN and ±Inf are not
+ * JSON), and how many series of the answer were left out (EVIDENCE_SERIES).
+ */
 export const evidenceResultSchema = z.object({
-  samples: z.array(z.object({ labels: z.record(z.string(), z.string()), value: z.string() })),
+  samples: z.array(z.object({ labels: labelSetSchema, value: z.string() })),
   warnings: z.array(z.string()).optional(),
+  omitted: z.number().optional(),
 });
+
+/** Series kept per first-look query, those with the highest values: evidence is read by people. */
+export const EVIDENCE_SERIES = 50;
 
 /**
  * The tier's first-look queries narrowed to the alert's own group (`tenant="acme"`): an alert of one
@@ -38,14 +46,18 @@ function evidenceResult(result: QueryResult): z.input<typeof evidenceResultSchem
       : result.resultType === 'scalar'
         ? [{ labels: {}, value: String(result.result.value) }]
         : [];
-  return result.warnings.length ? { samples, warnings: result.warnings } : { samples };
+  return {
+    samples,
+    ...(result.warnings.length ? { warnings: result.warnings } : {}),
+    ...(result.omittedSeries ? { omitted: result.omittedSeries } : {}),
+  };
 }
 
 export interface EvidenceOptions {
   prometheus: Pick<PrometheusClient, 'query'>;
   store: { addEvidence: (...evidence: readonly EvidenceInput[]) => Promise<unknown> | unknown };
-  /** The SLO tier an alert belongs to, when it is a burnbook alert. */
-  tierOf: (alert: FiringAlert) => { slo: Slo; tier: Tier } | undefined;
+  /** The first-look queries of the alert's runbook page, when it is a burnbook alert. */
+  queriesOf: (alert: FiringAlert) => FirstLookQuery[] | undefined;
   /** Alerts whose queries run at once; each alert's queries run together. Default 4. */
   concurrency?: number;
   /** Alerts that may wait; past this an alert gets an error row instead. Default 1000. */
@@ -62,7 +74,9 @@ export function createEvidenceCollector(options: EvidenceOptions) {
   let stopped = false;
 
   async function run(job: Job): Promise<void> {
-    const answers = await Promise.allSettled(job.queries.map((q) => options.prometheus.query(q.expr)));
+    const answers = await Promise.allSettled(
+      job.queries.map((q) => options.prometheus.query(q.expr, undefined, { maxSeries: EVIDENCE_SERIES })),
+    );
     // The store closes on shutdown; an answer that arrives after that is dropped.
     if (stopped) return;
     const capturedAt = Date.now();
@@ -103,9 +117,8 @@ export function createEvidenceCollector(options: EvidenceOptions) {
       if (stopped) return;
       const overflow: EvidenceInput[] = [];
       for (const alert of alerts) {
-        const owner = options.tierOf(alert);
-        if (!owner) continue;
-        const queries = evidenceQueries(owner.slo, owner.tier, alert.labels);
+        const queries = options.queriesOf(alert);
+        if (!queries) continue;
         if (waiting.length < maxWaiting) waiting.push({ alert, queries });
         else {
           overflow.push({

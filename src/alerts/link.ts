@@ -4,13 +4,15 @@
  */
 
 import { type SiteUrls, sloPath, tierPath } from '../conventions/urls.ts';
-import type { Tier } from '../policy/tiers.ts';
+import { ABSENT_TIER, type Tier } from '../policy/tiers.ts';
 import type { RunbookPage } from '../runbooks/pages.ts';
-import type { Slo } from '../spec/model.ts';
+import type { AbsentAlert, Slo } from '../spec/model.ts';
 
 export type AlertLink =
   /** A burnbook alert: the tier's runbook page and its SLO's page. */
   | { kind: 'tier'; runbookPath: string; sloPath: string; slo: Slo; tier: Tier }
+  /** A burnbook absent-SLI alert: its runbook page and its SLO's page. */
+  | { kind: 'absent'; runbookPath: string; sloPath: string; slo: Slo; absent: AbsentAlert }
   /** A runbook page of this burnbook that is not a tier page. */
   | { kind: 'runbook'; runbookPath: string }
   /** A runbook somewhere else, from the alert's `runbook_url`; always http or https. */
@@ -40,6 +42,7 @@ export function linkAlert(alert: LinkableAlert, targets: LinkTargets): AlertLink
   const slo = targets.slos.find((s) => s.service === service && s.name === name);
   const tier = slo?.alerting.tiers.find((t) => t.name === tierName);
   if (slo && tier) return tierLink(slo, tier);
+  if (slo?.alerting.absent && tierName === ABSENT_TIER) return absentLink(slo, slo.alerting.absent);
 
   const url = httpUrl(alert.annotations.runbook_url, targets.urls.base);
   if (url) {
@@ -54,15 +57,21 @@ export function linkAlert(alert: LinkableAlert, targets: LinkTargets): AlertLink
 
 /** The site path of a link's runbook page, if it has one. */
 export function runbookPathOf(link: AlertLink): string | undefined {
-  return link.kind === 'tier' || link.kind === 'runbook' ? link.runbookPath : undefined;
+  return link.kind === 'external' || link.kind === 'none' ? undefined : link.runbookPath;
 }
 
 function tierLink(slo: Slo, tier: Tier): AlertLink {
   return { kind: 'tier', runbookPath: tierPath(slo, tier), sloPath: sloPath(slo), slo, tier };
 }
 
+function absentLink(slo: Slo, absent: AbsentAlert): AlertLink {
+  return { kind: 'absent', runbookPath: tierPath(slo, absent), sloPath: sloPath(slo), slo, absent };
+}
+
 function pageLink(page: RunbookPage): AlertLink {
-  return page.kind === 'tier' ? tierLink(page.slo, page.tier) : { kind: 'runbook', runbookPath: page.path };
+  if (page.kind === 'tier') return tierLink(page.slo, page.tier);
+  if (page.kind === 'absent') return absentLink(page.slo, page.absent);
+  return { kind: 'runbook', runbookPath: page.path };
 }
 
 /**

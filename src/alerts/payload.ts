@@ -1,19 +1,24 @@
 /**
  * The body Alertmanager POSTs to a `webhook_config` receiver (payload version 4), validated with zod.
  * Fields Alertmanager may add in later versions are dropped, not rejected, so an upgrade never turns
- * deliveries into 4xx answers that Alertmanager would drop.
+ * deliveries into 4xx answers that Alertmanager would drop. Labels and annotations are kept whatever their
+ * names (see label-set.ts).
  */
 import { z } from 'zod';
+import { labelSetSchema } from '../prometheus/label-set.ts';
 
 // Go's zero time.Time: Alertmanager writes it as the endsAt of every alert that is still firing.
 const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
 
 const TIMESTAMP = 'expected an RFC 3339 timestamp';
 
-// Milliseconds since the epoch; Alertmanager's nanoseconds are finer than any use we have for them.
-const timestamp = z.iso.datetime({ offset: true, error: TIMESTAMP }).transform((text) => Date.parse(text));
+// Milliseconds since the epoch; Alertmanager's nanoseconds are finer than any use we have for them. The
+// pattern lets through dates no calendar has (February 30th), which Date.parse turns into NaN.
+const timestamp = z.iso
+  .datetime({ offset: true, error: TIMESTAMP })
+  .transform((text) => Date.parse(text))
+  .refine(Number.isFinite, TIMESTAMP);
 
-export const labelSetSchema = z.record(z.string(), z.string());
 export const alertStatusSchema = z.enum(['firing', 'resolved']);
 
 const alertSchema = z
@@ -35,6 +40,7 @@ const alertSchema = z
 export const alertmanagerPayloadSchema = z.object({
   version: z.literal('4'),
   groupKey: z.string(),
+  /** How many alerts of the group Alertmanager left out of this body (`max_alerts` in the webhook_config). */
   truncatedAlerts: z.int().min(0, 'expected a count, got a negative number').optional(),
   status: alertStatusSchema,
   // Alertmanager passes the receiver name through regexp.QuoteMeta: `burnbook.hooks` arrives as `burnbook\.hooks`.
@@ -53,19 +59,62 @@ export type PayloadParseResult =
   | { ok: true; payload: AlertmanagerPayload }
   | { ok: false; problems: string[] };
 
-// A hostile body can hold thousands of bad alerts; the first few problems are enough to fix the sender.
-const MAX_PROBLEMS = 20;
+// The first few problems are enough to fix the sender; a hostile body can hold millions.
+export const MAX_PROBLEMS = 20;
 
-/** Validates a webhook body; problems read `alerts[3].startsAt: expected an RFC 3339 timestamp`. */
+const envelopeSchema = alertmanagerPayloadSchema.omit({ alerts: true });
+const IN_JSON_WORDS = { error: describeIssue };
+
+/**
+ * Validates a webhook body (parsed JSON); problems read `alerts[3].startsAt: expected an RFC 3339
+ * timestamp`. The envelope first, then one alert at a time, stopping at MAX_PROBLEMS: the work is bounded
+ * by the valid alerts before the last problem, whatever the body holds after it.
+ */
 export function parseAlertmanagerPayload(body: unknown): PayloadParseResult {
-  const result = alertmanagerPayloadSchema.safeParse(body, { error: describeIssue });
-  if (result.success) return { ok: true, payload: result.data };
-  const problems = result.error.issues
-    .slice(0, MAX_PROBLEMS)
-    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-  const hidden = result.error.issues.length - MAX_PROBLEMS;
-  if (hidden > 0) problems.push(`… and ${hidden} more problems`);
-  return { ok: false, problems };
+  const problems: string[] = [];
+  const report = (issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
+    for (const issue of issues) problems.push(`${formatPath([...prefix, ...issue.path])}: ${issue.message}`);
+  };
+  const envelope = envelopeSchema.safeParse(body, IN_JSON_WORDS);
+  if (!envelope.success) report(envelope.error.issues);
+  const alerts = envelope.success || isObject(body) ? (body as { alerts?: unknown }).alerts : [];
+  if (!Array.isArray(alerts)) {
+    problems.push(`alerts: ${describeIssue({ code: 'invalid_type', expected: 'array', input: alerts })}`);
+  }
+  const parsed: AlertmanagerAlert[] = [];
+  const list: unknown[] = Array.isArray(alerts) ? alerts : [];
+  for (let i = 0; i < list.length && problems.length < MAX_PROBLEMS; i++) {
+    const alert = alertSchema.safeParse(list[i], IN_JSON_WORDS);
+    if (alert.success) parsed.push(alert.data);
+    else report(alert.error.issues, ['alerts', i]);
+  }
+  if (problems.length >= MAX_PROBLEMS) {
+    problems.splice(MAX_PROBLEMS);
+    problems.push(`… checking stopped after ${MAX_PROBLEMS} problems`);
+  }
+  if (!envelope.success || problems.length > 0) return { ok: false, problems };
+  return { ok: true, payload: { ...envelope.data, alerts: parsed } };
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+// Bytes that are not UTF-8 become U+FFFD rather than an error: the JSON around them may still be valid.
+const UTF8 = new TextDecoder();
+
+/**
+ * A webhook body as bytes: JSON, then validated. JSON.parse keeps every key, `__proto__` included, as an
+ * own property; the schema copies label sets into bare objects (label-set.ts).
+ */
+export function parseWebhookBody(body: Uint8Array | string): PayloadParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof body === 'string' ? body : UTF8.decode(body));
+  } catch (error) {
+    return { ok: false, problems: [`body: expected JSON (${(error as Error).message})`] };
+  }
+  return parseAlertmanagerPayload(json);
 }
 
 // zod's own messages name zod's types (`expected record, received array`); these name what the sender

@@ -8,10 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SiteUrls } from '../conventions/urls.ts';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
+import { absentQueries } from '../runbooks/context.ts';
 import type { Slo } from '../spec/model.ts';
-import { createEvidenceCollector } from './evidence.ts';
+import { createEvidenceCollector, evidenceQueries } from './evidence.ts';
 import { linkAlert } from './link.ts';
 import type { AlertMetrics } from './metrics.ts';
+import { createPayloadChecker } from './payload-checker.ts';
 import { receiverRoute } from './receiver.ts';
 import { DEFAULT_RETENTION_MS, startRetention } from './retention.ts';
 import type { AlertStore } from './store/store.ts';
@@ -55,18 +57,21 @@ export const alertsPlugin = fp(
       ? createEvidenceCollector({
           prometheus: createPrometheusClient({ timeoutMs: EVIDENCE_TIMEOUT_MS, ...options.prometheus }),
           store,
-          // Burnbook's own labels only: evidence is the first-look queries of the alert's tier.
-          tierOf: (alert) => {
+          // Burnbook's own labels only: evidence is the first-look queries of the alert's page.
+          queriesOf: (alert) => {
             const link = linkAlert(alert, { slos, pages: [], urls });
-            return link.kind === 'tier' ? link : undefined;
+            if (link.kind === 'tier') return evidenceQueries(link.slo, link.tier, alert.labels);
+            return link.kind === 'absent' ? absentQueries(link.slo) : undefined;
           },
         })
       : undefined;
 
+    const checker = createPayloadChecker();
     await app.register(receiverRoute, {
       store,
       auth: options.webhookAuth ?? {},
       metrics: options.metrics,
+      checker,
       bodyLimit: WEBHOOK_BODY_LIMIT,
       onFiring: (alerts) => evidence?.capture(alerts),
     });
@@ -79,6 +84,7 @@ export const alertsPlugin = fp(
     app.addHook('onClose', async () => {
       retention?.stop();
       evidence?.stop();
+      await checker.close();
       await store.close();
     });
   },

@@ -37,11 +37,11 @@ export function runbookAlerts(store: Pick<AlertStore, 'list'>, targets: () => Li
     // Each way an alert can link to this page, as one indexed query each; link.ts then has the last word,
     // since an alert matched by name may link elsewhere by its runbook_url.
     const queries: AlertListQuery[] = [{ runbookUrl: t.urls.at(runbookPath) }];
-    if (page.kind === 'tier') {
+    if (page.kind !== 'markdown') {
       queries.push({
         service: page.slo.service,
         slo: page.slo.name,
-        alertname: alertName(page.slo, page.tier),
+        alertname: alertName(page.slo, page.kind === 'tier' ? page.tier : page.absent),
       });
     } else {
       queries.push({ alertname: runbookPath.split('/').pop() as string });

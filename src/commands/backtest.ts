@@ -68,7 +68,7 @@ export async function backtestCommand(paths: string[], opts: FlagsOf<'backtest'>
     process.exitCode = EXIT.usage;
     return;
   }
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const client = createPrometheusClient(clientOptions);
   progress(

@@ -62,6 +62,17 @@ function prometheusFlags<Timeout extends string>(defaultTimeout: Timeout) {
 
 const json = { json: { description: 'print JSON instead of a table' } } as const satisfies FlagTable;
 
+// Every command that reads specs takes it: an SLO's `runbook:` file must be under it or in the spec's
+// repository (spec/runbook-file.ts), and every command must judge a spec the same way.
+const runbooks = {
+  runbooks: {
+    value: 'dir',
+    description:
+      "runbook templates and markdown pages; specs' runbook: files must be here or in their repository",
+    default: 'runbooks/',
+  },
+} as const satisfies FlagTable;
+
 /** The flags of `serve` for the alert history and its webhook. */
 const ALERT_FLAGS = {
   retention: {
@@ -80,9 +91,10 @@ const ALERT_FLAGS = {
 export const COMMANDS = {
   validate: {
     description:
-      'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; exit 1 on any error',
+      'check SLO specs as generate would: every output rendered, rules checked with promtool; writes nothing; ' +
+      'with --prometheus-url, also whether each SLI reads series there; exit 1 on any error, 3 when Prometheus cannot be reached',
     paths: true,
-    flags: {},
+    flags: { ...runbooks, ...prometheusFlags('10s') },
   },
   generate: {
     description: 'write rule files, promtool tests and, optionally, Alertmanager and Grafana files',
@@ -106,6 +118,7 @@ export const COMMANDS = {
         value: 'url',
         description: 'Grafana that serves them: adds dashboard_url to every alert',
       },
+      ...runbooks,
     },
   },
   test: {
@@ -129,7 +142,7 @@ export const COMMANDS = {
         description:
           'Grafana serving the generated dashboards: runbook pages link to them, evaluator alerts get dashboard_url',
       },
-      runbooks: { value: 'dir', description: 'runbook templates and markdown pages', default: 'runbooks/' },
+      ...runbooks,
       evaluationInterval: {
         value: 'duration',
         description: 'how often the evaluator asks Prometheus',
@@ -142,7 +155,7 @@ export const COMMANDS = {
   status: {
     description: 'evaluate every SLO against Prometheus now: budget left, burn rate by window, tiers burning',
     paths: true,
-    flags: { ...json, ...prometheusFlags('30s') },
+    flags: { ...json, ...runbooks, ...prometheusFlags('30s') },
   },
   backtest: {
     description: 'replay every tier over history: how often it would have fired, for how long, how late',
@@ -151,6 +164,7 @@ export const COMMANDS = {
       days: { value: 'days', description: 'how many days back to replay', default: '30' },
       step: { value: 'duration', description: 'replay resolution (default: 1m up to 14 days, 5m beyond)' },
       ...json,
+      ...runbooks,
       ...prometheusFlags('2m'),
     },
   },
@@ -159,7 +173,7 @@ export const COMMANDS = {
     paths: true,
     flags: {
       out: { value: 'dir', description: 'where the pages go', default: 'runbooks-site/' },
-      runbooks: { value: 'dir', description: 'runbook templates and markdown pages', default: 'runbooks/' },
+      ...runbooks,
       prometheusUrl: { value: 'url', description: 'Prometheus the "open in Prometheus" links point at' },
     },
   },

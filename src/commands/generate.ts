@@ -69,7 +69,7 @@ export async function generateCommand(
     process.exitCode = EXIT.usage;
     return undefined;
   }
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: flags.runbooks });
   if (!loaded) return undefined;
   if (!dryRun) progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
   const outputs = await chooseOutputs(flags);

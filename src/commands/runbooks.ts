@@ -7,7 +7,7 @@ import { loadOrReport } from './validate.ts';
 
 export async function runbooksBuildCommand(paths: string[], opts: FlagsOf<'runbooks build'>): Promise<void> {
   const started = Date.now();
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const pages = await exportSite({
     slos: loaded.slos,

@@ -5,7 +5,7 @@ import { alertSettings, describeAlertSettings } from './alert-options.ts';
 import { durationFlag } from './duration-flag.ts';
 import type { FlagsOf } from './flags.ts';
 import { prometheusClientOptions } from './prometheus-options.ts';
-import { EXIT, progress } from './terminal.ts';
+import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
 type ServeOptions = FlagsOf<'serve'>;
@@ -22,7 +22,7 @@ function evaluationSettings(opts: ServeOptions) {
 }
 
 export async function serveCommand(paths: string[], opts: ServeOptions): Promise<void> {
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const evaluation = evaluationSettings(opts);
   const alerts = alertSettings(opts);
@@ -46,11 +46,14 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
       ...(opts.grafanaUrl ? { grafanaUrl: opts.grafanaUrl } : {}),
     });
   } catch (error) {
-    // Opening the alert store is what can fail here: a data directory not writable, a newer schema.
+    // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a newer schema.
     console.error(`Cannot start with --data-dir ${opts.dataDir}: ${(error as Error).message}`);
     process.exitCode = EXIT.environment;
     return;
   }
+  // A store that cannot write starts the server read-only (alerts/store/sqlite/start.ts): say so first.
+  const store = await app.alertStore.health();
+  if (!store.ok) console.error(paint('yellow', `Starting read-only: ${store.problem}`));
   try {
     await app.listen({ port, host: opts.host });
   } catch (error) {

@@ -20,6 +20,7 @@ function burns(status: GroupStatus): string {
 }
 
 function burning(status: GroupStatus): Cell {
+  if (status.broken) return { text: 'broken SLI', style: 'red' };
   if (Object.values(status.errorRatios).every((r) => r === null)) return { text: 'no data', style: 'yellow' };
   const hot = status.tiers.filter((t) => t.burning);
   if (hot.length) return { text: hot.map((t) => `${t.tier} (${t.severity})`).join(', '), style: 'red' };
@@ -74,9 +75,20 @@ function rows(status: SloStatus): Cell[][] {
   ];
 }
 
+/** Why each broken SLI is broken: the SLO's, or each group's, one line each. */
+function brokenLines(status: SloStatus): string[] {
+  const name = `${status.service}/${status.slo}`;
+  const grouped = status.groups.filter((g) => g.broken && Object.keys(g.labels).length);
+  if (!grouped.length) return status.broken ? [`${name}: ${status.broken.message}`] : [];
+  return grouped
+    .slice(0, GROUPS_SHOWN)
+    .map((g) => `${name} ${groupName(g.labels).trim()}: ${g.broken?.message}`);
+}
+
 /**
- * `burnbook status`: every SLO evaluated against Prometheus now. Exit 0 when every number is
- * known, 3 when Prometheus could not answer all of it (what is known is still printed).
+ * `burnbook status`: every SLO evaluated against Prometheus now. Exit 0 when every number is known,
+ * 1 when an SLI is broken (it reads no data, or an error ratio above 1: said below the table, never
+ * shown as a number), 3 when Prometheus could not answer all of it (what is known is still printed).
  */
 export async function statusCommand(paths: string[], opts: FlagsOf<'status'>): Promise<void> {
   const clientOptions = prometheusClientOptions(opts);
@@ -85,7 +97,7 @@ export async function statusCommand(paths: string[], opts: FlagsOf<'status'>): P
     process.exitCode = EXIT.usage;
     return;
   }
-  const loaded = loadOrReport(paths);
+  const loaded = loadOrReport(paths, { runbooksDir: opts.runbooks });
   if (!loaded) return;
   const client = createPrometheusClient(clientOptions);
   let evaluation: Awaited<ReturnType<typeof evaluateNow>>;
@@ -115,6 +127,9 @@ export async function statusCommand(paths: string[], opts: FlagsOf<'status'>): P
     `Evaluated ${evaluation.slos.length} SLOs against ${client.url} with ${evaluation.queries} queries ` +
       `in ${Math.round(evaluation.durationMs)} ms.`,
   );
+  const broken = evaluation.slos.flatMap(brokenLines);
+  for (const line of broken) console.error(paint('red', `broken SLI ${line}`));
   for (const message of evaluation.errors) console.error(paint('red', message));
   if (evaluation.errors.length) process.exitCode = EXIT.environment;
+  else if (broken.length) process.exitCode = EXIT.invalid;
 }

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSpecError } from '../spec/errors.ts';
-import { type LoadResult, loadSpecs } from '../spec/load.ts';
+import { type LoadOptions, type LoadResult, loadSpecs } from '../spec/load.ts';
+import type { FlagsOf } from './flags.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 
 /** Loads specs and prints every error; undefined (and exit code 1 set) when any is invalid. */
-export function loadOrReport(paths: string[]): LoadResult | undefined {
-  const result = loadSpecs(paths);
+export function loadOrReport(paths: string[], options: LoadOptions = {}): LoadResult | undefined {
+  const result = loadSpecs(paths, options);
   if (result.errors.length) {
     for (const e of result.errors) console.error(`${formatSpecError(e)}\n`);
     console.error(
@@ -28,9 +29,10 @@ const LISTED_SLOS = 50;
 /**
  * Everything `generate` does short of writing: the specs, then every output rendered (rules, promtool
  * tests, the Alertmanager snippet, dashboards) into a scratch directory and the rules checked with
- * promtool, so nothing `validate` passes can fail `generate`.
+ * promtool, so nothing `validate` passes can fail `generate`. With `--prometheus-url`, then the live
+ * check: whether each SLI reads series in that Prometheus (live-check.ts).
  */
-export async function validateCommand(paths: string[]): Promise<void> {
+export async function validateCommand(paths: string[], flags: FlagsOf<'validate'>): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'burnbook-validate-'));
   let result: LoadResult | undefined;
   try {
@@ -43,6 +45,7 @@ export async function validateCommand(paths: string[]): Promise<void> {
         alertmanager: join(scratch, 'alertmanager.yaml'),
         grafana: join(scratch, 'grafana'),
         grafanaUrl: 'http://grafana.invalid',
+        runbooks: flags.runbooks,
       },
       { dryRun: true },
     );
@@ -58,4 +61,7 @@ export async function validateCommand(paths: string[]): Promise<void> {
   const unlisted = result.slos.length - LISTED_SLOS;
   if (unlisted > 0) progress(`  … and ${unlisted} more, all valid`);
   console.log(`${result.slos.length} SLOs in ${result.files.length} files are valid.`);
+  if (flags.prometheusUrl === undefined) return;
+  const { liveCheckCommand } = await import('./live-check.ts');
+  await liveCheckCommand(result.slos, flags);
 }

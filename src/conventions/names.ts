@@ -1,7 +1,7 @@
 import { formatDuration } from '../policy/duration.ts';
-import type { Tier } from '../policy/tiers.ts';
+import { ABSENT_TIER, type Tier } from '../policy/tiers.ts';
 import { BASE_WINDOW_MS } from '../policy/windows.ts';
-import type { Slo } from '../spec/model.ts';
+import type { AbsentAlert, Slo } from '../spec/model.ts';
 
 /**
  * Names other tools and people depend on: recording rules (`level:metric:operations`, as
@@ -42,13 +42,30 @@ export function sloLabels(slo: Slo): Record<string, string> {
   return labels;
 }
 
-export function alertName(slo: Slo, tier: Tier): string {
-  return `${slo.alerting.name}-${tier.name}-burn`;
+/** One of an SLO's alerts: a burn tier's, or the absent-SLI alert (which has the tier's label, not its math). */
+export type SloAlert = Pick<Tier, 'name' | 'severity'> | AbsentAlert;
+
+/**
+ * `<alerting.name>-<tier>-burn` for a tier, `<alerting.name>-sli-absent` for the absent-SLI alert: one ends
+ * in `-burn` and the other does not, so no alert name can be both.
+ */
+export function alertName(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  return alert.name === ABSENT_TIER
+    ? `${slo.alerting.name}-${ABSENT_TIER}`
+    : `${slo.alerting.name}-${alert.name}-burn`;
 }
 
-/** Labels of a tier's alert, besides the groupBy labels its series carry: routing and linking read them. */
-export function alertLabels(slo: Slo, tier: Tier): Record<string, string> {
-  return { ...sloLabels(slo), ...slo.alerting.labels, slo_tier: tier.name, severity: tier.severity };
+/**
+ * Labels of an SLO's alert, besides the groupBy labels its series carry: routing, inhibition and linking
+ * read them. `slo_tier` is the tier's name, or `sli-absent`.
+ */
+export function alertLabels(slo: Slo, alert: SloAlert): Record<string, string> {
+  return { ...sloLabels(slo), ...slo.alerting.labels, slo_tier: alert.name, severity: alert.severity };
+}
+
+/** Every alert of an SLO: its tiers, fastest first, then the absent-SLI alert when it has one. */
+export function sloAlerts(slo: Slo): SloAlert[] {
+  return slo.alerting.absent ? [...slo.alerting.tiers, slo.alerting.absent] : slo.alerting.tiers;
 }
 
 export function ruleGroupName(slo: Slo): string {

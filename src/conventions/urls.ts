@@ -1,6 +1,5 @@
-import type { Tier } from '../policy/tiers.ts';
 import type { Slo } from '../spec/model.ts';
-import { alertName } from './names.ts';
+import { alertName, type SloAlert } from './names.ts';
 
 /**
  * Every path and URL burnbook builds, in one place. Site paths (`/slos/checkout/availability`) are where
@@ -23,9 +22,12 @@ export function sloPath(slo: SloNames): string {
   return `/slos/${slo.service}/${slo.name}`;
 }
 
-/** The tier's runbook page: `/runbooks/<service>/<alertname>`, the path of every alert's `runbook_url`. */
-export function tierPath(slo: Slo, tier: Tier): string {
-  return `${RUNBOOKS_PATH}/${slo.service}/${alertName(slo, tier)}`;
+/**
+ * An alert's runbook page (a tier's, or the absent-SLI alert's): `/runbooks/<service>/<alertname>`, the
+ * path of every alert's `runbook_url`.
+ */
+export function tierPath(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  return `${RUNBOOKS_PATH}/${slo.service}/${alertName(slo, alert)}`;
 }
 
 /** A hand-written runbook page: its file under the runbooks directory without `.md`. */
@@ -61,8 +63,8 @@ export class SiteUrls {
   }
 
   /** An alert's `runbook_url`. */
-  runbook(slo: Slo, tier: Tier): string {
-    return this.at(tierPath(slo, tier));
+  runbook(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+    return this.at(tierPath(slo, alert));
   }
 
   sloPage(slo: SloNames): string {

@@ -1,8 +1,9 @@
 import { alertLabels, alertName } from '../conventions/names.ts';
+import { absentAnnotations } from '../outputs/rules/absent.ts';
 import { type AlertOptions, alertAnnotations } from '../outputs/rules/alerting.ts';
 import { goPrintfG3 } from '../outputs/rules/go-format.ts';
 import type { Tier } from '../policy/tiers.ts';
-import type { Slo } from '../spec/model.ts';
+import type { AbsentAlert, Slo } from '../spec/model.ts';
 import type { TierState } from './state.ts';
 
 /** An alert as Alertmanager's `POST /api/v2/alerts` takes it. */
@@ -32,6 +33,19 @@ export function alertContent(
       value: goPrintfG3(longErrorRatio),
       label: (name) => group[name] ?? '',
     }),
+  };
+}
+
+/** The same for the SLO's absent-SLI alert, whose `$value` is always 1 (see outputs/rules/absent.ts). */
+export function absentContent(
+  slo: Slo,
+  absent: AbsentAlert,
+  group: Record<string, string>,
+  options: AlertOptions,
+) {
+  return {
+    labels: { alertname: alertName(slo, absent), ...alertLabels(slo, absent), ...group },
+    annotations: absentAnnotations(slo, absent, options, { value: '1', label: (name) => group[name] ?? '' }),
   };
 }
 

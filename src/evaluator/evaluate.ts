@@ -1,12 +1,14 @@
 import { alertName, windowsOf } from '../conventions/names.ts';
-import { errorBudget, tierFacts, timeToExhaustionMs } from '../policy/burn.ts';
+import { errorBudget, impossibleErrorRatio, tierFacts, timeToExhaustionMs } from '../policy/burn.ts';
 import { formatDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
+import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import type { InstantSample } from '../prometheus/client.ts';
+import { sliSeries } from '../sli/index.ts';
 import type { Slo } from '../spec/model.ts';
 import { keyOf, MEASURE_LABEL, MEASURES, type Measure, type PlannedQuery, sloKey } from './plan.ts';
-import type { AlertState, GroupStatus, SloStatus, Source, TierStatus } from './report.ts';
+import type { AlertState, BrokenSli, GroupStatus, SloStatus, Source, TierStatus } from './report.ts';
 
 /** What one planned query returned: its samples, or why there are none. */
 export type QueryOutcome =
@@ -98,29 +100,72 @@ function spentShare(slo: Slo, periodRatio: number | null, dataSeconds: number | 
   return 1 - (periodRatio / errorBudget(slo.objective)) * share;
 }
 
-function groupStatus(slo: Slo, group: GroupValues): GroupStatus {
+/** What the SLI needs in order to be computed, as a "reads no data" message names it. */
+function neededText(slo: Slo): string {
+  const series = sliSeries(slo.sli);
+  if (!series) return 'its total query returns nothing';
+  return series.some((s) => s.bucket)
+    ? 'its total series, or the bucket of its threshold, matches nothing'
+    : 'its total series matches nothing';
+}
+
+/**
+ * Why the group's numbers cannot be taken as they are, when Prometheus answered (`answered`): an error
+ * ratio above 1 in any window, or nothing over the last 5m. Null otherwise.
+ */
+function brokenSli(slo: Slo, group: GroupValues, answered: boolean): BrokenSli | null {
+  if (!answered) return null;
+  for (const [w, ratio] of group.values.ratio) {
+    if (Number.isFinite(ratio) && impossibleErrorRatio(ratio)) {
+      return {
+        reason: 'ratio-above-1',
+        message:
+          `the error ratio over ${formatDuration(w)} is ${formatNumber(ratio, 4)}, above 1: errors counts more ` +
+          'events than total (are errors and total swapped?), so no number of it means anything',
+      };
+    }
+  }
+  if (finite(group.values.ratio.get(BASE_WINDOW_MS)) !== null) return null;
+  return {
+    reason: 'no-data',
+    message:
+      `the SLI reads no data over the last ${formatDuration(BASE_WINDOW_MS)}: ${neededText(slo)}, so no tier can ` +
+      'fire (burnbook validate --prometheus-url says which)',
+  };
+}
+
+function groupStatus(slo: Slo, group: GroupValues, answered: boolean): GroupStatus {
   const budget = errorBudget(slo.objective);
+  const broken = brokenSli(slo, group, answered);
+  // A ratio above 1 makes every number of the group meaningless: none is reported, no tier can burn.
+  const known = (w: number) =>
+    broken?.reason === 'ratio-above-1' ? null : finite(group.values.ratio.get(w));
   const errorRatios: Record<string, number | null> = {};
   const burnRates: Record<string, number | null> = {};
   for (const w of windowsOf(slo)) {
-    const ratio = finite(group.values.ratio.get(w));
+    const ratio = known(w);
     errorRatios[formatDuration(w)] = ratio;
     burnRates[formatDuration(w)] = ratio === null ? null : ratio / budget;
   }
   const period = errorRatios[formatDuration(slo.periodMs)] ?? null;
   const periodDataSeconds = finite(group.values.data.get(slo.periodMs));
   const budgetRemaining =
-    finite(group.values.budget.get(slo.periodMs)) ?? spentShare(slo, period, periodDataSeconds);
+    broken?.reason === 'ratio-above-1'
+      ? null
+      : (finite(group.values.budget.get(slo.periodMs)) ?? spentShare(slo, period, periodDataSeconds));
   const fastest = slo.alerting.tiers[0];
   const burnNow = fastest ? (burnRates[formatDuration(fastest.longMs)] ?? null) : null;
+  const usable =
+    broken?.reason === 'ratio-above-1' ? { ...group, values: { ...emptyGroup().values } } : group;
   return {
     labels: group.labels,
+    broken,
     budgetRemaining,
     periodDataSeconds,
     burnRates,
     errorRatios,
     timeToExhaustionMs: remainingTimeMs(slo, budgetRemaining, burnNow),
-    tiers: slo.alerting.tiers.map((tier) => tierStatus(slo, tier, group)),
+    tiers: slo.alerting.tiers.map((tier) => tierStatus(slo, tier, usable)),
   };
 }
 
@@ -180,7 +225,7 @@ function emptyGroup(): GroupValues {
 
 /** A group whose numbers are unknown this evaluation (its queries failed): every tier's condition is unknown. */
 export function unknownGroup(slo: Slo, labels: Record<string, string>): GroupStatus {
-  return groupStatus(slo, { ...emptyGroup(), labels });
+  return groupStatus(slo, { ...emptyGroup(), labels }, false);
 }
 
 /** Each SLO's groups with their values, the source of each window, and the errors that touched it. */
@@ -237,14 +282,18 @@ export function evaluateSlos(slos: Slo[], outcomes: QueryOutcome[]): SloStatus[]
     const entry = collected.get(keyOf(slo));
     const found = [...(entry?.groups.values() ?? [])];
     // Without groupBy there is always exactly one group, known or not.
-    const groups = (slo.groupBy.length ? found : [found[0] ?? emptyGroup()]).map((g) => groupStatus(slo, g));
+    // Every query of the SLO answered: numbers missing then are missing from Prometheus, not unknown.
+    const answered = Object.keys(entry?.sources ?? {}).length > 0 && !entry?.errors.length;
+    const groups = (slo.groupBy.length ? found : [found[0] ?? emptyGroup()]).map((g) =>
+      groupStatus(slo, g, answered),
+    );
     return {
       service: slo.service,
       slo: slo.name,
       objective: slo.objective,
       period: formatDuration(slo.periodMs),
       errorBudget: errorBudget(slo.objective),
-      ...summarize(groups, groupStatus(slo, emptyGroup())),
+      ...summarize(groups, groupStatus(slo, emptyGroup(), answered)),
       source: sourceSummary(entry?.sources ?? {}),
       sources: entry?.sources ?? {},
       groups,

@@ -1,9 +1,9 @@
 import type { AlertOptions } from '../outputs/rules/alerting.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient } from '../prometheus/client.ts';
-import type { Slo } from '../spec/model.ts';
+import type { AbsentAlert, Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
-import { alertContent, type PostableAlert, postable } from './alerts.ts';
+import { absentContent, alertContent, type PostableAlert, postable } from './alerts.ts';
 import { evaluateSlos, groupLabels, summarize, unknownGroup } from './evaluate.ts';
 import { type EvaluatorMetrics, recordStatuses } from './metrics.ts';
 import { keyOf } from './plan.ts';
@@ -23,17 +23,33 @@ export interface EvaluatorOptions {
 
 // Alertmanager resolves an alert nobody re-sends by its endsAt: Prometheus's choice of four
 // intervals rides out a failed evaluation or two without letting a dead evaluator's alerts live on.
+// Like Prometheus, an interval counts as at least its resend delay (1m, rules/alerting.go sendAlerts):
+// at a 250 ms interval, a busy machine's one slow evaluation let the alerts expire and be paged anew.
 const VALID_INTERVALS = 4;
+const RESEND_DELAY_MS = 60_000;
 
 interface Tracked {
   slo: Slo;
-  tier: Tier;
+  /** A burn tier, or the SLO's absent-SLI alert. */
+  tier: Tier | AbsentAlert;
   state: TierState;
   alert?: Pick<PostableAlert, 'labels' | 'annotations'>;
 }
 
-function trackKey(slo: Slo, group: Record<string, string>, tier: Tier): string {
+function trackKey(slo: Slo, group: Record<string, string>, tier: Tier | AbsentAlert): string {
   return JSON.stringify([keyOf(slo), group, tier.name]);
+}
+
+/**
+ * Whether the SLO's absent-SLI alert holds: no group reads anything over the last 5m, as the generated
+ * rule's `absent(slo:sli_total:rate5m{...})`. (The rule also fires per group whose latency bucket is
+ * missing; the evaluator's queries never see a group without its ratio, so that part is the rules' alone.)
+ * Null while a query of the SLO fails: that proves nothing absent.
+ */
+function absentHolds(status: SloStatus): boolean | null {
+  if (status.errors.length) return null;
+  const groups = status.groups.length ? status.groups : [status];
+  return groups.every((g) => g.broken?.reason === 'no-data');
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -60,6 +76,9 @@ export class Evaluator {
   private report: EvaluatorReport;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The post to Alertmanager in flight, if any; evaluation never waits for it. */
+  private notifying: Promise<void> | undefined;
+  private readonly notifyAborted = new AbortController();
   private stopped = false;
 
   constructor(private readonly options: EvaluatorOptions) {
@@ -111,7 +130,10 @@ export class Evaluator {
     try {
       for (const alert of await alertmanager.activeAlerts()) {
         const slo = slos.find((s) => s.service === alert.labels.slo_service && s.name === alert.labels.slo);
-        const tier = slo?.alerting.tiers.find((t) => t.name === alert.labels.slo_tier);
+        const tier = [
+          ...(slo?.alerting.tiers ?? []),
+          ...(slo?.alerting.absent ? [slo.alerting.absent] : []),
+        ].find((t) => t.name === alert.labels.slo_tier);
         if (!slo || !tier || alert.generatorURL !== alertOptions.urls.generator(slo)) continue;
         this.track(trackKey(slo, groupLabels(slo, alert.labels), tier), {
           slo,
@@ -134,7 +156,9 @@ export class Evaluator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.notifyAborted.abort();
     await this.running;
+    await this.notifying;
   }
 
   /** One evaluation, its states, gauges and notifications. Never rejects. */
@@ -160,7 +184,7 @@ export class Evaluator {
         error,
         slos,
       };
-      await this.notify(evaluation.at.getTime());
+      this.notify();
     } catch (error) {
       metrics.evaluations.inc({ result: 'failed' });
       const problem = { at: iso(Date.now()), message: (error as Error).message };
@@ -179,6 +203,7 @@ export class Evaluator {
       const groups = withHeldGroups(slo, status, this.report.slos[i]).map((group) =>
         this.advanceGroup(slo, group, now, seen),
       );
+      if (slo.alerting.absent) this.advanceAbsent(slo, slo.alerting.absent, status, now, seen);
       return { ...status, ...summarize(groups, status), groups };
     });
     // A group that vanished from a complete answer no longer matches the rule: resolve it, as
@@ -218,30 +243,72 @@ export class Evaluator {
     return { ...group, tiers };
   }
 
+  /** The SLO's absent-SLI alert, with its `for`, as the generated rule keeps it. */
+  private advanceAbsent(
+    slo: Slo,
+    absent: AbsentAlert,
+    status: SloStatus,
+    now: number,
+    seen: Set<string>,
+  ): void {
+    const key = trackKey(slo, {}, absent);
+    seen.add(key);
+    const previous = this.tracked.get(key);
+    const holds = absentHolds(status);
+    const state = advance(previous?.state ?? INACTIVE, holds, now, absent.forMs);
+    const alert = holds ? absentContent(slo, absent, {}, this.options.alertOptions) : previous?.alert;
+    this.track(key, { slo, tier: absent, state, ...(alert ? { alert } : {}) });
+  }
+
   private track(key: string, entry: Tracked): void {
     if (entry.state.state === 'inactive') this.tracked.delete(key);
     else this.tracked.set(key, entry);
   }
 
-  private async notify(now: number): Promise<void> {
+  /**
+   * Sends what fires and what resolved to Alertmanager, in the background: a slow or hanging Alertmanager
+   * once held every evaluation for its timeout. While a post is in flight the next evaluations send
+   * nothing; the one after it sends the state of then (firing alerts stay valid for a few intervals, so
+   * a skipped post loses nothing). Never rejects.
+   */
+  private notify(): void {
     const { alertmanager, metrics, intervalMs, alertOptions } = this.options;
-    if (!alertmanager || !this.report.alertmanager) return;
+    if (!alertmanager || !this.report.alertmanager || this.notifying) return;
+    // Valid from when it is sent, not from the evaluation's instant (whole seconds, and a slow evaluation
+    // before it): a short interval's few seconds of validity must not have run out on arrival.
+    const now = Date.now();
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
       const sent =
-        alert && postable(alert, state, now, VALID_INTERVALS * intervalMs, alertOptions.urls.generator(slo));
+        alert &&
+        postable(
+          alert,
+          state,
+          now,
+          VALID_INTERVALS * Math.max(intervalMs, RESEND_DELAY_MS),
+          alertOptions.urls.generator(slo),
+        );
       return sent ? [sent] : [];
     });
     if (!alerts.length) return;
-    try {
-      await alertmanager.postAlerts(alerts);
-      metrics.notifications.inc({ result: 'ok' });
-      this.report.alertmanager = { ...this.report.alertmanager, lastSentAt: iso(now), error: null };
-    } catch (error) {
-      metrics.notifications.inc({ result: 'failed' });
-      this.report.alertmanager = {
-        ...this.report.alertmanager,
-        error: { at: iso(now), message: (error as Error).message },
-      };
-    }
+    const post = async () => {
+      const status = this.report.alertmanager;
+      try {
+        await alertmanager.postAlerts(alerts, this.notifyAborted.signal);
+        metrics.notifications.inc({ result: 'ok' });
+        if (status) this.report.alertmanager = { ...status, lastSentAt: iso(now), error: null };
+      } catch (error) {
+        if (this.stopped) return;
+        metrics.notifications.inc({ result: 'failed' });
+        if (status) {
+          this.report.alertmanager = {
+            ...status,
+            error: { at: iso(Date.now()), message: (error as Error).message },
+          };
+        }
+      }
+    };
+    this.notifying = post().finally(() => {
+      this.notifying = undefined;
+    });
   }
 }

@@ -33,6 +33,9 @@ export interface HistoryRequest {
 // The period window moves by a 720th of itself per step at this spacing: a smooth line for a fraction
 // of the cost. On the raw SLI each point re-reads the whole period (30 days of samples per series).
 const PERIOD_POINTS = 720;
+// Series kept per range query, by their last value: all groups of a groupBy SLO when none is asked for
+// (the chart picks the one with the least budget left, which ranks first); a few points each.
+const HISTORY_SERIES = 500;
 
 /** The step grid: aligned to the step, so a cached answer and Prometheus's own agree on the points. */
 export function historyGrid(range: HistoryRange, now: number) {
@@ -51,7 +54,9 @@ export function periodStepMs(grid: Pick<Grid, 'stepMs' | 'rangeMs'>, periodMs: n
 
 type Grid = ReturnType<typeof historyGrid>;
 
-type Outcome = { query: PlannedQuery; series: RangeSeries[] } | { query: PlannedQuery; error: Error };
+type Outcome =
+  | { query: PlannedQuery; series: RangeSeries[]; omitted: number }
+  | { query: PlannedQuery; error: Error };
 
 interface GroupRatios {
   labels: Record<string, string>;
@@ -122,8 +127,10 @@ async function run(
 ): Promise<Outcome> {
   try {
     const expr = scopedTo(query.expr, group);
-    const result = await client.queryRange(expr, new Date(grid.start), new Date(grid.end), stepMs / 1000);
-    return { query, series: result.result };
+    const result = await client.queryRange(expr, new Date(grid.start), new Date(grid.end), stepMs / 1000, {
+      maxSeries: HISTORY_SERIES,
+    });
+    return { query, series: result.result, omitted: result.omittedSeries };
   } catch (error) {
     return { query, error: error instanceof Error ? error : new Error(String(error)) };
   }
@@ -174,6 +181,7 @@ export async function fetchHistory(
     end: new Date(grid.end).toISOString(),
     group: shown?.labels ?? asked ?? (slo.groupBy.length ? null : {}),
     groupsSeen: found.length,
+    groupsOmitted: Math.max(0, ...outcomes.map((o) => ('omitted' in o ? o.omitted : 0))),
     timestamps: Array.from({ length: grid.points }, (_, i) => (grid.start + i * grid.stepMs) / 1000),
     burnRates: Object.fromEntries(
       windows.map((w) => [formatDuration(w), ratios(w).map((r) => (r === null ? null : r / budget))]),

@@ -3,14 +3,17 @@ import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
 import type { GrafanaUrls } from '../conventions/dashboards.ts';
 import type { SiteUrls } from '../conventions/urls.ts';
+import { checkSli, type SliCheck } from '../live-check/check.ts';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
 import type { LiveValues } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
 import { createAlertmanagerClient } from './alertmanager-client.ts';
+import { briefCache } from './brief-cache.ts';
 import { Evaluator } from './evaluator.ts';
 import { type SloHistoryProvider, sloHistoryFrom } from './history.ts';
 import { liveValuesFrom } from './live-values.ts';
 import { createEvaluatorMetrics } from './metrics.ts';
+import { keyOf } from './plan.ts';
 import type { EvaluatorReport } from './report.ts';
 
 /** Server options the evaluator reads, besides the SLOs and the URLs. */
@@ -31,6 +34,8 @@ export interface EvaluationProvider {
   latest(): EvaluatorReport;
   /** Burn rates and budget over a range, for the SLO page's charts. */
   history?: SloHistoryProvider;
+  /** Whether the SLO's SLI reads its series (live-check/), for its page; rejects while Prometheus is down. */
+  sliCheck?: (slo: Slo) => Promise<SliCheck>;
 }
 
 export interface EvaluationSetup extends EvaluationSettings {
@@ -44,6 +49,9 @@ export interface EvaluationSetup extends EvaluationSettings {
 }
 
 const DEFAULT_INTERVAL_MS = 30_000;
+// A live check asks Prometheus's label index several questions; series come and go slowly, so a minute
+// of caching spares it the reloads of an incident.
+const CHECK_CACHE_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
@@ -74,9 +82,15 @@ export function createEvaluation(setup: EvaluationSetup) {
     const { state, error } = evaluator.latest();
     return state === 'failed' ? error?.message : undefined;
   };
+  const checks = briefCache<SliCheck>(CHECK_CACHE_MS);
   const provider: EvaluationProvider = {
     latest: () => evaluator.latest(),
     history: sloHistoryFrom(prometheus, down),
+    sliCheck: (slo) => {
+      const reason = down();
+      if (reason) return Promise.reject(new Error(reason));
+      return checks(keyOf(slo), () => checkSli(prometheus, slo));
+    },
   };
   const liveValues: LiveValues = liveValuesFrom(prometheus, down);
   return { evaluator, provider, liveValues };

@@ -47,9 +47,22 @@ export const tierStatusSchema = z.strictObject({
   activeAt: instant.optional(),
 });
 
+/**
+ * Why an SLI's numbers are not to be trusted although Prometheus answered. `no-data`: the 5m window reads
+ * nothing (its total series, or a latency SLI's bucket, matches nothing), so nothing current is known and
+ * no tier can fire; longer windows keep what they held. `ratio-above-1`: errors counted more events than
+ * total (errors and total swapped?), so every number of the group is null.
+ */
+export const brokenSliSchema = z.strictObject({
+  reason: z.enum(['no-data', 'ratio-above-1']),
+  message: z.string(),
+});
+
 export const groupStatusSchema = z.strictObject({
   /** The groupBy labels' values; `{}` for an SLO without groupBy. */
   labels: labelSet,
+  /** Set when the SLI is broken (see brokenSliSchema); null when it reads, or when a query failed (`errors`). */
+  broken: brokenSliSchema.nullable(),
   /**
    * 1 − the errors so far ÷ the errors the period's budget allows: 1 is untouched, 0 spent, below 0
    * overspent. While `periodDataSeconds` is under the period, the period's traffic is taken from them.
@@ -147,6 +160,8 @@ export const sloHistorySchema = z.strictObject({
   group: labelSet.nullable(),
   /** How many groups had data (1 without groupBy); only the one in `group` is charted. */
   groupsSeen: z.number(),
+  /** Series left out of the largest answer (the 500 with the highest last values are kept): groups not seen. */
+  groupsOmitted: z.number(),
   /** Unix seconds, one per step from `start` to `end`. */
   timestamps: z.array(z.number()),
   /** Multiples of the error budget by window (`5m`, `1h`, ...); null where nothing was known. */
@@ -165,6 +180,7 @@ export const sloHistorySchema = z.strictObject({
 export type Source = z.infer<typeof sourceSchema>;
 export type AlertState = z.infer<typeof alertStateSchema>;
 export type TierStatus = z.infer<typeof tierStatusSchema>;
+export type BrokenSli = z.infer<typeof brokenSliSchema>;
 export type GroupStatus = z.infer<typeof groupStatusSchema>;
 export type SloStatus = z.infer<typeof sloStatusSchema>;
 export type Problem = z.infer<typeof problemSchema>;

@@ -21,10 +21,16 @@ function unreachable(error: Error): boolean {
   return !(error instanceof PrometheusError) || error.kind !== 'bad_data';
 }
 
-async function run(client: PrometheusClient, query: PlannedQuery, at: Date): Promise<QueryOutcome> {
+type Outcome = QueryOutcome & { omitted?: string };
+
+async function run(client: PrometheusClient, query: PlannedQuery, at: Date): Promise<Outcome> {
   try {
     const result = await client.query(query.expr, at);
-    return { query, samples: result.resultType === 'vector' ? result.result : [] };
+    const samples = result.resultType === 'vector' ? result.result : [];
+    if (!result.omittedSeries) return { query, samples };
+    // The groups left out have no numbers this time; the evaluation reads partial and says why.
+    const omitted = `${result.omittedSeries} series left out of the answer to ${query.expr}: burnbook keeps the ${samples.length} with the highest values`;
+    return { query, samples, omitted };
   } catch (error) {
     return { query, error: error instanceof Error ? error : new Error(String(error)) };
   }
@@ -54,6 +60,8 @@ export async function evaluateNow(
     durationMs: performance.now() - started,
     queries: outcomes.length,
     slos: evaluateSlos(slos, outcomes),
-    errors: [...new Set(outcomes.flatMap((o) => ('error' in o ? [o.error.message] : [])))],
+    errors: [
+      ...new Set(outcomes.flatMap((o) => ('error' in o ? [o.error.message] : o.omitted ? [o.omitted] : []))),
+    ],
   };
 }

@@ -72,3 +72,23 @@ export function tierFacts(tier: Tier, periodMs: number, objectivePercent: number
     totalOutageDetectMs: timeToDetectMs(tier, periodMs, objectivePercent, 1),
   };
 }
+
+/**
+ * The default `for` of the absent-SLI alert: as long as the fastest tier takes to fire on a total outage,
+ * its own `for` included, so a missing SLI is reported no later than the worst SLI would page (Pyrra's
+ * AbsentDuration, slo/slo.go). Whole minutes, rounded up, at least one.
+ */
+export function absentForMs(fastest: Tier, periodMs: number, objectivePercent: number): number {
+  const detect = timeToDetectMs(fastest, periodMs, objectivePercent, 1);
+  const ms = (Number.isFinite(detect) ? detect : fastest.longMs) + fastest.forMs;
+  return Math.max(1, Math.ceil(ms / 60_000)) * 60_000;
+}
+
+/**
+ * An error ratio no working SLI has: more bad events than events (errors and total swapped, or errors
+ * counting what total does not). Above 1.01 rather than 1, so two counters scraped between the two
+ * increments of one request do not read as broken.
+ */
+export function impossibleErrorRatio(ratio: number): boolean {
+  return ratio > 1.01;
+}

@@ -36,3 +36,9 @@ export const DEFAULT_TIERS: readonly TierSpec[] = [
 ];
 
 export const DEFAULT_TIER_NAMES = DEFAULT_TIERS.map((t) => t.name);
+
+/**
+ * The `slo_tier` of an SLO's absent-SLI alert. It is no burn tier, but it is routed and inhibited beside
+ * them, so it carries the same label; no tier may take the name.
+ */
+export const ABSENT_TIER = 'sli-absent';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { baseUrl } from '../conventions/urls.ts';
+import { AnswerTooLargeError, readBoundedText } from './bounded-body.ts';
 import { kindForErrorType, kindForStatus, PrometheusError, type PrometheusErrorKind } from './errors.ts';
 import {
   type Alert,
@@ -11,6 +12,8 @@ import {
   type BuildInfo,
   buildInfoSchema,
   envelopeSchema,
+  labelsDataSchema,
+  parseSampleValue,
   type QueryData,
   type QueryRangeData,
   queryDataSchema,
@@ -32,6 +35,9 @@ export type {
 } from './schemas.ts';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+// A vector of 10,000 series is a few MiB of JSON; an answer many times that is a mistake or an attack.
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_SERIES = 10_000;
 
 export interface PrometheusClientOptions {
   /** Base URL, with any path prefix: `http://prometheus:9090`, `https://host/prometheus`. */
@@ -43,19 +49,45 @@ export interface PrometheusClientOptions {
   basicAuth?: { username: string; password: string };
   /** Sent with every request, e.g. `{ 'X-Scope-OrgID': 'tenant-a' }` for Mimir, Cortex or Thanos. */
   headers?: Record<string, string>;
+  /** Bytes read of one answer at most; a longer one fails the call. Default 32 MiB. */
+  maxBytes?: number;
+  /** Series kept of one query's answer, those with the highest values; default 10,000. */
+  maxSeries?: number;
 }
 
-/** Query results carry Prometheus's warnings (e.g. Thanos partial responses) next to the data. */
-export type QueryResult = QueryData & { warnings: string[] };
-export type QueryRangeResult = QueryRangeData & { warnings: string[] };
+/** Per call: fewer series than the client keeps, e.g. for what a page shows. */
+export interface QueryLimits {
+  maxSeries?: number;
+}
+
+/**
+ * Query results carry Prometheus's warnings (e.g. Thanos partial responses) next to the data, and how
+ * many series burnbook left out to keep `maxSeries` (see keepTopSeries).
+ */
+export type QueryResult = QueryData & { warnings: string[]; omittedSeries: number };
+export type QueryRangeResult = QueryRangeData & { warnings: string[]; omittedSeries: number };
 
 export interface PrometheusClient {
   /** The base URL without credentials or trailing slash, for links to Prometheus's own pages. */
   readonly url: string;
   /** Instant query at `time` (default: Prometheus's now). */
-  query(expr: string, time?: Date): Promise<QueryResult>;
+  query(expr: string, time?: Date, limits?: QueryLimits): Promise<QueryResult>;
   /** Range query from `start` to `end`, one point every `stepSeconds`. */
-  queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<QueryRangeResult>;
+  queryRange(
+    expr: string,
+    start: Date,
+    end: Date,
+    stepSeconds: number,
+    limits?: QueryLimits,
+  ): Promise<QueryRangeResult>;
+  /**
+   * The values `label` takes on the series matching any of `match` (every series when empty), over the
+   * whole of what Prometheus keeps unless `since` narrows it: `__name__` for metric names. Bounded by the
+   * client's answer size, like every call.
+   */
+  labelValues(label: string, match: readonly string[], since?: Date): Promise<string[]>;
+  /** The label names of the series matching any of `match`, over the whole of what Prometheus keeps. */
+  labelNames(match: readonly string[]): Promise<string[]>;
   /** Loaded rule groups, with each rule's health and each alerting rule's active alerts. */
   rules(): Promise<RuleGroup[]>;
   /** Pending and firing alerts. */
@@ -69,6 +101,8 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     throw new TypeError(`Prometheus timeout must be a positive number of milliseconds, got ${timeoutMs}`);
   }
   const { base, headers } = resolveTarget(options);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
   // Prometheus stops evaluating a query at its own timeout, so one we gave up on costs it nothing more.
   const serverTimeout = `${Math.ceil(timeoutMs)}ms`;
 
@@ -76,32 +110,47 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     path: string,
     schema: S,
     form?: URLSearchParams,
-  ): Promise<{ data: z.output<S>; warnings: string[] }> {
+    keepSeries = maxSeries,
+  ): Promise<{ data: z.output<S>; warnings: string[]; omittedSeries: number }> {
     const url = `${base}${path}`;
     const signal = AbortSignal.timeout(timeoutMs);
     let response: Response;
     let body: string;
     try {
       response = await fetch(url, { method: form ? 'POST' : 'GET', headers, body: form, signal });
-      body = await response.text();
+      body = await readBoundedText(response, maxBytes);
     } catch (cause) {
+      if (cause instanceof AnswerTooLargeError) {
+        throw new PrometheusError('http', `Prometheus at ${url} ${cause.message}`, { url, cause });
+      }
       const [kind, what] = signal.aborted
         ? (['timeout', `did not answer within ${timeoutMs} ms`] as const)
         : (['unavailable', `is unreachable: ${networkReason(cause)}`] as const);
       throw new PrometheusError(kind, `Prometheus at ${url} ${what}`, { url, cause });
     }
-    return parseResponse(url, response, body, schema);
+    return parseResponse(url, response, body, schema, keepSeries);
+  }
+
+  // A query's answer: its data, Prometheus's warnings, and the series left out to keep the limit.
+  async function ask<S extends typeof queryDataSchema | typeof queryRangeDataSchema>(
+    path: string,
+    schema: S,
+    form: URLSearchParams,
+    limits?: QueryLimits,
+  ) {
+    const keep = Math.min(maxSeries, limits?.maxSeries ?? maxSeries);
+    const { data, warnings, omittedSeries } = await call(path, schema, form, keep);
+    return { ...(data as z.output<S>), warnings, omittedSeries };
   }
 
   return {
     url: base,
-    async query(expr, time) {
+    query(expr, time, limits) {
       const form = new URLSearchParams({ query: expr, timeout: serverTimeout });
       if (time) form.set('time', apiTime(time));
-      const { data, warnings } = await call('/api/v1/query', queryDataSchema, form);
-      return { ...data, warnings };
+      return ask('/api/v1/query', queryDataSchema, form, limits);
     },
-    async queryRange(expr, start, end, stepSeconds) {
+    queryRange(expr, start, end, stepSeconds, limits) {
       const form = new URLSearchParams({
         query: expr,
         start: apiTime(start),
@@ -109,8 +158,15 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
         step: String(stepSeconds),
         timeout: serverTimeout,
       });
-      const { data, warnings } = await call('/api/v1/query_range', queryRangeDataSchema, form);
-      return { ...data, warnings };
+      return ask('/api/v1/query_range', queryRangeDataSchema, form, limits);
+    },
+    async labelValues(label, match, since) {
+      const params = matchParams(match, since);
+      const path = `/api/v1/label/${encodeURIComponent(label)}/values${params}`;
+      return (await call(path, labelsDataSchema)).data;
+    },
+    async labelNames(match) {
+      return (await call(`/api/v1/labels${matchParams(match)}`, labelsDataSchema)).data;
     },
     async rules() {
       return (await call('/api/v1/rules', rulesDataSchema)).data.groups;
@@ -159,6 +215,14 @@ function resolveTarget(options: PrometheusClientOptions): { base: string; header
   return { base, headers };
 }
 
+/** `?match[]=…&start=…` for the label APIs; without `start` they read every block Prometheus keeps. */
+function matchParams(match: readonly string[], since?: Date): string {
+  const params = new URLSearchParams(match.map((m) => ['match[]', m]));
+  if (since) params.set('start', apiTime(since));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
 /** Unix seconds with millisecond precision: what the API takes, free of time-zone questions. */
 function apiTime(date: Date): string {
   return (date.getTime() / 1000).toFixed(3);
@@ -169,7 +233,8 @@ function parseResponse<S extends z.ZodType>(
   response: Response,
   body: string,
   schema: S,
-): { data: z.output<S>; warnings: string[] } {
+  maxSeries: number,
+): { data: z.output<S>; warnings: string[]; omittedSeries: number } {
   const status = response.status;
   const fail = (
     kind: PrometheusErrorKind,
@@ -187,11 +252,38 @@ function parseResponse<S extends z.ZodType>(
     throw fail(kindForStatus(status), `answered HTTP ${status}${statusHint(status)}: ${excerpt(body)}`);
   }
   if (!envelope) throw fail('http', `sent something other than an API response: ${excerpt(body)}`);
-  const data = schema.safeParse(envelope.data);
+  // Before the schema: validating 200,000 series only to drop most of them would cost seconds.
+  const kept = keepTopSeries(envelope.data, maxSeries);
+  const data = schema.safeParse(kept.data);
   if (!data.success) {
     throw fail('http', `sent an unexpected response: ${z.prettifyError(data.error)}`, { cause: data.error });
   }
-  return { data: data.data, warnings: envelope.warnings ?? [] };
+  return { data: data.data, warnings: envelope.warnings ?? [], omittedSeries: kept.omitted };
+}
+
+/**
+ * A vector or matrix answer cut to its `maxSeries` series with the highest values (a matrix series by its
+ * last point): the top of a first-look query's breakdown is what on-call looks at, and the most urgent
+ * groups are what the evaluator must not lose. Values that are no number rank last. Anything else as is.
+ */
+export function keepTopSeries(data: unknown, maxSeries: number): { data: unknown; omitted: number } {
+  const result = (data as { result?: unknown } | null)?.result;
+  const type = (data as { resultType?: unknown } | null)?.resultType;
+  if ((type !== 'vector' && type !== 'matrix') || !Array.isArray(result) || result.length <= maxSeries) {
+    return { data, omitted: 0 };
+  }
+  const score = (series: unknown): number => {
+    const { value, values } = (series ?? {}) as { value?: unknown; values?: unknown };
+    const point = type === 'vector' ? value : Array.isArray(values) ? values.at(-1) : undefined;
+    const n = parseSampleValue(String(Array.isArray(point) ? point[1] : ''));
+    return n === undefined || Number.isNaN(n) ? Number.NEGATIVE_INFINITY : n;
+  };
+  const top = result
+    .map((series, i) => ({ series, i, score: score(series) }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, maxSeries)
+    .map((ranked) => ranked.series);
+  return { data: { ...(data as object), result: top }, omitted: result.length - maxSeries };
 }
 
 function parseJson(body: string): unknown {

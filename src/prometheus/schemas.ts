@@ -4,6 +4,7 @@
  * Unknown fields are dropped rather than rejected, so newer Prometheus, Thanos and Mimir still parse.
  */
 import { z } from 'zod';
+import { labelSetSchema } from './label-set.ts';
 
 // Go's strconv.ParseFloat spellings, which is what Prometheus writes and accepts.
 const SPECIAL_VALUES: Record<string, number> = {
@@ -36,7 +37,7 @@ const sampleValue = z.string().transform((text, ctx) => {
 // API timestamps are float seconds; rounding drops the binary noise of `1435781451.781 * 1000`.
 const timestampMs = z.number().transform((seconds) => Math.round(seconds * 1000));
 
-const labels = z.record(z.string(), z.string());
+const labels = labelSetSchema;
 
 const point = z
   .tuple([timestampMs, sampleValue])
@@ -108,6 +109,8 @@ const ruleGroup = z.object({
 });
 
 export const rulesDataSchema = z.object({ groups: z.array(ruleGroup) });
+/** `data` of /api/v1/labels and /api/v1/label/<name>/values. */
+export const labelsDataSchema = z.array(z.string());
 export const alertsDataSchema = z.object({ alerts: z.array(alert) });
 
 export const buildInfoSchema = z.object({

@@ -64,7 +64,12 @@ export function scopedTo(expr: string, labels: Record<string, string>): string {
   return `(${expr})\nand on ${labelList(names)}\n${withLabels('vector(1)', labels)}`;
 }
 
-/** `errors / total`, but 0 where there was no traffic: the `> 0` guard drops a 0/0 and `or` puts a 0 in its place. */
+/**
+ * `errors / total`, but 0 where there was no traffic (0 / 0), and nothing where either side is missing: an
+ * SLI that cannot be computed (no total, no latency bucket) reads "no data", never a perfect 0. Dividing by
+ * the total clamped to a rate no counter has (1e-300/s) turns 0 / 0 into 0 and reads each side once; the
+ * `(total > 0) or 0 * total` it replaces read the total twice and made a missing errors side 0.
+ */
 export function ratioOrZero(errors: string, total: string): string {
-  return `${errors} / (${total} > 0) or 0 * ${total}`;
+  return `${errors} / clamp_min(${total}, 1e-300)`;
 }

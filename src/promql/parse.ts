@@ -96,6 +96,20 @@ export interface LabelMatcher {
   value: string;
 }
 
+/** Whether a series whose label has `value` (`''` when it lacks the label) passes the matcher, as Prometheus decides. */
+export function matcherMatches(m: LabelMatcher, value: string): boolean {
+  switch (m.op) {
+    case '=':
+      return value === m.value;
+    case '!=':
+      return value !== m.value;
+    case '=~':
+      return regexMatches(m.value, value);
+    case '!~':
+      return !regexMatches(m.value, value);
+  }
+}
+
 export interface Selector {
   metric: string;
   matchers: LabelMatcher[];

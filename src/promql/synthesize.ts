@@ -1,5 +1,5 @@
 import randexp from 'randexp';
-import type { LabelMatcher } from './parse.ts';
+import { type LabelMatcher, matcherMatches as matches } from './parse.ts';
 
 /**
  * Label values that satisfy (or violate) selector matchers, so generated promtool tests can
@@ -8,19 +8,6 @@ import type { LabelMatcher } from './parse.ts';
 
 // randexp's types describe an ES default export, but its CommonJS module.exports is the class.
 const RandExp = randexp as unknown as typeof randexp.default;
-
-function matches(m: LabelMatcher, value: string): boolean {
-  switch (m.op) {
-    case '=':
-      return value === m.value;
-    case '!=':
-      return value !== m.value;
-    case '=~':
-      return new RegExp(`^(?:${m.value})$`).test(value);
-    case '!~':
-      return !new RegExp(`^(?:${m.value})$`).test(value);
-  }
-}
 
 // Values seen on real series, tried before random ones so tests read naturally.
 const COMMON = ['200', '500', 'ok', 'error', 'GET', 'api', 'burnbook', 'a', '0'];

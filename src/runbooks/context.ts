@@ -1,12 +1,13 @@
-import { alertName } from '../conventions/names.ts';
+import { alertName, RECORDS, sloIdentity } from '../conventions/names.ts';
 import { sloPath, tierPath } from '../conventions/urls.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { labelList } from '../promql/build.ts';
-import { errorRate, errorRatio, totalRate } from '../sli/index.ts';
-import type { Slo } from '../spec/model.ts';
+import { formatMatchers, formatSelector, labelList } from '../promql/build.ts';
+import type { LabelMatcher } from '../promql/parse.ts';
+import { errorRate, errorRatio, errorsLag, sliSeries, totalRate } from '../sli/index.ts';
+import type { AbsentAlert, Slo } from '../spec/model.ts';
 
 /**
  * What a runbook page says about one tier of one SLO, as text ready for a template: every
@@ -15,7 +16,8 @@ import type { Slo } from '../spec/model.ts';
  */
 
 export interface FirstLookQuery {
-  step: 'confirm' | 'scope' | 'trend';
+  /** A burn's: is it still burning, where, which way; the absent-SLI alert's: what the SLI reads. */
+  step: 'confirm' | 'scope' | 'trend' | 'series';
   title: string;
   expr: string;
   /** One line on what the value means. */
@@ -61,6 +63,8 @@ export interface SloSummary {
   runbookFile?: string;
   source: string;
   tiers: TierSummary[];
+  /** The absent-SLI alert; null when the spec switches it off. */
+  absent: { alertname: string; severity: string; path: string; forDuration: string } | null;
 }
 
 export interface Ask {
@@ -122,6 +126,14 @@ export function sloSummary(slo: Slo): SloSummary {
     ...(slo.runbook === undefined ? {} : { runbookFile: slo.runbook }),
     source: `${slo.source.file}:${slo.source.line}`,
     tiers: slo.alerting.tiers.map((t) => tierSummary(slo, t)),
+    absent: slo.alerting.absent
+      ? {
+          alertname: alertName(slo, slo.alerting.absent),
+          severity: slo.alerting.absent.severity,
+          path: tierPath(slo, slo.alerting.absent),
+          forDuration: formatDuration(slo.alerting.absent.forMs),
+        }
+      : null,
   };
 }
 
@@ -201,5 +213,120 @@ export function tierContext(slo: Slo, tier: Tier): TierContext {
     ask: ask(tier.severity, summary, self),
     queries: firstLookQueries(slo, tier),
     otherTiers: summary.tiers.filter((t) => t.name !== tier.name),
+  };
+}
+
+/** What the absent-SLI alert's page says: when it fires, what is missing, and how to find out which. */
+export interface AbsentContext {
+  alertname: string;
+  severity: string;
+  /** Site path of the page. */
+  path: string;
+  forDuration: string;
+  slo: SloSummary;
+  ask: Ask;
+  /** A latency SLI: its bucket boundary, which the histogram must have. */
+  threshold?: string;
+  queries: FirstLookQuery[];
+  /** The SLO's burn tiers, which cannot fire while this alert does. */
+  tiers: TierSummary[];
+}
+
+function upOf(matchers: readonly LabelMatcher[]): FirstLookQuery[] {
+  const job = matchers.filter((m) => m.name === 'job');
+  if (!job.length) return [];
+  return [
+    {
+      step: 'series',
+      title: 'Is the target scraped?',
+      expr: formatSelector({ metric: 'up', matchers: job }),
+      meaning:
+        '1 for each target Prometheus scrapes, 0 where the scrape fails. No series: no target of this job is ' +
+        'configured or discovered any more; 0: it is down or failing (see the Targets page of Prometheus).',
+    },
+  ];
+}
+
+/**
+ * The queries that tell why the SLI reads nothing, in order: what burnbook records, whether the series the
+ * SLI reads exist (and for a latency SLI, which buckets the histogram really has), and whether the target
+ * is scraped at all.
+ */
+export function absentQueries(slo: Slo): FirstLookQuery[] {
+  const id = sloIdentity(slo);
+  const names = `${RECORDS.total}|${RECORDS.errors}`;
+  const recorded: FirstLookQuery = {
+    step: 'series',
+    title: 'What burnbook records',
+    // Both names in one selector: `or` would match the two recordings by their other labels and keep one.
+    expr: `count by (__name__) ({${formatMatchers([
+      { name: '__name__', op: '=~', value: names },
+      ...Object.entries(id).map(([name, value]) => ({ name, op: '=' as const, value })),
+    ])}})`,
+    meaning:
+      `How many series each of the 5m rates the SLO is computed from has. No ${RECORDS.total}: the total is missing.` +
+      (errorsLag(slo.sli) ? '' : ` ${RECORDS.total} without ${RECORDS.errors}: the bucket is missing.`),
+  };
+  const series = sliSeries(slo.sli);
+  if (!series) {
+    return [
+      recorded,
+      {
+        step: 'series',
+        title: 'The total query',
+        expr: totalRate(slo.sli, '5m', slo.groupBy),
+        meaning:
+          "The SLI's total query as burnbook runs it. Nothing: a metric or label it reads is gone or renamed.",
+      },
+    ];
+  }
+  const reads = series
+    .filter((s) => s.role !== 'errors')
+    .map(
+      (s): FirstLookQuery =>
+        s.bucket
+          ? {
+              step: 'series',
+              title: 'The buckets the histogram has',
+              expr: `count by (le) (${formatSelector(s.selector)})`,
+              meaning:
+                `Each le value is a bucket boundary the histogram really has, with its number of series. The ` +
+                `threshold ${s.bucket.threshold} must be one of them: if it is not, set threshold to the nearest ` +
+                'one, or add that bucket to the histogram in the service.',
+            }
+          : {
+              step: 'series',
+              title: 'Does the total series exist?',
+              expr: `count(${formatSelector(s.selector)})`,
+              meaning:
+                "How many series the SLI's total selector matches now. Nothing: the metric or a label it selects " +
+                'on was renamed (an exporter or client upgrade), or nothing scrapes it.',
+            },
+    );
+  const total = series.find((s) => s.role === 'total');
+  return [recorded, ...reads, ...upOf(total?.selector.matchers ?? [])];
+}
+
+export function absentContext(slo: Slo, absent: AbsentAlert): AbsentContext {
+  const summary = sloSummary(slo);
+  const bucket = sliSeries(slo.sli)?.find((s) => s.bucket)?.bucket;
+  const severity = absent.severity;
+  const tiers = summary.tiers.map((t) => t.name).join(', ');
+  return {
+    alertname: alertName(slo, absent),
+    severity,
+    path: tierPath(slo, absent),
+    forDuration: formatDuration(absent.forMs),
+    slo: summary,
+    ask: {
+      headline:
+        severity === 'page' ? 'Act now' : severity === 'ticket' ? 'Fix the SLI soon' : `Severity ${severity}`,
+      detail:
+        `While this fires the SLO is blind: its burn-rate alerts (${tiers}) cannot fire, so an outage would ` +
+        'page nobody. Find what the SLI lost with the queries below.',
+    },
+    ...(bucket ? { threshold: bucket.threshold } : {}),
+    queries: absentQueries(slo),
+    tiers: summary.tiers,
   };
 }

@@ -1,22 +1,10 @@
 /** Finding pages by name: the runbook search box, and "did you mean" on a 404. */
 
+import { editDistance } from '../text/closest.ts';
+
 export interface Named {
   path: string;
   title: string;
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions each cost one. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 /** Pages whose path or title holds every word of the query, case-insensitively. */

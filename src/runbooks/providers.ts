@@ -12,11 +12,17 @@ export interface LiveSample {
   value: number;
 }
 
+/** A first-look query's current answer: the series a page shows, and how many more it left out. */
+export interface LiveAnswer {
+  samples: LiveSample[];
+  omitted: number;
+}
+
 /**
  * Runs one first-look query against Prometheus now. Reject (or honour `signal`) to show
  * an error on the page; the page gives up after its own timeout either way.
  */
-export type LiveValues = (expr: string, signal: AbortSignal) => Promise<LiveSample[]>;
+export type LiveValues = (expr: string, signal: AbortSignal) => Promise<LiveAnswer>;
 
 /** One alert as the runbook page shows it: enough to see what fired, where and when. */
 export interface AlertSummary {

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import Mustache from 'mustache';
 import { prometheusGraphUrl } from '../conventions/urls.ts';
-import type { FirstLookQuery, TierContext } from './context.ts';
+import type { AbsentContext, FirstLookQuery, TierContext } from './context.ts';
 import { codeFence, escapeMarkdown, markdownToHtml } from './markdown.ts';
 import type { LiveSample } from './providers.ts';
 import {
@@ -26,7 +26,7 @@ const MARKDOWN_OUTPUT = { escape: escapeMarkdown };
 
 /** What a first-look query shows where its current value would go. */
 export type LiveState =
-  | { kind: 'values'; samples: LiveSample[] }
+  | { kind: 'values'; samples: LiveSample[]; omitted: number }
   | { kind: 'error'; message: string }
   /** Why there is no value, and what would give one. */
   | { kind: 'note'; text: string };
@@ -62,14 +62,32 @@ function liveView(state: LiveState | undefined, threshold: number, step: FirstLo
       samples: state.samples.map((s) => ({
         labels: formatLabels(s.labels),
         value: Number.isFinite(s.value) ? String(Number(s.value.toPrecision(4))) : String(s.value),
-        // A scope value is a share of the ratio, not a ratio the threshold applies to.
-        above: step !== 'scope' && s.value > threshold,
+        // A scope value is a share of the ratio, and a series count no ratio: the threshold is for ratios.
+        above: (step === 'confirm' || step === 'trend') && s.value > threshold,
       })),
       empty: state.samples.length === 0,
+      omitted: state.omitted || null,
     };
   }
   if (state?.kind === 'error') return { error: state.message };
   return { note: state?.text };
+}
+
+/** The queries as a page shows them: numbered, fenced for markdown, linked to Prometheus, with their values. */
+function queryViews(
+  queries: readonly FirstLookQuery[],
+  live: readonly LiveState[],
+  threshold: number,
+  prometheusUrl: string | undefined,
+) {
+  return queries.map((q, i) => ({
+    ...q,
+    id: `query-${i + 1}`,
+    number: i + 1,
+    fence: codeFence(q.expr),
+    prometheusHref: prometheusUrl ? prometheusGraphUrl(prometheusUrl, q.expr) : undefined,
+    live: liveView(live[i], threshold, q.step),
+  }));
 }
 
 interface SectionView {
@@ -136,14 +154,7 @@ export function tierPageView(input: TierPageInput) {
     hrefs: { slo: linkTo(context.slo.path) },
     dashboardUrl: input.dashboardUrl,
     otherTiers: context.otherTiers.map((t) => ({ ...t, href: linkTo(t.path) })),
-    queries: context.queries.map((q, i) => ({
-      ...q,
-      id: `query-${i + 1}`,
-      number: i + 1,
-      fence: codeFence(q.expr),
-      prometheusHref: input.prometheusUrl ? prometheusGraphUrl(input.prometheusUrl, q.expr) : undefined,
-      live: liveView(input.live[i], context.thresholdValue, q.step),
-    })),
+    queries: queryViews(context.queries, input.live, context.thresholdValue, input.prometheusUrl),
   };
   const defaultsMarkdown = Mustache.render(
     requireTemplate(input.templates, 'defaults.md'),
@@ -164,6 +175,36 @@ export function tierPageView(input: TierPageInput) {
 export function renderTierPage(input: TierPageInput, format: 'html' | 'md'): string {
   const view = tierPageView(input);
   const template = requireTemplate(input.templates, `tier.${format}`);
+  return format === 'html'
+    ? Mustache.render(template, view, input.templates)
+    : Mustache.render(template, view, input.templates, MARKDOWN_OUTPUT);
+}
+
+export interface AbsentPageInput {
+  context: AbsentContext;
+  templates: Templates;
+  linkTo: LinkTo;
+  prometheusUrl?: string;
+  dashboardUrl?: string;
+  /** One per query, in order. */
+  live: LiveState[];
+}
+
+/**
+ * The absent-SLI alert's page (templates `absent.html`, `absent.md`): what is missing and the queries that
+ * find it. The SLO's runbook file is about burns, so its sections are not repeated here.
+ */
+export function renderAbsentPage(input: AbsentPageInput, format: 'html' | 'md'): string {
+  const { context, linkTo } = input;
+  const view = {
+    ...context,
+    severityIs: { [context.severity]: true },
+    hrefs: { slo: linkTo(context.slo.path) },
+    dashboardUrl: input.dashboardUrl,
+    tiers: context.tiers.map((t) => ({ ...t, href: linkTo(t.path) })),
+    queries: queryViews(context.queries, input.live, Number.POSITIVE_INFINITY, input.prometheusUrl),
+  };
+  const template = requireTemplate(input.templates, `absent.${format}`);
   return format === 'html'
     ? Mustache.render(template, view, input.templates)
     : Mustache.render(template, view, input.templates, MARKDOWN_OUTPUT);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Slo } from '../spec/model.ts';
+import { runbookFileProblem, runbookRoots } from '../spec/runbook-file.ts';
 import type { MarkdownFile } from './pages.ts';
 import type { RunbookFile } from './render.ts';
 
@@ -39,7 +40,8 @@ export function readMarkdownFiles(runbooksDir: string, slos: readonly Slo[]): Ma
 /**
  * The SLO's own runbook file (`runbook:` in the spec, relative to the working directory, like
  * spec paths). Its relative links resolve from where it sits under the runbooks directory, or,
- * outside it, from the directory of the SLO's tier pages.
+ * outside it, from the directory of the SLO's tier pages. Checked again on every read, as `validate`
+ * checks it (spec/runbook-file.ts): the file may have been replaced since, by a link to anywhere.
  */
 export function readSloRunbook(slo: Slo, runbooksDir: string): RunbookFile | undefined {
   if (slo.runbook === undefined) return undefined;
@@ -48,6 +50,9 @@ export function readSloRunbook(slo: Slo, runbooksDir: string): RunbookFile | und
   const dir = relative(root, dirname(full)).split(sep).join('/');
   const inside = full.startsWith(`${root}${sep}`);
   const sourceDir = inside ? `/runbooks/${dir ? `${dir}/` : ''}` : `/runbooks/${slo.service}/`;
+  if (runbookFileProblem(slo.runbook, runbookRoots(slo.source.file, runbooksDir))) {
+    return { file: slo.runbook, sourceDir };
+  }
   try {
     return { file: slo.runbook, text: readFileSync(full, 'utf8'), sourceDir };
   } catch (error) {

@@ -4,15 +4,16 @@
  * URLs (link.ts) ever become links.
  */
 
-import { evidenceResultSchema } from '../alerts/evidence.ts';
-import { type AlertLink, httpUrl, type LinkTargets, linkAlert } from '../alerts/link.ts';
-import type { AlertDetail, AlertEvent, AlertRow } from '../alerts/store/store.ts';
+import { EVIDENCE_SERIES, evidenceResultSchema } from '../alerts/evidence.ts';
+import { type AlertLink, httpUrl, type LinkTargets, linkAlert, runbookPathOf } from '../alerts/link.ts';
+import type { AlertDetail, AlertEvent, AlertRow, TruncatedDelivery } from '../alerts/store/store.ts';
 import { alertPath } from '../conventions/urls.ts';
 import { humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import type { AlertQuery } from './alert-query.ts';
 import { page } from './layout.ts';
 import type { Links } from './links.ts';
+import type { Banner } from './live.ts';
 import { renderView } from './views.ts';
 
 /** ISO 8601 to the second, in UTC: what on-call pastes into an incident channel. */
@@ -21,25 +22,30 @@ export function isoTime(ms: number): string {
 }
 
 function runbookView(link: AlertLink, links: Links) {
-  if (link.kind === 'tier' || link.kind === 'runbook') {
-    return {
-      href: links.to(link.runbookPath),
-      label: link.runbookPath.replace(/^\/runbooks\//, ''),
-      external: false,
-    };
+  const path = runbookPathOf(link);
+  if (path !== undefined) {
+    return { href: links.to(path), label: path.replace(/^\/runbooks\//, ''), external: false };
   }
   if (link.kind === 'external') return { href: link.url, label: link.url, external: true };
   return null;
 }
 
+/** The SLO an alert of burnbook's belongs to, and which of its alerts it is (a tier, or `sli-absent`). */
+function sloOf(link: AlertLink) {
+  if (link.kind === 'tier') return { slo: link.slo, sloPath: link.sloPath, alert: link.tier.name };
+  if (link.kind === 'absent') return { slo: link.slo, sloPath: link.sloPath, alert: link.absent.name };
+  return undefined;
+}
+
 function sloView(link: AlertLink, links: Links) {
-  if (link.kind !== 'tier') return null;
-  return { href: links.to(link.sloPath), label: `${link.slo.service}/${link.slo.name} · ${link.tier.name}` };
+  const own = sloOf(link);
+  if (!own) return null;
+  return { href: links.to(own.sloPath), label: `${own.slo.service}/${own.slo.name} · ${own.alert}` };
 }
 
 /** The alert's groupBy labels (`{tenant="acme"}`): which of the SLO's states is burning. */
 function groupText(row: AlertRow, link: AlertLink): string | null {
-  if (link.kind !== 'tier' || link.slo.groupBy.length === 0) return null;
+  if ((link.kind !== 'tier' && link.kind !== 'absent') || link.slo.groupBy.length === 0) return null;
   const group = Object.fromEntries(link.slo.groupBy.map((name) => [name, row.labels[name] ?? '']));
   return formatLabels(group);
 }
@@ -54,6 +60,16 @@ function timing(row: AlertRow, now: number) {
   };
 }
 
+/**
+ * The severity badge's class: a severity the SLOs' tiers use (a lowercase word, see policy/tiers.ts), or
+ * `other`. The label's value is text from outside, and classes decide what a page looks like.
+ */
+export function severityClass(severity: string, targets: Pick<LinkTargets, 'slos'>): string {
+  return targets.slos.some((slo) => slo.alerting.tiers.some((t) => t.severity === severity))
+    ? severity
+    : 'other';
+}
+
 // Mustache looks a missing key up in the enclosing context, so every optional value is a key set to null.
 function rowView(row: AlertRow, targets: LinkTargets, links: Links, now: number) {
   const link = linkAlert(row, targets);
@@ -62,7 +78,8 @@ function rowView(row: AlertRow, targets: LinkTargets, links: Links, now: number)
     href: links.to(alertPath(row.id)),
     alertname: row.alertname ?? '(no alertname)',
     summary: row.annotations.summary ?? null,
-    severity: row.severity,
+    severity:
+      row.severity === null ? null : { name: row.severity, class: severityClass(row.severity, targets) },
     group: groupText(row, link),
     slo: sloView(link, links),
     runbook: runbookView(link, links),
@@ -85,8 +102,41 @@ export interface AlertListPage {
   /** Query string of the next page, when there is one. */
   next?: string;
   problems: string[];
+  /** The latest deliveries Alertmanager left alerts out of. */
+  truncated: TruncatedDelivery[];
+  /** What keeps the store from writing, if anything (storeBanner). */
+  banner: Banner | null;
   targets: LinkTargets;
   now: number;
+}
+
+/** Why webhooks are refused, above the alert pages: the store's own words (AlertStore.health). */
+export function storeBanner(problem: string): Banner {
+  return { kind: 'failed', title: 'The alert store is not healthy', detail: problem, since: null };
+}
+
+function truncatedView(delivery: TruncatedDelivery) {
+  return {
+    at: isoTime(delivery.receivedAt),
+    group: formatLabels(delivery.groupLabels),
+    receiver: delivery.receiver,
+    status: delivery.status,
+    alerts: delivery.alerts,
+    truncated: delivery.truncatedAlerts,
+  };
+}
+
+/** One truncated delivery in `/api/v1/alerts`. */
+export function truncatedDeliveryJson(delivery: TruncatedDelivery) {
+  return { ...delivery, receivedAt: isoTime(delivery.receivedAt) };
+}
+
+/** `/alerts` and `/alerts/:id` when the store cannot be read: the cause, and what to do. */
+export function historyUnavailableDocument(message: string, links: Links): string {
+  const body = renderView('alert-unavailable', {
+    banner: { kind: 'failed', title: 'The alert history cannot be read', detail: message, since: null },
+  });
+  return page({ title: 'Alerts', body, links, nav: 'alerts', crumbs: [{ label: 'Alerts' }] });
 }
 
 export function alertListDocument(input: AlertListPage, links: Links): string {
@@ -112,6 +162,8 @@ export function alertListDocument(input: AlertListPage, links: Links): string {
     suggestions: suggestions(input.targets),
     filtered,
     problems: input.problems,
+    banner: input.banner,
+    truncated: input.truncated.map(truncatedView),
     firing: showFiring ? { rows: firing } : null,
     history: resolved.length > 0 || query.status !== 'firing' ? { rows: resolved } : null,
     next: input.next === undefined ? null : `${action}?${input.next}`,
@@ -125,8 +177,23 @@ const EVENT_TEXT: Record<AlertEvent['kind'], string> = {
   refired: 'fired again',
 };
 
+/**
+ * At most EVIDENCE_SERIES samples of a stored result: earlier burnbooks stored whole answers (200,000
+ * series made an alert's page take 17 s), and such rows stay in the store until retention removes them.
+ */
+function shownPart(result: unknown): unknown {
+  const samples = (result as { samples?: unknown } | null)?.samples;
+  if (!Array.isArray(samples) || samples.length <= EVIDENCE_SERIES) return result;
+  const omitted = (result as { omitted?: number }).omitted ?? 0;
+  return {
+    ...(result as object),
+    samples: samples.slice(0, EVIDENCE_SERIES),
+    omitted: omitted + samples.length - EVIDENCE_SERIES,
+  };
+}
+
 function evidenceView(evidence: AlertDetail['evidence'][number]) {
-  const parsed = evidenceResultSchema.safeParse(evidence.result);
+  const parsed = evidenceResultSchema.safeParse(shownPart(evidence.result));
   const samples = parsed.success
     ? {
         rows: parsed.data.samples.map((s) => {
@@ -137,6 +204,8 @@ function evidenceView(evidence: AlertDetail['evidence'][number]) {
           };
         }),
         warnings: parsed.data.warnings ?? [],
+        omitted: parsed.data.omitted ?? null,
+        kept: EVIDENCE_SERIES,
       }
     : null;
   return {
@@ -151,7 +220,7 @@ function evidenceView(evidence: AlertDetail['evidence'][number]) {
 
 function evidenceNote(alert: AlertDetail, link: AlertLink, prometheusConfigured: boolean): string | null {
   if (alert.evidence.length > 0) return null;
-  if (link.kind !== 'tier')
+  if (!sloOf(link))
     return 'Evidence is captured for burnbook SLO alerts only: they come with first-look queries.';
   if (!prometheusConfigured)
     return 'No Prometheus configured: start serve with --prometheus-url to capture evidence.';
@@ -168,6 +237,7 @@ export interface AlertPage {
   alert: AlertDetail;
   targets: LinkTargets;
   prometheusConfigured: boolean;
+  banner: Banner | null;
   now: number;
 }
 
@@ -191,9 +261,22 @@ export function alertDocument(input: AlertPage, links: Links): string {
     evidenceNote: evidenceNote(alert, link, input.prometheusConfigured),
     labels: entries(alert.labels),
     annotations: entries(alert.annotations),
+    banner: input.banner,
   });
   const crumbs = [{ label: 'Alerts', path: '/alerts' }, { label: `${alertname} #${alert.id}` }];
   return page({ title: `${alertname} · alert ${alert.id}`, body, links, nav: 'alerts', crumbs });
+}
+
+function runbookJson(link: AlertLink): { path: string } | { url: string } | null {
+  const path = runbookPathOf(link);
+  if (path !== undefined) return { path };
+  return link.kind === 'external' ? { url: link.url } : null;
+}
+
+/** `tier` is the alert's `slo_tier`: a tier's name, or `sli-absent`. */
+function sloJson(link: AlertLink) {
+  const own = sloOf(link);
+  return own ? { service: own.slo.service, slo: own.slo.name, tier: own.alert, path: own.sloPath } : null;
 }
 
 /** One alert in `/api/v1/alerts`: the stored row with readable times and where it links. */
@@ -212,15 +295,7 @@ export function alertJson(row: AlertRow, targets: LinkTargets) {
     firstReceivedAt: isoTime(row.firstReceivedAt),
     lastReceivedAt: isoTime(row.lastReceivedAt),
     receiveCount: row.receiveCount,
-    runbook:
-      link.kind === 'tier' || link.kind === 'runbook'
-        ? { path: link.runbookPath }
-        : link.kind === 'external'
-          ? { url: link.url }
-          : null,
-    slo:
-      link.kind === 'tier'
-        ? { service: link.slo.service, slo: link.slo.name, tier: link.tier.name, path: link.sloPath }
-        : null,
+    runbook: runbookJson(link),
+    slo: sloJson(link),
   };
 }

@@ -18,6 +18,7 @@ import type { RunbookProviders } from '../runbooks/providers.ts';
 import { readMarkdownFiles } from '../runbooks/sources.ts';
 import type { Slo } from '../spec/model.ts';
 import { answerErrorsInOneShape } from './errors.ts';
+import { securityHeaders } from './headers.ts';
 import { createMetrics, metricsPlugin } from './metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -66,6 +67,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     requestTimeout: 30_000,
   });
   answerErrorsInOneShape(app);
+  securityHeaders(app);
 
   const { slos, prometheusUrl } = options;
   const urls = new SiteUrls(options.externalUrl);
@@ -81,7 +83,11 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
           registry: metrics.registry,
         })
       : undefined;
-  const alertMetrics = createAlertMetrics(metrics.registry, { counts: () => store.counts() });
+  const alertMetrics = createAlertMetrics(
+    metrics.registry,
+    { counts: () => store.counts(), health: () => store.health() },
+    [...new Set(slos.flatMap((slo) => slo.alerting.tiers.map((tier) => tier.severity)))],
+  );
   const openStore = options.openStore ?? ((hooks) => openSqliteStore({ dataDir: options.dataDir, ...hooks }));
   // Opened last: everything before may throw, and an open store holds a thread until closed.
   const store = openStore({ observeCommit: (seconds) => alertMetrics.storeWrite.observe(seconds) });

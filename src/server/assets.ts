@@ -58,7 +58,6 @@ export function assetRoutes(app: FastifyInstance): void {
     if (!library) return reply.code(404).send({ error: CHART_LIBRARY_MISSING });
     return reply
       .header('cache-control', 'public, max-age=31536000, immutable')
-      .header('x-content-type-options', 'nosniff')
       .type('text/javascript; charset=utf-8')
       .send(library.script);
   });

@@ -18,7 +18,7 @@ export function errorBody(error: string, problems: string[] = []): ErrorBody {
 }
 
 export function sendError(reply: FastifyReply, status: number, error: string, problems: string[] = []) {
-  return reply.code(status).header('x-content-type-options', 'nosniff').send(errorBody(error, problems));
+  return reply.code(status).send(errorBody(error, problems));
 }
 
 /** What fastify's own errors mean to whoever sent the request, by code; anything else keeps fastify's message. */

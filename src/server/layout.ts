@@ -57,6 +57,8 @@ function sha256(text: string): string {
  * 'self' — same-origin files only. That keeps the guarantee: burnbook serves no JavaScript but
  * its own assets (pages are HTML, the API JSON, neither runs as a script), and no page takes
  * URLs from outside into a script tag. The file's integrity attribute pins its content too.
+ * The layout writes it unescaped (keywords, hashes and `'self'`: no quote or markup), and sendHtml
+ * repeats it in a header.
  */
 function contentSecurityPolicy(scripts: readonly string[], files: boolean): string {
   return [

@@ -3,6 +3,7 @@ import { byUrgency } from '../evaluator/evaluate.ts';
 import { budgetLevel, burnText, dataText, exhaustionText, percentText } from '../evaluator/format.ts';
 import { DEFAULT_RANGE, HISTORY_RANGES, type HistoryRequest, isHistoryRange } from '../evaluator/history.ts';
 import type { EvaluatorReport, GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
+import type { SliCheck } from '../live-check/check.ts';
 import { tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { BASE_WINDOW_MS } from '../policy/windows.ts';
@@ -70,6 +71,28 @@ export function evaluationBanner(report: EvaluatorReport, now: number): Banner |
   return null;
 }
 
+/**
+ * Alertmanager not taking the evaluator's alerts: burnbook still evaluates and shows every number, but the
+ * alerts it fires reach no one, which nothing else on the page would tell.
+ */
+export function alertmanagerBanner(report: EvaluatorReport, now: number): Banner | null {
+  const alertmanager = report.alertmanager;
+  if (!alertmanager?.error) return null;
+  return {
+    kind: 'failed',
+    title: 'Alertmanager is not taking alerts',
+    detail: `${alertmanager.error.message}. The alerts burnbook's evaluator fires do not reach anyone until it does.`,
+    since: alertmanager.lastSentAt
+      ? `Last delivered: ${when(alertmanager.lastSentAt, now)}.`
+      : 'Nothing was delivered since burnbook started.',
+  };
+}
+
+/** Every banner a live page shows, most fundamental first. */
+function banners(report: EvaluatorReport, now: number): Banner[] {
+  return [evaluationBanner(report, now), alertmanagerBanner(report, now)].filter((b) => b !== null);
+}
+
 export function statusOf(report: EvaluatorReport, slo: Slo): SloStatus | undefined {
   return report.slos.find((s) => s.service === slo.service && s.slo === slo.name);
 }
@@ -132,7 +155,8 @@ function indexRow(slo: Slo, status: SloStatus | undefined, links: Links) {
       return rate === null ? [] : [{ window: formatDuration(w), rate }];
     }),
     alerts,
-    quiet: alerts.length === 0,
+    broken: status?.broken?.message ?? null,
+    quiet: alerts.length === 0 && !status?.broken,
     group: groupedBy(slo, status),
     budgetRemaining: status?.budgetRemaining ?? null,
   };
@@ -147,7 +171,7 @@ function byBudgetLeft(a: ReturnType<typeof indexRow>, b: ReturnType<typeof index
 /** `/` with live numbers: every SLO in one table, least budget left first. */
 export function liveIndex(slos: readonly Slo[], report: EvaluatorReport, links: Links, now: number) {
   const rows = slos.map((slo) => indexRow(slo, statusOf(report, slo), links));
-  return { banner: evaluationBanner(report, now), rows: rows.sort(byBudgetLeft) };
+  return { banners: banners(report, now), rows: rows.sort(byBudgetLeft) };
 }
 
 const GROUP_PARAM = 'group.';
@@ -174,9 +198,22 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
   return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 }
 
+/** The live check of the SLO's SLI as its page got it: the findings, or why there are none. */
+export type SliCheckState = { check: SliCheck } | { error: string };
+
+function sliCheckView(state: SliCheckState | null) {
+  if (!state) return null;
+  if ('error' in state) return { error: state.error, findings: [] };
+  return {
+    error: null,
+    findings: state.check.findings.map((f) => ({ ...f, hint: f.hint ?? null })),
+  };
+}
+
 /**
  * The SLO page's live part: the numbers of the group shown (the one asked for, or the most urgent),
- * each tier's state, the groups on offer and where the charts' data comes from.
+ * why they are not numbers when the SLI is broken, each tier's state, the live check of the SLI, the
+ * groups on offer and where the charts' data comes from.
  */
 export function sloLive(
   slo: Slo,
@@ -186,6 +223,7 @@ export function sloLive(
   now: number,
   /** Why the page cannot draw charts whatever Prometheus says (no chart library); null if it can. */
   noCharts: string | null,
+  check: SliCheckState | null = null,
 ) {
   const status = statusOf(report, slo);
   const askedGroup = asked.group;
@@ -204,7 +242,9 @@ export function sloLive(
       ? `No charts while Prometheus is not answering: ${report.error?.message}`
       : noCharts;
   return {
-    banner: evaluationBanner(report, now),
+    banners: banners(report, now),
+    broken: group?.broken?.message ?? null,
+    sliCheck: sliCheckView(check),
     evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
     source: status?.source ?? null,
     budget: budgetView(slo, group),

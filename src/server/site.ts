@@ -1,10 +1,10 @@
 import { RUNBOOKS_PATH, sloPath, WEBHOOK_PATH } from '../conventions/urls.ts';
-import { type FirstLookQuery, sloSummary, tierContext } from '../runbooks/context.ts';
+import { absentContext, type FirstLookQuery, sloSummary, tierContext } from '../runbooks/context.ts';
 import { markdownToHtml } from '../runbooks/markdown.ts';
 import { type Named, nearMatches, searchPages } from '../runbooks/match.ts';
 import { type Catalogue, catalogue, type RunbookPage } from '../runbooks/pages.ts';
 import type { AlertSummary, LiveValues, RunbookProviders } from '../runbooks/providers.ts';
-import { formatLabels, type LiveState, renderTierPage } from '../runbooks/render.ts';
+import { formatLabels, type LiveState, renderAbsentPage, renderTierPage } from '../runbooks/render.ts';
 import { readMarkdownFiles, readSloRunbook } from '../runbooks/sources.ts';
 import { templatesFor } from '../runbooks/templates.ts';
 import { byService } from '../spec/by-service.ts';
@@ -59,6 +59,7 @@ function summaryWithLinks(slo: Slo, links: Links) {
     ...summary,
     href: links.to(summary.path),
     tiers: summary.tiers.map((t) => ({ ...t, href: links.to(t.path) })),
+    absent: summary.absent && { ...summary.absent, href: links.to(summary.absent.path) },
   };
 }
 
@@ -98,7 +99,12 @@ export function runbookListDocument(site: Site, links: Links, query: string): st
     title: p.title,
     path: p.path,
     href: links.to(p.path),
-    kind: p.kind === 'tier' ? `alert · ${p.tier.severity}` : 'hand-written',
+    kind:
+      p.kind === 'tier'
+        ? `alert · ${p.tier.severity}`
+        : p.kind === 'absent'
+          ? `absent SLI · ${p.absent.severity}`
+          : 'hand-written',
     searchText: `${p.path} ${p.title}`.toLowerCase(),
     hidden: !matching.has(p),
   }));
@@ -120,7 +126,7 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 }
 
 /** Waits for a provider at most PROVIDER_TIMEOUT_MS, even if it ignores the signal. */
-async function withTimeout<T>(ask: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+export async function withTimeout<T>(ask: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
   const signal = AbortSignal.timeout(PROVIDER_TIMEOUT_MS);
   try {
     return await Promise.race([ask(signal), rejectOnAbort(signal)]);
@@ -132,7 +138,7 @@ async function withTimeout<T>(ask: (signal: AbortSignal) => T | Promise<T>): Pro
 
 async function askPrometheus(liveValues: LiveValues, expr: string): Promise<LiveState> {
   try {
-    return { kind: 'values', samples: await withTimeout((signal) => liveValues(expr, signal)) };
+    return { kind: 'values', ...(await withTimeout((signal) => liveValues(expr, signal))) };
   } catch (error) {
     return { kind: 'error', message: (error as Error).message };
   }
@@ -175,6 +181,18 @@ async function alertsSection(site: Site, path: string, links: Links): Promise<st
   }
 }
 
+/** What a tier page and an absent-SLI page take alike: templates, links, and their queries' live values. */
+async function alertPageInputs(site: Site, slo: Slo, links: Links, queries: FirstLookQuery[]) {
+  const dashboardUrl = site.providers?.dashboardUrl?.(slo);
+  return {
+    templates: templatesFor(site.runbooksDir, slo),
+    linkTo: links.to,
+    ...(site.prometheusUrl ? { prometheusUrl: site.prometheusUrl } : {}),
+    ...(dashboardUrl ? { dashboardUrl } : {}),
+    live: await liveStates(site, queries),
+  };
+}
+
 async function tierBody(
   site: Site,
   p: Extract<RunbookPage, { kind: 'tier' }>,
@@ -183,19 +201,35 @@ async function tierBody(
 ) {
   const context = tierContext(p.slo, p.tier);
   const runbook = readSloRunbook(p.slo, site.runbooksDir);
-  const dashboardUrl = site.providers?.dashboardUrl?.(p.slo);
-  return renderTierPage(
-    {
-      context,
-      ...(runbook ? { runbook } : {}),
-      templates: templatesFor(site.runbooksDir, p.slo),
-      linkTo: links.to,
-      ...(site.prometheusUrl ? { prometheusUrl: site.prometheusUrl } : {}),
-      ...(dashboardUrl ? { dashboardUrl } : {}),
-      live: await liveStates(site, context.queries),
-    },
+  const inputs = await alertPageInputs(site, p.slo, links, context.queries);
+  return renderTierPage({ context, ...(runbook ? { runbook } : {}), ...inputs }, format);
+}
+
+async function absentBody(
+  site: Site,
+  p: Extract<RunbookPage, { kind: 'absent' }>,
+  links: Links,
+  format: 'html' | 'md',
+) {
+  const context = absentContext(p.slo, p.absent);
+  return renderAbsentPage(
+    { context, ...(await alertPageInputs(site, p.slo, links, context.queries)) },
     format,
   );
+}
+
+/** The page's own content: a tier's, the absent-SLI alert's, or a markdown file rendered. */
+function pageBody(site: Site, p: RunbookPage, links: Links, format: 'html' | 'md'): string | Promise<string> {
+  if (p.kind === 'tier') return tierBody(site, p, links, format);
+  if (p.kind === 'absent') return absentBody(site, p, links, format);
+  if (format === 'md') return p.markdown;
+  return renderView('markdown-page', {
+    html: markdownToHtml(p.markdown, {
+      sourceDir: p.path.slice(0, p.path.lastIndexOf('/') + 1),
+      to: links.to,
+    }),
+    file: p.file,
+  });
 }
 
 /** A runbook page as a whole HTML document, or (for the export) as markdown. */
@@ -205,28 +239,20 @@ export async function runbookDocument(
   links: Links,
   format: 'html' | 'md',
 ): Promise<string> {
-  if (format === 'md') return p.kind === 'tier' ? tierBody(site, p, links, 'md') : p.markdown;
+  if (format === 'md') return pageBody(site, p, links, 'md');
   const [main, alerts] = await Promise.all([
-    p.kind === 'tier'
-      ? tierBody(site, p, links, 'html')
-      : renderView('markdown-page', {
-          html: markdownToHtml(p.markdown, {
-            sourceDir: p.path.slice(0, p.path.lastIndexOf('/') + 1),
-            to: links.to,
-          }),
-          file: p.file,
-        }),
+    pageBody(site, p, links, 'html'),
     alertsSection(site, p.path, links),
   ]);
   const crumbs =
-    p.kind === 'tier'
-      ? [
+    p.kind === 'markdown'
+      ? [{ label: 'Runbooks', path: RUNBOOKS_PATH }, { label: p.title }]
+      : [
           { label: 'SLOs', path: '/' },
           { label: `${p.slo.service}/${p.slo.name}`, path: sloPath(p.slo) },
           { label: p.title },
-        ]
-      : [{ label: 'Runbooks', path: RUNBOOKS_PATH }, { label: p.title }];
-  const title = p.kind === 'tier' ? `${p.title} · ${p.slo.service}` : p.title;
+        ];
+  const title = p.kind === 'markdown' ? p.title : `${p.title} · ${p.slo.service}`;
   return page({ title, body: main + alerts, links, nav: 'runbooks', crumbs });
 }
 

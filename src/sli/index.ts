@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { utf8Names } from '../promql/parse.ts';
-import type { SliContext, SliKind, SliProblem, TestSeries } from './kind.ts';
+import type { SliContext, SliKind, SliProblem, SliSeries, TestSeries } from './kind.ts';
 import { latency } from './latency.ts';
 import { query } from './query.ts';
 import { ratio } from './ratio.ts';
@@ -46,18 +46,32 @@ function kindOf(sli: Sli): SliKind<unknown> {
 
 /**
  * Rate of bad events. An errors selector that matches nothing yet (client libraries create
- * the `code="500"` series on the first 500) still yields 0 for every group that has traffic.
+ * the `code="500"` series on the first 500) still yields 0 for every group that has traffic; where a
+ * missing series means the SLI cannot be computed (a latency bucket), it yields nothing (SliKind.lazyErrors).
  */
 export function errorRate(sli: Sli, window: string, by: readonly string[]): string {
   return errorRateOr(sli, window, by, `0 * ${totalRate(sli, window, by)}`);
 }
 
 /**
- * The rate of bad events, or `zero` where the errors selector matches nothing: an expression worth 0 for
- * every group with traffic. The rules pass their own total rate recording, so the raw total is read once.
+ * The rate of bad events, or `zero` (an expression worth 0 for every group with traffic) where an errors
+ * series that may lag (SliKind.lazyErrors) matches nothing yet. The rules pass their own total rate
+ * recording, so the raw total is read once.
  */
 export function errorRateOr(sli: Sli, window: string, by: readonly string[], zero: string): string {
-  return `${kindOf(sli).errors(sli.spec, window, by)} or ${zero}`;
+  const kind = kindOf(sli);
+  const errors = kind.errors(sli.spec, window, by);
+  return kind.lazyErrors ? `${errors} or ${zero}` : errors;
+}
+
+/** The rate of bad events as the SLI defines it, without the 0 that stands in for errors not seen yet. */
+export function errorsOnly(sli: Sli, window: string, by: readonly string[]): string {
+  return kindOf(sli).errors(sli.spec, window, by);
+}
+
+/** Whether the SLI's errors series may appear only with the first error (SliKind.lazyErrors). */
+export function errorsLag(sli: Sli): boolean {
+  return kindOf(sli).lazyErrors;
 }
 
 export function totalRate(sli: Sli, window: string, by: readonly string[]): string {
@@ -98,4 +112,9 @@ export function digitKeys(kind: string): readonly string[] {
 
 export function sliTestSeries(sli: Sli): TestSeries[] | undefined {
   return kindOf(sli).testSeries(sli.spec);
+}
+
+/** The raw series an SLI reads (SliKind.series); undefined for arbitrary queries. */
+export function sliSeries(sli: Sli): SliSeries[] | undefined {
+  return kindOf(sli).series(sli.spec);
 }

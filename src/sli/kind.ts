@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Selector } from '../promql/parse.ts';
 
 /** A problem in an SLI's spec, relative to the SLI object: `offset` is a column within the string at `path`. */
 export interface SliProblem {
@@ -24,6 +25,17 @@ export interface TestSeries {
 }
 
 /**
+ * A raw series selector an SLI reads, for the live check (`validate --prometheus-url`) and the absent-SLI
+ * alert's texts. `total` and `good` must exist for the SLI to have a ratio; `errors` may not exist yet.
+ */
+export interface SliSeries {
+  role: 'total' | 'errors' | 'good';
+  selector: Selector;
+  /** A latency SLI's bucket: `selector` without `le`, and the boundary it needs (the spec's digits). */
+  bucket?: { threshold: string };
+}
+
+/**
  * One kind of SLI. Everything burnbook does with an SLI goes through these functions, so a
  * new kind is one new file plus one line in `index.ts`.
  */
@@ -34,6 +46,12 @@ export interface SliKind<Spec> {
    * passes the YAML's own text for them instead of the parsed float.
    */
   digitKeys?: readonly string[];
+  /**
+   * Whether the errors series may not exist yet while total does, so that 0 stands in for it: client
+   * libraries create a `code="500"` series on the first 500. False where a missing errors series means the
+   * SLI cannot be computed (a histogram has every bucket from its first observation): "no data", never 0.
+   */
+  lazyErrors: boolean;
   /** PromQL for the rate of bad events over `window`, summed by `by`. */
   errors(spec: Spec, window: string, by: readonly string[]): string;
   /** PromQL for the rate of all events over `window`, summed by `by`. */
@@ -48,4 +66,6 @@ export interface SliKind<Spec> {
    * or undefined when burnbook cannot know what the SLI reads (arbitrary queries).
    */
   testSeries(spec: Spec): TestSeries[] | undefined;
+  /** The raw series the SLI reads, or undefined when it is arbitrary PromQL. */
+  series(spec: Spec): SliSeries[] | undefined;
 }

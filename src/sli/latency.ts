@@ -41,6 +41,8 @@ function series(sli: LatencySli, suffix: string, extra: LabelMatcher[] = []): st
 export const latency: SliKind<LatencySli> = {
   schema,
   digitKeys: ['threshold'],
+  // Client libraries create every bucket with the histogram: a missing one is a threshold that is no bucket.
+  lazyErrors: false,
   total: (sli, window, by) => sumBy(by, rate(series(sli, '_count'), window)),
   errors: (sli, window, by) =>
     `${latency.total(sli, window, by)} - ${sumBy(by, rate(series(sli, '_bucket', [leMatcher(sli.threshold)]), window))}`,
@@ -88,6 +90,17 @@ export const latency: SliKind<LatencySli> = {
         counts: 'all',
       },
       { selector: formatSelector({ metric: `${h.metric}_count`, matchers: labels }), counts: 'all' },
+    ];
+  },
+  series(sli) {
+    const h = histogram(sli);
+    return [
+      { role: 'total', selector: { metric: `${h.metric}_count`, matchers: h.matchers } },
+      {
+        role: 'good',
+        selector: { metric: `${h.metric}_bucket`, matchers: h.matchers },
+        bucket: { threshold: sli.threshold },
+      },
     ];
   },
 };

@@ -23,13 +23,18 @@ function normalized(s: Selector): string {
 
 /** The selector as parsed, printed again: the spec's text is never spliced into a rule. */
 function selector(text: string): string {
-  const parsed = parseSelector(text);
-  if ('offset' in parsed) throw new Error(`ratio SLI was not checked: ${parsed.message}`);
-  return formatSelector(parsed);
+  return formatSelector(parsed(text));
+}
+
+function parsed(text: string): Selector {
+  const result = parseSelector(text);
+  if ('offset' in result) throw new Error(`ratio SLI was not checked: ${result.message}`);
+  return result;
 }
 
 export const ratio: SliKind<RatioSli> = {
   schema,
+  lazyErrors: true,
   errors: (sli, window, by) => sumBy(by, rate(selector(sli.errors), window)),
   total: (sli, window, by) => sumBy(by, rate(selector(sli.total), window)),
 
@@ -84,4 +89,8 @@ export const ratio: SliKind<RatioSli> = {
       { selector: formatSelector({ metric: total.metric, matchers: bad }), counts: 'bad' },
     ];
   },
+  series: (sli) => [
+    { role: 'total', selector: parsed(sli.total) },
+    { role: 'errors', selector: parsed(sli.errors) },
+  ],
 };

@@ -9,7 +9,8 @@ export interface DocumentSource {
   lineOf(path: PropertyKey[]): number;
   /** The YAML text of the scalar at a path, for numbers whose spelling matters (a bucket boundary). */
   literal(path: PropertyKey[]): string | undefined;
-  fileExists(path: string): boolean;
+  /** Why a `runbook:` path cannot be used (see runbook-file.ts), or undefined. */
+  runbookProblem(path: string): { message: string; hint: string } | undefined;
   /** Whether label names outside the legacy charset may be used: the promtool checked against reads them. */
   utf8Names: boolean;
 }

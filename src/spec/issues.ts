@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { closest } from '../text/closest.ts';
 import type { ModelProblem } from './model.ts';
 
 /** zod issues as problems a person can act on: "unknown key objectve; did you mean objective?". */
@@ -35,27 +36,6 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
     } else return [];
   }
   return [];
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
-
-function closest(word: string, options: string[]): string | undefined {
-  const best = options
-    .map((o) => ({ o, d: distance(word.toLowerCase(), o.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.o : undefined;
 }
 
 function describe(value: unknown): string {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { promtoolReadsUtf8Names } from '../promtool/promtool.ts';
@@ -7,6 +6,7 @@ import { readSpecFile, specFiles } from './files.ts';
 import { formatOf } from './formats/index.ts';
 import type { ModelProblem, Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
+import { DEFAULT_RUNBOOKS_DIR, runbookFileProblem, runbookRoots } from './runbook-file.ts';
 import { checkShape, YAML_OPTIONS } from './yaml-limits.ts';
 
 export interface LoadResult {
@@ -44,11 +44,21 @@ function yamlMessage(message: string): { message: string; hint?: string } {
   return { message: (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '') };
 }
 
+export interface LoadOptions {
+  /** Where `runbook:` files may be besides the spec's repository; default `runbooks`. */
+  runbooksDir?: string;
+}
+
 /**
  * Parses and validates one file's text; a file may hold several YAML documents, each read by the input
  * format its version key names (formats/).
  */
-export function loadSpecText(text: string, file: string): { slos: Slo[]; errors: SpecError[] } {
+export function loadSpecText(
+  text: string,
+  file: string,
+  options: LoadOptions = {},
+): { slos: Slo[]; errors: SpecError[] } {
+  const roots = runbookRoots(file, options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR);
   const counter = new LineCounter();
   const slos: Slo[] = [];
   const errors: SpecError[] = [];
@@ -80,7 +90,7 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
       file,
       lineOf: (path) => positions.find(path).line,
       literal: (path) => positions.literal(path),
-      fileExists: existsSync,
+      runbookProblem: (runbook) => runbookFileProblem(runbook, roots),
       utf8Names: promtoolReadsUtf8Names(),
     });
     errors.push(...read.problems.map((p) => toError(file, positions, p)));
@@ -94,7 +104,7 @@ export function loadSpecText(text: string, file: string): { slos: Slo[]; errors:
  * Every SLO under `paths`, checked as a whole: all files are read and validated before the
  * caller acts, and (service, name) pairs must be unique across files.
  */
-export function loadSpecs(paths: readonly string[]): LoadResult {
+export function loadSpecs(paths: readonly string[], options: LoadOptions = {}): LoadResult {
   const { files, errors } = specFiles(paths);
   const slos: Slo[] = [];
   const firstSeen = new Map<string, Slo>();
@@ -105,7 +115,7 @@ export function loadSpecs(paths: readonly string[]): LoadResult {
       errors.push(read.error);
       continue;
     }
-    const result = loadSpecText(read.text, shown);
+    const result = loadSpecText(read.text, shown, options);
     errors.push(...result.errors);
     for (const slo of result.slos) {
       const key = `${slo.service}/${slo.name}`;

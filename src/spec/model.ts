@@ -1,9 +1,9 @@
 import { parseTemplate } from '../outputs/rules/go-template.ts';
-import { burnFactor, errorBudget, threshold } from '../policy/burn.ts';
+import { absentForMs, burnFactor, errorBudget, threshold } from '../policy/burn.ts';
 import { type AdaptedTier, defaultTiers } from '../policy/default-tiers.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
-import { DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
+import { ABSENT_TIER, DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
 import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
 import { checkSli, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
@@ -29,11 +29,23 @@ export interface Slo {
     annotations: Record<string, string>;
     /** Fastest first. */
     tiers: Tier[];
+    /** The absent-SLI alert; undefined when the spec switches it off (`absent: false`). */
+    absent?: AbsentAlert;
   };
   runbook?: string;
   scrapeIntervalMs: number;
   /** Where the SLO is defined, for errors and pages that point back at the spec. */
   source: { file: string; line: number };
+}
+
+/**
+ * The alert that fires when the SLI cannot be computed: its total series (or its latency bucket) has been
+ * absent for `forMs`. `name` is its `slo_tier` label.
+ */
+export interface AbsentAlert {
+  name: typeof ABSENT_TIER;
+  severity: string;
+  forMs: number;
 }
 
 /** A semantic problem in a spec file, at a path the loader turns into file:line:col. */
@@ -58,6 +70,14 @@ function resolveTier(
   path: PropertyKey[],
 ): Tier | undefined {
   const name = typeof ref === 'string' ? ref : ref.name;
+  if (name === ABSENT_TIER) {
+    problems.push({
+      path,
+      message: `"${ABSENT_TIER}" is the slo_tier of the SLO's absent-SLI alert, so no tier can take the name`,
+      hint: 'name the tier differently; the absent alert is set with alerting.absent',
+    });
+    return undefined;
+  }
   const base = defaults.find((t) => t.name === name);
   if (typeof ref === 'string' && !base) {
     problems.push({
@@ -235,6 +255,20 @@ function groupByOverwritten(
   });
 }
 
+/** The absent-SLI alert as the spec sets it, with its defaults (see absentSchema). */
+function absentAlert(
+  spec: SloSpec['alerting']['absent'],
+  fastest: Tier,
+  periodMs: number,
+  objective: number,
+): { absent?: AbsentAlert } {
+  if (spec === false) return {};
+  const given = spec === true ? {} : spec;
+  const forMs =
+    given.for === undefined ? absentForMs(fastest, periodMs, objective) : parseDuration(given.for);
+  return { absent: { name: ABSENT_TIER, severity: given.severity ?? 'ticket', forMs: forMs as number } };
+}
+
 /**
  * Turns one file's schema-valid SLOs (with their index in the file) into the model,
  * collecting every semantic problem on the way.
@@ -244,7 +278,8 @@ export function buildSlos(
   specs: Array<[number, SloSpec]>,
   sourceFile: string,
   lineOf: (path: PropertyKey[]) => number,
-  fileExists: (path: string) => boolean,
+  /** Why a `runbook:` path cannot be used (see runbook-file.ts), or undefined. */
+  runbookProblem: (path: string) => { message: string; hint: string } | undefined,
   utf8Names = false,
 ): { slos: Slo[]; problems: ModelProblem[] } {
   const problems: ModelProblem[] = [
@@ -306,13 +341,8 @@ export function buildSlos(
       tiers.push(tier);
     });
 
-    if (slo.runbook !== undefined && !fileExists(slo.runbook)) {
-      problems.push({
-        path: at('runbook'),
-        message: `runbook file ${slo.runbook} does not exist`,
-        hint: 'paths are relative to the directory burnbook runs in; remove runbook: to use the default sections',
-      });
-    }
+    const runbook = slo.runbook === undefined ? undefined : runbookProblem(slo.runbook);
+    if (runbook) problems.push({ path: at('runbook'), ...runbook });
 
     const alertName = slo.alerting.name ?? slo.name;
     if (seenAlerts.has(alertName) && !duplicate) {
@@ -324,6 +354,7 @@ export function buildSlos(
     }
     seenAlerts.set(alertName, i);
     if (problems.length > before) continue;
+    const sorted = [...tiers].sort((a, b) => a.longMs - b.longMs);
 
     slos.push({
       service: file.service,
@@ -340,7 +371,8 @@ export function buildSlos(
         name: alertName,
         labels: slo.alerting.labels,
         annotations: slo.alerting.annotations,
-        tiers: [...tiers].sort((a, b) => a.longMs - b.longMs),
+        tiers: sorted,
+        ...absentAlert(slo.alerting.absent, sorted[0] as Tier, periodMs, slo.objective),
       },
       ...(slo.runbook === undefined ? {} : { runbook: slo.runbook }),
       scrapeIntervalMs: scrapeMs,

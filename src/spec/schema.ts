@@ -30,6 +30,15 @@ export const tierRefSchema = z.union([
   tierSchema.extend({ long: duration, short: duration, for: forDuration }).partial().required({ name: true }),
 ]);
 
+/**
+ * The absent-SLI alert: on by default, `false` switches it off; `for` defaults to the time the fastest tier
+ * takes to page on a total outage (policy/burn.ts absentForMs), `severity` to ticket.
+ */
+export const absentSchema = z.union([
+  z.boolean(),
+  z.strictObject({ for: forDuration.optional(), severity: tierSchema.shape.severity.optional() }),
+]);
+
 export const alertingSchema = z
   .object({
     name: name.optional(),
@@ -39,6 +48,7 @@ export const alertingSchema = z
       .array(tierRefSchema)
       .min(1)
       .default([...DEFAULT_TIER_NAMES]),
+    absent: absentSchema.default(true),
   })
   .strict();
 
@@ -55,7 +65,12 @@ export const sloSchema = z
     groupBy: z.array(labelName).default([]),
     breakdown: z.array(labelName).default([]),
     minEvents: z.number().int().positive().optional(),
-    alerting: alertingSchema.default({ labels: {}, annotations: {}, tiers: [...DEFAULT_TIER_NAMES] }),
+    alerting: alertingSchema.default({
+      labels: {},
+      annotations: {},
+      tiers: [...DEFAULT_TIER_NAMES],
+      absent: true,
+    }),
     runbook: z.string().optional(),
   })
   .strict();

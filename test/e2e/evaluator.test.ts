@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EvaluatorReport, evaluatorReportSchema } from '../../src/evaluator/report.ts';
@@ -103,6 +104,52 @@ async function metric(name: string): Promise<string[]> {
   const text = (await app.inject({ url: '/metrics' })).body;
   return text.split('\n').filter((line) => line.startsWith(name));
 }
+
+describe('an Alertmanager that hangs', () => {
+  it('never holds up evaluation, and the pages say it is not taking alerts', async () => {
+    const hanging = await startProxy('hang');
+    const other = await testApp({
+      slos: [slo],
+      externalUrl: EXTERNAL,
+      prometheusUrl: burning.url,
+      alertmanagerUrl: hanging.url,
+      evaluationIntervalMs: 250,
+      prometheusAccess: { timeoutMs: 1_500 },
+    });
+    try {
+      await other.ready();
+      const evaluations = async () => {
+        const text = (await other.inject({ url: '/metrics' })).body;
+        return [...text.matchAll(/^burnbook_evaluations_total\{result="(?:ok|partial)"\} (\d+)$/gm)]
+          .map((m) => Number(m[1]))
+          .reduce((a, b) => a + b, 0);
+      };
+      // The fast tier fires after its `for` (1 s); from then on every evaluation has an alert to send.
+      const firing = await until(
+        'the fast tier firing',
+        async () => (await other.inject({ url: '/api/v1/slos' })).json() as EvaluatorReport,
+        (r) => tierStates(r)?.[0] === 'firing',
+      );
+      expect(firing.alertmanager?.lastSentAt).toBeNull();
+      const before = await evaluations();
+      await sleep(4_000);
+      // Waiting for each post (1.5 s) allowed two or three evaluations in this time.
+      expect((await evaluations()) - before).toBeGreaterThanOrEqual(8);
+      const page = await until(
+        'the banner',
+        async () => (await other.inject({ url: '/' })).body,
+        (html) => html.includes('Alertmanager is not taking alerts'),
+      ).then((html) => html.replaceAll('&#x2F;', '/'));
+      expect(page).toContain(`Alertmanager at ${hanging.url}/api/v2/alerts did not answer within 1500 ms`);
+      expect(page).toContain('Nothing was delivered since burnbook started.');
+      const sloPage = (await other.inject({ url: '/slos/pay/api' })).body;
+      expect(sloPage).toContain('Alertmanager is not taking alerts');
+    } finally {
+      await other.close();
+      await hanging.close();
+    }
+  });
+});
 
 describe('the evaluator in the server (real Prometheus and Alertmanager)', () => {
   it('fires the fast tier after its `for`, while slower tiers wait out theirs', async () => {

@@ -227,14 +227,14 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
     // The chart library is served by burnbook and allowed by the page's CSP, pinned by integrity.
     const src = /<script src="([^"]+)" integrity="(sha384-[^"]+)"/.exec(html);
     expect(src?.[1]).toMatch(/^\.\.&#x2F;\.\.&#x2F;assets&#x2F;uplot\.iife\.min\.js\?v&#x3D;[0-9a-f]{12}$/);
-    expect(html).toMatch(/script-src &#39;self&#39; &#39;sha256-/);
+    expect(html).toMatch(/script-src 'self' 'sha256-/);
     const asset = await app.inject({ method: 'GET', url: '/assets/uplot.iife.min.js' });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     // Other pages keep the hash-only policy.
     const index = (await get('/')).response.body;
-    expect(index).toMatch(/script-src &#39;sha256-[^ ]+; img-src/);
+    expect(index).toMatch(/script-src 'sha256-[^ ]+; img-src/);
   });
 
   it('history: burn rates per window and budget left, as the history was built (raw SLI)', async () => {

@@ -119,7 +119,7 @@ describe('runbook pages in Chromium', () => {
     await expect
       .poll(() => page.locator('ul.pages > li:visible a').allTextContents())
       .toEqual(['tenant-availability-fast-burn']);
-    expect(await page.locator('[data-filter-count]').textContent()).toBe('1 of 15');
+    expect(await page.locator('[data-filter-count]').textContent()).toBe('1 of 20');
     await page.screenshot({ path: join(OUTPUT, 'runbook-list-filtered.png'), fullPage: true });
   });
 

@@ -6,6 +6,7 @@ import {
   parseAlertmanagerPayload,
 } from '../../src/alerts/payload.ts';
 import type { AlertRow, AlertStore, Delivery, EvidenceInput } from '../../src/alerts/store/store.ts';
+import { labelSet } from '../../src/prometheus/label-set.ts';
 
 /**
  * What every alert store backend must do, as the server relies on it (src/alerts/store/store.ts). A backend
@@ -222,6 +223,46 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
         const odd = { alertname: 'odd', constructor: 'c', 'a.b-c': '1', '': 'empty', 'ü €': '✓' };
         await ingest(body(alert('a', { labels: odd, annotations: { toString: 'x' } })), T0);
         expect(await only()).toMatchObject({ labels: odd, annotations: { toString: 'x' } });
+      });
+
+      it('keeps a label and an annotation named __proto__ as data', async () => {
+        // As the payload schema hands them over: own keys of bare objects (label-set.ts).
+        const labels = labelSet(JSON.parse('{"alertname": "proto", "__proto__": "p"}'));
+        const annotations = labelSet(JSON.parse('{"__proto__": "q"}'));
+        await ingest(body(alert('a', { labels, annotations })), T0);
+        const row = await only();
+        expect(Object.entries(row.labels)).toEqual([
+          ['alertname', 'proto'],
+          ['__proto__', 'p'],
+        ]);
+        expect(Object.entries(row.annotations)).toEqual([['__proto__', 'q']]);
+      });
+
+      it('records the deliveries Alertmanager truncated, newest first, and prunes them with the alerts', async () => {
+        const day = 24 * 60 * MINUTE;
+        await ingest(body(alert('a')), T0);
+        await ingest({ ...body(alert('b')), truncatedAlerts: 3, groupLabels: { slo: 'x' } }, T0 + MINUTE);
+        await ingest({ ...body(alert('c'), alert('d')), truncatedAlerts: 7 }, T0 + 2 * MINUTE);
+        expect(await store.truncatedDeliveries(10)).toEqual([
+          {
+            receivedAt: T0 + 2 * MINUTE,
+            groupKey: body().groupKey,
+            groupLabels: {},
+            receiver: 'burnbook',
+            status: 'firing',
+            alerts: 2,
+            truncatedAlerts: 7,
+          },
+          expect.objectContaining({
+            receivedAt: T0 + MINUTE,
+            groupLabels: { slo: 'x' },
+            alerts: 1,
+            truncatedAlerts: 3,
+          }),
+        ]);
+        expect(await store.truncatedDeliveries(1)).toHaveLength(1);
+        await store.prune(day, T0 + day + 90 * 1000);
+        expect((await store.truncatedDeliveries(10)).map((d) => d.truncatedAlerts)).toEqual([7]);
       });
 
       it('stores all of a body or nothing, and calls that failure permanent', async () => {

@@ -15,6 +15,10 @@ export interface BurnbookOptions {
   args?: string[];
   /** A fixed port, e.g. one already written into Alertmanager's config. */
   port?: number;
+  /** Answers 200 once the server serves; default /healthz, which fails while the alert store cannot write. */
+  readyPath?: string;
+  /** See ServerOptions.user. */
+  user?: { uid: number; gid: number };
 }
 
 export async function startBurnbook(options: BurnbookOptions): Promise<RunningServer> {
@@ -23,7 +27,8 @@ export async function startBurnbook(options: BurnbookOptions): Promise<RunningSe
     name: 'burnbook',
     binary: process.execPath,
     dir,
-    readyPath: '/healthz',
+    readyPath: options.readyPath ?? '/healthz',
+    ...(options.user ? { user: options.user } : {}),
     // Specs name their runbook files relative to the repository, as they do in production.
     cwd: process.cwd(),
     ...(options.port === undefined ? {} : { port: options.port }),

@@ -25,6 +25,8 @@ export interface ServerOptions {
   cwd?: string;
   /** A port chosen beforehand (e.g. already written into another server's config) instead of a free one. */
   port?: number;
+  /** Run as this user and group (the caller must be root), e.g. to meet permissions root ignores. */
+  user?: { uid: number; gid: number };
 }
 
 export interface RunningServer {
@@ -83,7 +85,11 @@ async function launch(options: ServerOptions, port: number): Promise<RunningServ
   const log = openSync(logPath, 'a');
   const logStart = statSync(logPath).size;
   // The log file, not a pipe: nothing has to drain it, and it is there to read when startup fails.
-  const child = spawn(binary, options.args(port), { cwd: options.cwd ?? dir, stdio: ['ignore', log, log] });
+  const child = spawn(binary, options.args(port), {
+    cwd: options.cwd ?? dir,
+    stdio: ['ignore', log, log],
+    ...options.user,
+  });
   closeSync(log);
   if (child.pid !== undefined) guard(child, child.pid);
 

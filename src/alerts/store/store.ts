@@ -5,7 +5,8 @@
  * backend is proven by test/support/alert-store-contract.ts.
  */
 import { z } from 'zod';
-import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from '../payload.ts';
+import { labelSetSchema } from '../../prometheus/label-set.ts';
+import { type AlertmanagerPayload, alertStatusSchema } from '../payload.ts';
 
 /** Alert times are milliseconds since the epoch; `endsAt` is null while Alertmanager gave no end. */
 export const alertRowSchema = z.object({
@@ -39,7 +40,19 @@ export const alertEvidenceSchema = z.object({
   capturedAt: z.number(),
 });
 
+/** A delivery Alertmanager left `truncatedAlerts` alerts of its group out of, next to the `alerts` it carried. */
+export const truncatedDeliverySchema = z.object({
+  receivedAt: z.number(),
+  groupKey: z.string(),
+  groupLabels: labelSetSchema,
+  receiver: z.string(),
+  status: alertStatusSchema,
+  alerts: z.number(),
+  truncatedAlerts: z.number(),
+});
+
 export type AlertRow = z.output<typeof alertRowSchema>;
+export type TruncatedDelivery = z.output<typeof truncatedDeliverySchema>;
 export type AlertEvent = z.output<typeof alertEventSchema>;
 export type AlertEvidence = z.output<typeof alertEvidenceSchema>;
 /** One alert with its status transitions and captured evidence, oldest first. */
@@ -104,6 +117,8 @@ export interface AlertStore {
    */
   prune(olderThanMs: number, now: number, limit?: number): Promise<number>;
   counts(): Promise<StoreCounts>;
+  /** The latest deliveries Alertmanager truncated (`truncatedAlerts` > 0), newest first; pruned with the alerts. */
+  truncatedDeliveries(limit: number): Promise<TruncatedDelivery[]>;
   /** Whether the store can serve reads and take writes now, and if not, why. */
   health(): Promise<StoreHealth>;
   /**

@@ -206,7 +206,9 @@ export function renderTemplate(text: string, data: TemplateData): string | undef
 
 function operand(word: string, data: TemplateData): Value | undefined {
   const label = /^(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
-  if (label) return data.labels[label[1] as string] ?? '<no value>';
+  // Prometheus expands alert templates with missingkey=zero: a label the sample lacks is "" (promtool
+  // 2.42 renders it so), not Go's "<no value>". An absent() sample lacks every label but its matchers'.
+  if (label) return data.labels[label[1] as string] ?? '';
   if (word === '$value' || word === '.Value') return data.value;
   if (/^"([^"\\]|\\.)*"$/.test(word)) return JSON.parse(word) as string;
   if (/^`[^`]*`$/.test(word)) return word.slice(1, -1);

@@ -1,5 +1,6 @@
 import { ruleGroupName } from '../../conventions/names.ts';
 import type { Slo } from '../../spec/model.ts';
+import { absentAlertingRule } from './absent.ts';
 import { type AlertingRule, type AlertOptions, alertingRule } from './alerting.ts';
 import { type RecordingRule, recordingRules } from './recording.ts';
 
@@ -15,6 +16,10 @@ export interface RuleGroup {
 export function ruleGroup(slo: Slo, opts: AlertOptions): RuleGroup {
   return {
     name: ruleGroupName(slo),
-    rules: [...recordingRules(slo), ...slo.alerting.tiers.map((tier) => alertingRule(slo, tier, opts))],
+    rules: [
+      ...recordingRules(slo),
+      ...slo.alerting.tiers.map((tier) => alertingRule(slo, tier, opts)),
+      ...(slo.alerting.absent ? [absentAlertingRule(slo, slo.alerting.absent, opts)] : []),
+    ],
   };
 }

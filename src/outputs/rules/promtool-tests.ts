@@ -1,13 +1,21 @@
-import { alertLabels, alertName, sloLabels } from '../../conventions/names.ts';
+import {
+  alertLabels,
+  alertName,
+  errorRatioRecord,
+  type SloAlert,
+  sloIdentity,
+  sloLabels,
+} from '../../conventions/names.ts';
 import { tierFacts } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatNumber } from '../../policy/number.ts';
-import type { Tier } from '../../policy/tiers.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import { labelSelector } from '../../promql/build.ts';
-import { sliTestSeries } from '../../sli/index.ts';
-import type { Counts } from '../../sli/kind.ts';
+import { errorsLag, sliTestSeries } from '../../sli/index.ts';
+import type { Counts, TestSeries } from '../../sli/kind.ts';
 import type { Slo } from '../../spec/model.ts';
-import { type AlertOptions, alertAnnotations } from './alerting.ts';
+import { absentAnnotations } from './absent.ts';
+import { type AlertOptions, type AnnotationValues, alertAnnotations } from './alerting.ts';
 import { goPrintfG3 } from './go-format.ts';
 import { renderTemplate, type TemplateData } from './go-template.ts';
 
@@ -16,6 +24,9 @@ import { renderTemplate, type TemplateData } from './go-template.ts';
  * for one long window, then a burn at twice the tier's threshold. The tier must be quiet at
  * 80% of the time the math says it needs to detect, and firing once the long window is all
  * burn. A burn at 90% of the threshold must never fire it. groupBy SLOs burn one group of two.
+ * The absent-SLI alert must stay quiet while the series are there and fire once they have been
+ * gone for its `for`; for a latency SLI, also when the threshold's bucket never existed, while the
+ * error ratio reads nothing rather than 0.
  */
 
 const MINUTE = 60_000;
@@ -122,54 +133,70 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
   const rate = Math.max(1000, Math.ceil((4 * (slo.minEvents ?? 0)) / fastestLongMin));
   const groupValues = groups(slo);
 
-  const inputs = (burning: Phase[], healthy: Phase[]) =>
+  const inputs = (burning: Phase[], healthy: Phase[], only: TestSeries[] = series) =>
     groupValues.flatMap((group, g) =>
-      series.map((s) => ({
+      only.map((s) => ({
         series: Object.entries(group).reduce((sel, [k, v]) => withLabel(sel, k, v), s.selector),
         values: counterValues(g === 0 ? burning : healthy, s.counts),
       })),
     );
 
+  /** The groupBy labels a sample has: an absent() sample has none. */
+  const groupOf = (sample: Record<string, string>): Record<string, string> => {
+    const group: Record<string, string> = {};
+    for (const label of slo.groupBy) {
+      const value = sample[label];
+      if (value !== undefined) group[label] = value;
+    }
+    return group;
+  };
+
   /**
-   * The alert Prometheus fires, labels and annotations rendered as Prometheus renders them; undefined
-   * when a template of the spec's is beyond what burnbook can predict.
+   * The alert Prometheus fires from one sample of the rule's expression (`sample`: its labels), labels and
+   * annotations rendered as Prometheus renders them; undefined when a template of the spec's is beyond what
+   * burnbook can predict.
    */
-  const expected = (tier: Tier, value: number): ExpectedAlert | undefined => {
-    const plain = { ...alertLabels(slo, tier), ...groupValues[0] };
-    // Prometheus renders both with the labels of the sample that fired: the recorded ratio's, not the rule's.
-    const data = { labels: { ...sloLabels(slo), ...groupValues[0] }, value };
-    const labels = renderAll(plain, data);
-    const annotations = renderAll(
-      alertAnnotations(slo, tier, options, {
-        value: goPrintfG3(value),
-        label: (name) => groupValues[0]?.[name] ?? '',
-      }),
+  const expected = (
+    alert: SloAlert,
+    annotations: (values: AnnotationValues) => Record<string, string>,
+    sample: Record<string, string>,
+    value: number,
+  ): ExpectedAlert | undefined => {
+    const group = groupOf(sample);
+    const data = { labels: sample, value };
+    const labels = renderAll({ ...alertLabels(slo, alert), ...group }, data);
+    const rendered = renderAll(
+      annotations({ value: goPrintfG3(value), label: (name) => sample[name] ?? '' }),
       data,
     );
-    return labels && annotations ? { exp_labels: labels, exp_annotations: annotations } : undefined;
+    return labels && rendered ? { exp_labels: labels, exp_annotations: rendered } : undefined;
   };
-  // Without a prediction of its text, the alert is proven firing by its ALERTS series instead.
+  // Without a prediction of their text, the alerts are proven firing by their ALERTS series instead.
   const fires = (
-    tier: Tier,
+    alert: SloAlert,
+    annotations: (values: AnnotationValues) => Record<string, string>,
+    samples: Array<Record<string, string>>,
     value: number,
     ms: number,
   ): Pick<PromtoolTestCase, 'alert_rule_test' | 'promql_expr_test'> => {
-    const alert = expected(tier, value);
-    const name = alertName(slo, tier);
-    if (alert)
-      return { alert_rule_test: [{ eval_time: formatDuration(ms), alertname: name, exp_alerts: [alert] }] };
-    const firing = { alertname: name, alertstate: 'firing', ...groupValues[0] };
+    const alerts = samples.map((sample) => expected(alert, annotations, sample, value));
+    const name = alertName(slo, alert);
+    if (alerts.every((a) => a !== undefined))
+      return { alert_rule_test: [{ eval_time: formatDuration(ms), alertname: name, exp_alerts: alerts }] };
     return {
       alert_rule_test: [],
-      promql_expr_test: [
-        {
-          expr: `count(${labelSelector('ALERTS', firing)})`,
+      promql_expr_test: samples.map((sample) => {
+        const group = groupOf(sample);
+        return {
+          expr: `count(${labelSelector('ALERTS', { alertname: name, alertstate: 'firing', ...group })})`,
           eval_time: formatDuration(ms),
           exp_samples: [{ labels: '{}', value: 1 }],
-        },
-      ],
+        };
+      }),
     };
   };
+  // A tier's alert comes from a recorded ratio: the SLO's labels and the group's.
+  const burning = { ...sloLabels(slo), ...groupValues[0] };
 
   const tests: PromtoolTestCase[] = slo.alerting.tiers.flatMap((tier) => {
     const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
@@ -188,7 +215,7 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
     const at = (ms: number) => formatDuration(ms);
     const cases: PromtoolTestCase[] = [
       (() => {
-        const firing = fires(tier, burn, fireAt);
+        const firing = fires(tier, (v) => alertAnnotations(slo, tier, options, v), [burning], burn, fireAt);
         return {
           name: `${name}: quiet until the math says, then fires at 2x the ${formatNumber(threshold)} threshold`,
           interval: '1m',
@@ -222,6 +249,54 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
     }
     return cases;
   });
+
+  const absent = slo.alerting.absent;
+  if (absent) {
+    const name = alertName(slo, absent);
+    const annotations = (v: AnnotationValues) => absentAnnotations(slo, absent, options, v);
+    const at = (ms: number) => formatDuration(ms);
+    // The 5m rate needs two samples: it is gone 3 to 4 minutes after the last one (Prometheus 3 / 2).
+    const goneAt = roundUp(30 * MINUTE, evalMs);
+    const activeAt = goneAt + 3 * MINUTE;
+    const fireAt = roundUp(activeAt + MINUTE + absent.forMs + 2 * evalMs, evalMs);
+    const steady = (minutes: number): Phase[] => [{ minutes, good: rate, bad: 0 }];
+    const quiet = [goneAt - evalMs, roundDown(activeAt + absent.forMs - MINUTE, evalMs)].filter(
+      (ms, i, all) => ms > 0 && all.indexOf(ms) === i,
+    );
+    const stopped = fires(absent, annotations, [sloIdentity(slo)], 1, fireAt);
+    tests.push({
+      name: `${name}: quiet while the series of the SLI are there, fires once they have been gone for ${at(absent.forMs)}`,
+      interval: '1m',
+      input_series: inputs(steady(goneAt / MINUTE), steady(goneAt / MINUTE)),
+      alert_rule_test: [
+        ...quiet.map((ms) => ({ eval_time: at(ms), alertname: name, exp_alerts: [] })),
+        ...stopped.alert_rule_test,
+      ],
+      ...(stopped.promql_expr_test ? { promql_expr_test: stopped.promql_expr_test } : {}),
+    });
+    if (!errorsLag(slo.sli)) {
+      // Only the series that count every event: the bucket of the threshold does not exist.
+      const fireMissing = roundUp(2 * MINUTE + absent.forMs + 2 * evalMs, evalMs);
+      const minutes = fireMissing / MINUTE + 10;
+      const totals = series.filter((s) => s.counts === 'all');
+      const groups = groupValues.map((g) => ({ ...sloLabels(slo), ...g }));
+      const missing = fires(absent, annotations, groups, 1, fireMissing);
+      tests.push({
+        name: `${name}: fires when the bucket of the SLI does not exist, and the error ratio reads nothing, never 0`,
+        interval: '1m',
+        input_series: inputs(steady(minutes), steady(minutes), totals),
+        alert_rule_test: missing.alert_rule_test,
+        promql_expr_test: [
+          ...(missing.promql_expr_test ?? []),
+          {
+            expr: labelSelector(errorRatioRecord(BASE_WINDOW_MS), sloIdentity(slo)),
+            eval_time: at(fireMissing),
+            exp_samples: [],
+          },
+        ],
+      });
+    }
+  }
 
   return { rule_files: [ruleFile], evaluation_interval: formatDuration(evalMs), tests };
 }

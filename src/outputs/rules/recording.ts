@@ -119,16 +119,15 @@ export function windowEvents(events: 'errors' | 'total', windowMs: number, selec
 }
 
 /**
- * Errors over total for one window; no traffic means no errors. A window without traffic has none in its
- * last 5 minutes either, so the 0 comes from the 5m rate (`ratioOrZero` would read the window twice).
+ * Errors over total for one window (`ratioOrZero`): no traffic reads 0, a side that cannot be computed (no
+ * total, no latency bucket) reads no data, never a perfect 0.
  */
 export function errorRatio(slo: Slo, windowMs: number): RecordingRule {
   const select = (record: string) => own(slo, record);
-  const total = select(RECORDS.total);
   const expr =
     windowMs === BASE_WINDOW_MS
-      ? ratioOrZero(select(RECORDS.errors), total)
-      : `${windowEvents('errors', windowMs, select)} / (${windowEvents('total', windowMs, select)} > 0) or 0 * ${total}`;
+      ? ratioOrZero(select(RECORDS.errors), select(RECORDS.total))
+      : ratioOrZero(windowEvents('errors', windowMs, select), windowEvents('total', windowMs, select));
   return rule(slo, errorRatioRecord(windowMs), expr);
 }
 

@@ -36,7 +36,6 @@ async function routes(app: FastifyInstance, options: { slos: readonly Slo[] }): 
   app.get<{ Params: { service: string; slo: string }; Querystring: Record<string, unknown> }>(
     historyPath({ service: ':service', name: ':slo' }),
     async (request, reply): Promise<SloHistory | undefined> => {
-      reply.header('x-content-type-options', 'nosniff');
       const { service, slo: name } = request.params;
       const slo = slos.find((s) => s.service === service && s.name === name);
       if (!slo) return sendError(reply, 404, `no SLO ${service}/${name}`);

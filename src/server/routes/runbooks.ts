@@ -4,7 +4,7 @@ import { RUNBOOKS_PATH, sloPath } from '../../conventions/urls.ts';
 import { CHART_LIBRARY_MISSING, chartAssets } from '../assets.ts';
 import { sendError } from '../errors.ts';
 import { serverLinks } from '../links.ts';
-import { chartRequest, liveIndex, sloLive } from '../live.ts';
+import { chartRequest, liveIndex, type SliCheckState, sloLive } from '../live.ts';
 import { sendHtml } from '../reply.ts';
 import {
   indexDocument,
@@ -13,6 +13,7 @@ import {
   runbookListDocument,
   type Site,
   sloDocument,
+  withTimeout,
 } from '../site.ts';
 import { viewAsset } from '../views.ts';
 
@@ -36,7 +37,8 @@ export interface RunbookRoutesOptions {
 }
 
 async function routes(app: FastifyInstance, { site }: RunbookRoutesOptions): Promise<void> {
-  // The evaluator's numbers are read, never awaited: a page never waits for Prometheus.
+  // The evaluator's numbers are read, never awaited: a page waits for Prometheus only for the SLO page's
+  // live check, and then for a few seconds at most.
   app.get('/', async (request, reply) => {
     const s = site();
     const links = serverLinks(requestPath(request));
@@ -55,7 +57,16 @@ async function routes(app: FastifyInstance, { site }: RunbookRoutesOptions): Pro
       if (!report) return sendHtml(reply, sloDocument(s, slo, links));
       const assets = chartAssets(links);
       const asked = chartRequest(slo, request.query);
-      const live = sloLive(slo, report, asked, links, Date.now(), assets ? null : CHART_LIBRARY_MISSING);
+      const sliCheck = app.evaluation?.sliCheck;
+      // The one wait of this page, bounded: the live check of the SLI (cached for a minute).
+      const check: SliCheckState | null = sliCheck
+        ? await withTimeout(() => sliCheck(slo)).then(
+            (found) => ({ check: found }),
+            (error: Error) => ({ error: error.message }),
+          )
+        : null;
+      const noCharts = assets ? null : CHART_LIBRARY_MISSING;
+      const live = sloLive(slo, report, asked, links, Date.now(), noCharts, check);
       const charts = assets && live.charts.historyHref ? { ...assets, scripts: [CHARTS_SCRIPT] } : undefined;
       return sendHtml(reply, sloDocument(s, slo, links, live, charts));
     },

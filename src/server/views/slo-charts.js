@@ -107,7 +107,8 @@ function groupNote(history, url) {
   if (history.group === null) return 'No group has data in this range.';
   const labels = Object.entries(history.group).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   if (!labels.length) return '';
-  return `Charting {${labels.join(', ')}}, the least budget left of ${history.groupsSeen}.`;
+  const omitted = history.groupsOmitted ? ` (${history.groupsOmitted} more left out: too many to read)` : '';
+  return `Charting {${labels.join(', ')}}, the least budget left of ${history.groupsSeen}${omitted}.`;
 }
 
 async function drawHistory(root) {

@@ -70,7 +70,7 @@ export const burnbookV1: InputFormat = {
       specs,
       source.file,
       source.lineOf,
-      source.fileExists,
+      source.runbookProblem,
       source.utf8Names,
     );
     problems.push(...built.problems);

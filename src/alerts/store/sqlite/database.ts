@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { type AlertmanagerPayload, alertStatusSchema, labelSetSchema } from '../../payload.ts';
+import { labelSetSchema } from '../../../prometheus/label-set.ts';
+import { type AlertmanagerPayload, alertStatusSchema } from '../../payload.ts';
 import {
   type AlertDetail,
   type AlertEvent,
@@ -21,8 +22,10 @@ import {
   type FiringAlert,
   type IngestResult,
   type StoreCounts,
+  type TruncatedDelivery,
+  truncatedDeliverySchema,
 } from '../store.ts';
-import { migrate } from './migrations.ts';
+import { MIGRATIONS_APPLIED, migrate } from './migrations.ts';
 
 const labelsJson = z
   .string()
@@ -48,6 +51,8 @@ const evidenceRowSchema = alertEvidenceSchema.extend({
 
 const severityCountSchema = z.object({ severity: z.string(), count: z.number() });
 
+const truncatedRowSchema = truncatedDeliverySchema.extend({ groupLabels: labelsJson });
+
 export type SqliteDatabase = ReturnType<typeof openSqliteDatabase>;
 
 const FILTER_COLUMNS = {
@@ -62,15 +67,36 @@ const FILTERS = Object.keys(FILTER_COLUMNS) as Filter[];
 
 const DEFAULT_LIST_LIMIT = 100;
 
+/** The store's file in a data directory. */
+export function alertStoreFile(dataDir: string): string {
+  return join(dataDir, 'burnbook.sqlite');
+}
+
+export interface OpenOptions {
+  /**
+   * Only read: nothing is created, configured or migrated (for a store that cannot be written, see
+   * start.ts); the schema must be the newest already.
+   */
+  readonly?: boolean;
+}
+
 /** Opens (creating and migrating as needed) `<dataDir>/burnbook.sqlite`. */
-export function openSqliteDatabase(dataDir: string) {
-  mkdirSync(dataDir, { recursive: true });
+export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
+  const file = alertStoreFile(dataDir);
+  if (!options.readonly) mkdirSync(dataDir, { recursive: true });
   // Wait at most 250 ms for another writer's lock: better-sqlite3 blocks the whole process while it
   // waits, so a long wait would freeze the webhook; a quick SQLITE_BUSY becomes a 503 Alertmanager retries.
-  const db = new Database(join(dataDir, 'burnbook.sqlite'), { timeout: 250 });
+  const db = new Database(file, {
+    timeout: 250,
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
   try {
-    configure(db);
-    migrate(db);
+    if (options.readonly) checkVersion(db);
+    else {
+      configure(db);
+      migrate(db);
+    }
   } catch (error) {
     db.close();
     throw error;
@@ -124,6 +150,15 @@ export function openSqliteDatabase(dataDir: string) {
     SELECT coalesce(severity, '') AS severity, count(*) AS count FROM alerts
     WHERE status = 'firing' GROUP BY 1`);
   const total = db.prepare('SELECT stored FROM alert_totals').pluck();
+  const insertTruncated = db.prepare(`
+    INSERT INTO truncated_deliveries (received_at, group_key, group_labels, receiver, status, alerts, truncated_alerts)
+    VALUES (@receivedAt, @groupKey, @groupLabels, @receiver, @status, @alerts, @truncatedAlerts)`);
+  const pruneTruncated = db.prepare('DELETE FROM truncated_deliveries WHERE received_at < ?');
+  const latestTruncated = db.prepare(`
+    SELECT received_at AS receivedAt, group_key AS groupKey, group_labels AS groupLabels, receiver, status,
+      alerts, truncated_alerts AS truncatedAlerts
+    FROM truncated_deliveries ORDER BY received_at DESC, id DESC LIMIT ?`);
+  const probe = db.prepare('UPDATE alert_totals SET stored = stored');
 
   // list() has a statement per combination of filters it is given, each prepared on first use.
   const listStatements = new Map<string, Database.Statement>();
@@ -146,6 +181,17 @@ export function openSqliteDatabase(dataDir: string) {
   }
 
   function ingestPayload(payload: AlertmanagerPayload, receivedAt: number): IngestResult {
+    if (payload.truncatedAlerts) {
+      insertTruncated.run({
+        receivedAt,
+        groupKey: payload.groupKey,
+        groupLabels: JSON.stringify(payload.groupLabels),
+        receiver: payload.receiver,
+        status: payload.status,
+        alerts: payload.alerts.length,
+        truncatedAlerts: payload.truncatedAlerts,
+      });
+    }
     let stored = 0;
     let updated = 0;
     let unchanged = 0;
@@ -263,8 +309,27 @@ export function openSqliteDatabase(dataDir: string) {
      * `limit` of them, so a caller can prune a large backlog in short transactions; returns how many.
      */
     prune(olderThanMs: number, now: number, limit = Number.MAX_SAFE_INTEGER): number {
+      pruneTruncated.run(now - olderThanMs);
       return prune.run({ cutoff: now - olderThanMs, limit }).changes;
     },
+
+    /** The latest deliveries Alertmanager left alerts out of, newest first. */
+    truncatedDeliveries(limit: number): TruncatedDelivery[] {
+      return latestTruncated.all(limit).map((row) => truncatedRowSchema.parse(row));
+    },
+
+    /** Problems `PRAGMA quick_check` finds in the file (it reads all of it); none when it is sound. */
+    check(): string[] {
+      const result = db.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
+      return result.map((row) => row.quick_check).filter((line) => line !== 'ok');
+    },
+
+    /** Commits a write that changes nothing: throws what a real write would (a full disk, a read-only file). */
+    probeWrite(): void {
+      db.transaction(() => probe.run()).immediate();
+    },
+
+    file,
 
     /** Firing alerts by `severity` label ('' when absent) and all stored alerts, for /metrics. */
     counts(): StoreCounts {
@@ -280,6 +345,16 @@ export function openSqliteDatabase(dataDir: string) {
       db.close();
     },
   };
+}
+
+/** A read-only store cannot migrate: it must already have the schema this burnbook reads. */
+function checkVersion(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true });
+  if (version !== MIGRATIONS_APPLIED) {
+    throw new Error(
+      `alert store schema version ${String(version)} is not the ${MIGRATIONS_APPLIED} this burnbook reads, and the store cannot be written to migrate it`,
+    );
+  }
 }
 
 function configure(db: Database.Database): void {

@@ -99,7 +99,24 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX alerts_by_alertname ON alerts (alertname, status, starts_at);
   CREATE INDEX alerts_by_runbook_url ON alerts (runbook_url, status, starts_at);
   `,
+  // 4: deliveries from which Alertmanager left alerts out (max_alerts in the webhook_config), and how many.
+  `
+  CREATE TABLE truncated_deliveries (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    group_key TEXT NOT NULL,
+    group_labels TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+    alerts INTEGER NOT NULL,
+    truncated_alerts INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX truncated_deliveries_by_time ON truncated_deliveries (received_at);
+  `,
 ];
+
+/** The schema version of a store this burnbook has migrated. */
+export const MIGRATIONS_APPLIED = MIGRATIONS.length;
 
 /**
  * Brings the database up to the newest schema (or to version `target`, for tests of an upgrade) in one

@@ -22,6 +22,8 @@ function perform(request: WriterRequest): unknown {
       return store.addEvidence(...request.evidence);
     case 'prune':
       return store.prune(request.olderThanMs, request.now, request.limit);
+    case 'probe':
+      return store.probeWrite();
     case 'close':
       store.close();
       return null;

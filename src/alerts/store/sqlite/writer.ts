@@ -6,14 +6,16 @@
  * after its commit, so the webhook's 2xx still follows the fsync.
  */
 import { Worker } from 'node:worker_threads';
+import { labelSet } from '../../../prometheus/label-set.ts';
 import { GroupCommit, QueueClosedError } from '../group-commit.ts';
 import type { Delivery, EvidenceInput, IngestResult } from '../store.ts';
-import { isTransientSqliteError } from './transient.ts';
+import { isTransientSqliteError } from './faults.ts';
 
 type WriterCommand =
   | { op: 'ingestMany'; deliveries: readonly Delivery[] }
   | { op: 'addEvidence'; evidence: readonly EvidenceInput[] }
   | { op: 'prune'; olderThanMs: number; now: number; limit: number }
+  | { op: 'probe' }
   | { op: 'close' };
 
 export type WriterRequest = WriterCommand & { id: number };
@@ -32,6 +34,8 @@ export interface AlertWriter {
   addEvidence(...evidence: readonly EvidenceInput[]): Promise<number[]>;
   /** See AlertStore.prune. */
   prune(olderThanMs: number, now: number, limit?: number): Promise<number>;
+  /** See AlertStore.probeWrite. */
+  probe(): Promise<void>;
   /** Commits what waits, then stops the thread; anything asked after fails with QueueClosedError. */
   close(): Promise<void>;
   /** Why the thread stopped, once it has (it died, or was closed); undefined while it runs. */
@@ -95,7 +99,7 @@ export function startAlertWriter(options: WriterOptions): AlertWriter {
       const started = performance.now();
       const results = await ask<IngestResult[]>({ op: 'ingestMany', deliveries });
       options.observeCommit?.((performance.now() - started) / 1000);
-      return results;
+      return results.map(withLabelSets);
     },
     maxBatch: MAX_BATCH,
     retrySingly: (error) => !isTransientSqliteError(error),
@@ -108,6 +112,7 @@ export function startAlertWriter(options: WriterOptions): AlertWriter {
     addEvidence: (...evidence) => ask({ op: 'addEvidence', evidence }),
     prune: (olderThanMs, now, limit = Number.MAX_SAFE_INTEGER) =>
       ask({ op: 'prune', olderThanMs, now, limit }),
+    probe: () => ask({ op: 'probe' }),
     async close() {
       await commits.close();
       if (stopped) return;
@@ -115,6 +120,18 @@ export function startAlertWriter(options: WriterOptions): AlertWriter {
       await ask({ op: 'close' });
       await exited;
     },
+  };
+}
+
+/** Label sets come back from the thread as plain objects; see label-set.ts for why they must not be. */
+function withLabelSets(result: IngestResult): IngestResult {
+  return {
+    ...result,
+    newlyFiring: result.newlyFiring.map((alert) => ({
+      ...alert,
+      labels: labelSet(alert.labels),
+      annotations: labelSet(alert.annotations),
+    })),
   };
 }
 

@@ -1,0 +1,70 @@
+import { alertLabels, alertName, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import { formatDuration } from '../../policy/duration.ts';
+import { formatSelector, labelSelector } from '../../promql/build.ts';
+import { errorsLag, sliSeries } from '../../sli/index.ts';
+import type { AbsentAlert, Slo } from '../../spec/model.ts';
+import { type AlertingRule, type AlertOptions, type AnnotationValues, TEMPLATE_VALUES } from './alerting.ts';
+
+/**
+ * The absent-SLI alert (Pyrra's SLOMetricAbsent): the SLI cannot be computed, so the SLO reads "no data"
+ * and none of its burn-rate alerts can fire. It reads burnbook's own 5m recordings, not the raw series (the
+ * 5m rules stay the only ones that do), so it also fires when those rules fail to evaluate.
+ */
+
+/**
+ * No 5m total recorded at all (every group gone: the target is not scraped, the metric renamed, the rules
+ * failing), or, for SLIs whose errors side cannot lag (a latency bucket), a group with a total and no
+ * errors: the bucket does not exist. Both sides are 1, so `$value` means nothing here.
+ */
+export function absentExpr(slo: Slo): string {
+  const id = sloIdentity(slo);
+  const total = labelSelector(RECORDS.total, id);
+  const absent = `absent(${total})`;
+  if (errorsLag(slo.sli)) return absent;
+  return `${absent}\nor\n(${total} unless ${labelSelector(RECORDS.errors, id)}) * 0 + 1`;
+}
+
+/**
+ * What the SLI needs to exist, as the description names it: its total series, and a latency SLI's bucket.
+ * Free of `: ` and `'`, like all of the description, so the YAML writer's fast path keeps it plain.
+ */
+function needed(slo: Slo): string {
+  const series = sliSeries(slo.sli);
+  if (!series) return 'the total query returns nothing';
+  const named = series
+    .filter((s) => s.role !== 'errors')
+    .map((s) =>
+      s.bucket ? `its bucket le="${s.bucket.threshold}"` : `${formatSelector(s.selector)} (the total)`,
+    );
+  return `${named.join(' or ')} matches no series`;
+}
+
+export function absentAnnotations(
+  slo: Slo,
+  absent: AbsentAlert,
+  opts: AlertOptions,
+  values: AnnotationValues = TEMPLATE_VALUES,
+): Record<string, string> {
+  const tiers = slo.alerting.tiers.length;
+  return {
+    summary: `${slo.service}/${slo.name} reads no SLI data, so its burn-rate alerts cannot fire`,
+    description:
+      `For ${formatDuration(absent.forMs)} there has been no SLI to compute for ${slo.service}/${slo.name}. ` +
+      `Either ${needed(slo)}, or the recording rules burnbook generated for it fail (see its rule group on ` +
+      `the /rules page of Prometheus). Until it is back the SLO reads no data and its ${tiers} burn-rate ` +
+      `alert${tiers === 1 ? '' : 's'} cannot fire. Run burnbook validate --prometheus-url to see what is missing.`,
+    runbook_url: opts.urls.runbook(slo, absent),
+    ...(opts.grafana ? { dashboard_url: opts.grafana.sloDashboard(slo, values.label) } : {}),
+    ...slo.alerting.annotations,
+  };
+}
+
+export function absentAlertingRule(slo: Slo, absent: AbsentAlert, opts: AlertOptions): AlertingRule {
+  return {
+    alert: alertName(slo, absent),
+    expr: absentExpr(slo),
+    for: formatDuration(absent.forMs),
+    labels: alertLabels(slo, absent),
+    annotations: absentAnnotations(slo, absent, opts),
+  };
+}
