@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { periodData } from '../src/outputs/rules/recording.ts';
 import { counter, exprMismatch, slosFrom, writeRules } from './support/promtool-scenario.ts';
 
 /**
@@ -49,7 +50,8 @@ describe('budget left on an SLO younger than its period (real promtool)', () => 
     // The first 5m rate exists a minute in: 19 minutes of data at minute 20, so 16 × 19 ÷ 43,200 is spent.
     expectValues(series, 20, {
       'sum(round(slo:period_error_budget_remaining:ratio{slo="month"}, 0.0001))': 0.993,
-      'sum(slo:period_data:seconds{slo="month"})': 19 * 60,
+      // What `status`, the SLO page and the dashboards ask for "based on N minutes of data".
+      [`sum(${periodData(30 * 86_400_000, (record) => `${record}{slo="month"}`)})`]: 19 * 60,
       'sum(round(slo:period_burn_rate:ratio{slo="month"}, 0.01))': 16,
     });
   });

@@ -9,7 +9,7 @@ import type { Tier } from '../../src/policy/tiers.ts';
 import { createPrometheusClient } from '../../src/prometheus/client.ts';
 import type { Slo } from '../../src/spec/model.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
-import { counter, DAY, historyToOpenMetrics, type Timeline } from '../support/history.ts';
+import { DAY, historyToOpenMetrics, MINUTE, stepsOf } from '../support/history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom, writeRules } from '../support/promtool-scenario.ts';
 
@@ -40,10 +40,20 @@ const { ruleFile } = writeRules([slo]);
 
 // 1000 requests a minute, as the exporter goes on serving them.
 const PER_SECOND = 1000 / 60;
-// The backfill's scrape interval. Its last sample is taken as late as possible: between it and the first
-// live scrape the series has a gap, and a 5m rate whose window starts inside a gap reads low (rate() cannot
-// extrapolate over it). A real Prometheus has no such gap when rules are added, so the test keeps it short.
-const STEP_MS = 15_000;
+/**
+ * The backfilled history's sample times, as a Prometheus that scraped all along would hold them: the last
+ * 10 minutes every second like the live scrape, so no 5m rate mixes scrape intervals (rate() extrapolates a
+ * window's edges by the average interval: 15 s samples beside 1 s ones read ~2.5% low), every 15 s before.
+ * The last sample is taken as late as possible: a 5m rate whose window starts in the gap before the first
+ * live scrape reads low too, and a Prometheus that has scraped all along has no such gap when rules arrive.
+ */
+function sampleTimes(end: number): number[] {
+  const fine = end - 10 * MINUTE;
+  return [
+    ...stepsOf({ start: end - 4 * DAY, end: fine - 15_000, stepMs: 15_000 }),
+    ...stepsOf({ start: fine, end, stepMs: 1_000 }),
+  ];
+}
 // Seconds of slack on either side: Prometheus evaluates and scrapes every second, a little late under load.
 const SLACK_S = 4;
 
@@ -54,19 +64,23 @@ const client = () => createPrometheusClient({ url: prometheus.url, timeoutMs: 10
 beforeAll(async () => {
   // One series throughout: the exporter carries on from the backfill's last value (and the seconds since),
   // with the job and instance labels the scrape gives it, so no window sees a reset or a second series.
-  const end = Math.floor(Date.now() / 1000) * 1000;
-  const timeline: Timeline = { start: end - 4 * DAY, end, stepMs: STEP_MS };
-  const history = counter(timeline, () => (PER_SECOND * STEP_MS) / 1000);
-  const last = (history.at(-1)?.[1] ?? 0) + ((Date.now() - timeline.end) / 1000) * PER_SECOND;
+  const times = sampleTimes(Math.floor(Date.now() / 1000) * 1000);
+  const start = times[0] as number;
+  const served = (t: number) => ((t - start) / 1000) * PER_SECOND;
   exporter = await startExporter([
-    { name: 'cold_requests_total', labels: { code: '200' }, perSecond: PER_SECOND, initial: last },
+    {
+      name: 'cold_requests_total',
+      labels: { code: '200' },
+      perSecond: PER_SECOND,
+      initial: served(Date.now()),
+    },
     { name: 'cold_requests_total', labels: { code: '500' }, perSecond: 0 },
   ]);
   const labels = (code: string) => ({ code, job: 'test', instance: exporter.target });
   prometheus = await startPrometheus({
     backfillOpenMetrics: historyToOpenMetrics([
-      { name: 'cold_requests_total', labels: labels('200'), points: history },
-      { name: 'cold_requests_total', labels: labels('500'), points: counter(timeline, () => 0) },
+      { name: 'cold_requests_total', labels: labels('200'), points: times.map((t) => [t, served(t)]) },
+      { name: 'cold_requests_total', labels: labels('500'), points: times.map((t) => [t, 0]) },
     ]),
     ruleFiles: [ruleFile('cold')],
     scrapeTargets: [exporter.target],
