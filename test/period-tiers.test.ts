@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { alertName } from '../src/conventions/names.ts';
+import { CENTRED_OVERCOUNT_MS } from '../src/outputs/rules/recording.ts';
 import { burnFactor, errorBudget, threshold } from '../src/policy/burn.ts';
 import { maxDefaultThreshold } from '../src/policy/default-tiers.ts';
 import { formatDuration, parseDuration } from '../src/policy/duration.ts';
@@ -92,9 +93,9 @@ const firing = (slo: Slo, tier: Tier) =>
   `count(ALERTS{alertname="${alertName(slo, tier)}", alertstate="firing"})`;
 
 /**
- * Per tier: healthy traffic for one long window, then every event failing. The alert must be pending, not
- * firing, one evaluation before the Workbook's time plus `for` (each rounded up to an evaluation), and
- * firing one evaluation after it.
+ * Per tier: healthy traffic for one long window, then every event failing. The alert must not fire one
+ * evaluation before the Workbook's time plus `for` (each rounded up to an evaluation; the time less the
+ * 37.5 s a young burn can be over-counted, see recording.ts), and must fire one evaluation after it.
  */
 function outages(slo: Slo, tiers: readonly Tier[], evalMinutes: number): Case[] {
   // The evaluation at or after a minute: evaluations fall on multiples of the interval.
@@ -103,8 +104,11 @@ function outages(slo: Slo, tiers: readonly Tier[], evalMinutes: number): Case[] 
     const from = tier.longMs / MINUTE;
     // A phase's first counter step is the minute before it: that is when the first events fail.
     const onset = from - 1;
-    // Pending from the first evaluation past the Workbook's time, firing from the first one `for` later.
-    const fires = up(up(onset + workbookDetectMs(slo, tier, 1) / MINUTE) + tier.forMs / MINUTE);
+    // Pending from the first evaluation past the Workbook's time, firing from the first one `for` later; a
+    // window may count up to CENTRED_OVERCOUNT_MS of a young burn twice, so firing from that much earlier.
+    const firesAfter = (detectMs: number) => up(up(onset + detectMs / MINUTE) + tier.forMs / MINUTE);
+    const fires = firesAfter(workbookDetectMs(slo, tier, 1));
+    const earliest = firesAfter(workbookDetectMs(slo, tier, 1) - CENTRED_OVERCOUNT_MS);
     return {
       name: `${alertName(slo, tier)}: a total outage`,
       minutes: fires + 2 * evalMinutes,
@@ -113,7 +117,7 @@ function outages(slo: Slo, tiers: readonly Tier[], evalMinutes: number): Case[] 
         [from, 0, PER_MINUTE],
       ],
       checks: [
-        { minute: fires - evalMinutes, expr: firing(slo, tier), fired: false },
+        { minute: earliest - evalMinutes, expr: firing(slo, tier), fired: false },
         { minute: fires + evalMinutes, expr: firing(slo, tier), fired: true },
       ],
     };

@@ -22,7 +22,10 @@ export interface RecordingRule {
  *   this centred range takes in as much of the slices that straddle an edge as it leaves out: a burn counts
  *   from the minute it starts, and a one-minute spike counts whole while the short window still holds it.
  *   (A sum over (t − W, t] lagged the raw data by 2–3 minutes and missed one-minute spikes.) A mean times a
- *   duration does not depend on the evaluation interval or on a missed evaluation.
+ *   duration does not depend on the evaluation interval or on a missed evaluation. The price: a burn that
+ *   began 2.5 to 7.5 minutes ago has up to 37.5 s of its events counted twice (`CENTRED_OVERCOUNT_MS`: the
+ *   samples between t − 5m and t − 2m30s see events the 5m rate counts too, and nothing before t − 5m makes
+ *   up for them yet), so a tier can fire up to 37.5 s before the raw math; never later.
  * - While the recordings are younger than a window, the part of it before them is unseen: its errors are
  *   not known, so they count as none, and its traffic as what the rest of the window saw. The window says
  *   "healthy before burnbook" rather than taking the minutes since for the whole window, so a blip right
@@ -33,6 +36,12 @@ export interface RecordingRule {
  *
  * Each rule costs Prometheus a commit per evaluation whatever it computes, so a window is one rule.
  */
+
+/**
+ * The most a window over-counts a burn, in ms of its events: (2m30s)² ÷ (2 × 5m), for a burn that began 5m
+ * ago; none once it is 7m30s old or younger than 2m30s.
+ */
+export const CENTRED_OVERCOUNT_MS = BASE_WINDOW_MS / 8;
 
 function rule(slo: Slo, record: string, expr: string): RecordingRule {
   return { record, expr, labels: sloLabels(slo) };
@@ -48,6 +57,9 @@ const HALF_BASE_MS = BASE_WINDOW_MS / 2;
 // Carried forward from the latest sample so a restart of Prometheus keeps them; a gap longer than this
 // starts them again from what the recordings show.
 const LATCH = '1d';
+// How far back "before this evaluation" looks: longer than any rule group's interval (burnbook's own promtool
+// tests evaluate every 10m), so an instant `offset 1m` (5m lookback) never misses the evaluation before.
+const PREVIOUS = '15m';
 
 /** The only rules that read the raw, high-cardinality series. */
 export function totalRate5m(slo: Slo): RecordingRule {
@@ -81,13 +93,14 @@ export function recordingsStart(slo: Slo): RecordingRule {
 
 /**
  * From when the windows count traffic: for a group whose events began while the rules were already
- * running (no 5m rate a minute before, the objective recorded then), the moment they began; for one that
+ * running (no 5m rate in the evaluations before, the objective recorded in them), the moment they began; for one that
  * had events when the recordings began, a whole period before, so the unseen part of every window counts
  * as traffic like the rest.
  */
 export function trafficStart(slo: Slo): RecordingRule {
   const total = own(slo, RECORDS.total);
-  const began = `(timestamp(${total}) unless ${total} offset 1m) and on (slo_service, slo) ${own(slo, RECORDS.objective)} offset 1m`;
+  const before = (record: string) => `last_over_time(${record}[${PREVIOUS}] offset 1s)`;
+  const began = `(timestamp(${total}) unless ${before(total)}) and on (slo_service, slo) ${before(own(slo, RECORDS.objective))}`;
   return rule(
     slo,
     RECORDS.trafficStart,
