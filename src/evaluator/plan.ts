@@ -1,6 +1,7 @@
 import { errorRatioRecord, RECORDS, windowsOf } from '../conventions/names.ts';
 import { periodData, windowTotal } from '../outputs/rules/recording.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
+import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import type { InstantSample } from '../prometheus/client.ts';
 import { formatSelector, labelList, ratioOrZero, withLabels } from '../promql/build.ts';
 import { errorRate, totalRate } from '../sli/index.ts';
@@ -124,8 +125,9 @@ function rawDataAge(slo: Slo): string {
       }),
     );
   }
+  // Events in the period's first 5 minutes are the whole period: its first 5m rate comes 5 minutes in.
   probes.push(
-    withLabels(`${seen(slo.periodMs)} * 0 + ${seconds(slo.periodMs)}`, {
+    withLabels(`${seen(slo.periodMs - BASE_WINDOW_MS)} * 0 + ${seconds(slo.periodMs)}`, {
       burnbook_probe: 'period',
     }),
   );
