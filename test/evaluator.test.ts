@@ -45,7 +45,9 @@ describe('query planning', () => {
     const slos = slosFrom(spec(1));
     const period = planQueries(slos).find((p) => p.windowMs === 30 * 24 * HOUR);
     expect(period?.expr).toContain('slo:period_error_budget_remaining:ratio');
-    expect(period?.expr).toContain('slo:period_data:seconds');
+    // The data behind it: the rules' two start records, as the dashboards and pages read them.
+    expect(period?.expr).toContain('time() - slo:traffic_start:timestamp{');
+    expect(period?.expr).toContain('time() - slo:recordings_start:timestamp{');
     expect(planQueries(slos).find((p) => p.windowMs === HOUR)?.expr).not.toContain('budget_remaining');
   });
 
