@@ -9,7 +9,7 @@ import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import type { Slo } from '../spec/model.ts';
-import { isoTime } from './alert-views.ts';
+import { isoTime } from '../text/time.ts';
 import type { Links } from './links.ts';
 
 /**
