@@ -4,7 +4,7 @@ import { type AdaptedTier, defaultTiers } from '../policy/default-tiers.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { ABSENT_TIER, DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
-import { BASE_WINDOW_MS } from '../policy/windows.ts';
+import { BASE_WINDOW_MS, MAX_PERIOD_MS } from '../policy/windows.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
 import { checkSli, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
@@ -214,6 +214,26 @@ function labelNameProblems(
 }
 
 /**
+ * Annotation names are label names to Prometheus: `promtool check rules` refuses any other ("invalid
+ * annotation name"), so `validate` does too, at the name.
+ */
+function annotationNameProblems(
+  annotations: Record<string, string>,
+  path: PropertyKey[],
+  utf8: boolean,
+): ModelProblem[] {
+  return Object.keys(annotations)
+    .filter((n) => n === '' || !(utf8 || isLegacyLabelName(n)))
+    .map((n) => ({
+      path: [...path, n],
+      message: `annotation name "${n}" is not a Prometheus label name, which Prometheus requires of annotation names`,
+      hint: utf8
+        ? 'give the annotation a name'
+        : 'use letters, digits and _ (not starting with a digit), e.g. route_note; UTF-8 names need Prometheus 3',
+    }));
+}
+
+/**
  * Alert labels and annotations are Go templates to Prometheus; `promtool check rules` refuses what Go's
  * parser refuses, so `validate` does too, at the spot in the value.
  */
@@ -316,6 +336,13 @@ export function buildSlos(
       });
     }
     const periodMs = parseDuration(slo.period) as number;
+    if (periodMs > MAX_PERIOD_MS) {
+      problems.push({
+        path: at('period'),
+        message: `period ${slo.period} is longer than ${formatDuration(MAX_PERIOD_MS)}, the longest burnbook generates rules for`,
+        hint: `burnbook's windows and history probes reach a period back, so the period must fit in Prometheus's retention; use ${formatDuration(MAX_PERIOD_MS)} or less (30d, 90d and 1y are common)`,
+      });
+    }
     problems.push(
       ...checkSli(slo.sli, { groupBy: slo.groupBy, utf8Names }).map((p) => ({
         ...p,
@@ -327,6 +354,9 @@ export function buildSlos(
     problems.push(...labelNameProblems(slo.alerting.labels, at('alerting', 'labels'), utf8Names));
     problems.push(...groupByOverwritten(slo, file.labels, at));
     problems.push(...templateProblems(slo.alerting.labels, at('alerting', 'labels')));
+    problems.push(
+      ...annotationNameProblems(slo.alerting.annotations, at('alerting', 'annotations'), utf8Names),
+    );
     problems.push(...templateProblems(slo.alerting.annotations, at('alerting', 'annotations')));
 
     const tiers: Tier[] = [];
