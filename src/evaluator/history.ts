@@ -137,8 +137,9 @@ async function run(
 }
 
 /**
- * Reads the history from Prometheus: one range query per window, all at once, then the raw SLI for
- * windows without records. Rejects when no query is answered (Prometheus not answering); a failed
+ * Reads the history from Prometheus: the shortest window's range query from the rules' records, then the
+ * other windows' all at once and the raw SLI for windows without records (every window raw when the
+ * shortest has none). Rejects when no query is answered (Prometheus not answering); a failed
  * window query leaves that window null and says why in `errors`.
  */
 export async function fetchHistory(
@@ -159,11 +160,19 @@ export async function fetchHistory(
   const stepOf = (q: PlannedQuery) =>
     q.source === 'raw' && q.windowMs === slo.periodMs ? budgetStepMs : grid.stepMs;
   const ask = (q: PlannedQuery) => run(client, q, asked ?? {}, grid, stepOf(q));
-  const first = await Promise.all(planQueries([slo]).map(ask));
-  if (first.length && first.every((o) => 'error' in o)) throw (first[0] as { error: Error }).error;
-  const answered = first.flatMap((o) => ('series' in o ? [{ query: o.query, samples: o.series }] : []));
-  const second = await Promise.all(planFallback(answered).map(ask));
-  const outcomes = [...first, ...second];
+  // The shortest window first: without its record the rules are not loaded here (or not recording yet), so
+  // every window goes to the raw SLI at once, one query each, instead of a rules query and a raw one each.
+  const planned = planQueries([slo]);
+  const probe = await ask(planned[0] as PlannedQuery);
+  const answered = (o: Outcome) => ('series' in o ? [{ query: o.query, samples: o.series }] : []);
+  const recorded = 'series' in probe && planFallback(answered(probe)).length === 0;
+  const first = recorded ? [probe, ...(await Promise.all(planned.slice(1).map(ask)))] : [];
+  const fallback = recorded
+    ? planFallback(first.flatMap(answered))
+    : planFallback(planned.map((query) => ({ query, samples: [] })));
+  const outcomes = [...first, ...(await Promise.all(fallback.map(ask)))];
+  const failed = outcomes.find((o) => 'error' in o);
+  if (failed && outcomes.every((o) => 'error' in o)) throw failed.error;
 
   const found = [...collect(slo, outcomes, grid).values()];
   const shown = slo.groupBy.length && !asked ? leastBudgetLeft(slo, found, grid.points) : found[0];
