@@ -248,6 +248,14 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       message: /longer than Prometheus can hold/,
     },
     {
+      name: 'a tier for longer than the period',
+      text: spec(`${VALID_SLO}\n    alerting: {tiers: [fast, {name: slow, for: 31d}]}`),
+      at: '10:30',
+      path: 'slos[0].alerting.tiers[1]',
+      message: /tier "slow": for 31d is longer than the period 30d/,
+      hint: /far shorter/,
+    },
+    {
       name: 'an annotation name promtool refuses',
       text: spec(`${VALID_SLO}\n    alerting: {annotations: {http.route: x}}`),
       at: '10:42',

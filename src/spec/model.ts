@@ -145,6 +145,8 @@ function checkTier(
       message: `tier "${tier.name}": short window ${short} must be shorter than long window ${long}`,
     });
   }
+  if (tier.forMs > periodMs)
+    problems.push({ path, ...forLongerThanPeriod(`tier "${tier.name}"`, tier.forMs, periodMs) });
   if (tier.longMs > periodMs) {
     problems.push({
       path,
@@ -275,6 +277,21 @@ function groupByOverwritten(
   });
 }
 
+/**
+ * A `for` longer than the period waits past the budget it guards; bounding it by the period also keeps every
+ * duration derived from it (promtool tests' eval times) inside Prometheus's range.
+ */
+function forLongerThanPeriod(
+  what: string,
+  forMs: number,
+  periodMs: number,
+): { message: string; hint: string } {
+  return {
+    message: `${what}: for ${formatDuration(forMs)} is longer than the period ${formatDuration(periodMs)}, so the alert would wait past the budget it guards`,
+    hint: 'use a for far shorter than the tier windows (the defaults on a 30d period are 2m, 15m and 1h)',
+  };
+}
+
 /** The absent-SLI alert as the spec sets it, with its defaults (see absentSchema). */
 function absentAlert(
   spec: SloSpec['alerting']['absent'],
@@ -358,6 +375,14 @@ export function buildSlos(
       ...annotationNameProblems(slo.alerting.annotations, at('alerting', 'annotations'), utf8Names),
     );
     problems.push(...templateProblems(slo.alerting.annotations, at('alerting', 'annotations')));
+
+    const absentFor = typeof slo.alerting.absent === 'object' ? slo.alerting.absent.for : undefined;
+    if (absentFor !== undefined && (parseDuration(absentFor) as number) > periodMs) {
+      problems.push({
+        path: at('alerting', 'absent', 'for'),
+        ...forLongerThanPeriod('the absent-SLI alert', parseDuration(absentFor) as number, periodMs),
+      });
+    }
 
     const tiers: Tier[] = [];
     const defaults = defaultTiers(periodMs, slo.objective);
