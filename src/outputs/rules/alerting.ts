@@ -1,5 +1,5 @@
 import type { GrafanaUrls } from '../../conventions/dashboards.ts';
-import { alertLabels, alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import { alertLabels, alertName, errorRatioRecord, sloIdentity } from '../../conventions/names.ts';
 import type { SiteUrls } from '../../conventions/urls.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
@@ -7,6 +7,7 @@ import { formatNumber, formatPercent } from '../../policy/number.ts';
 import type { Tier } from '../../policy/tiers.ts';
 import { labelSelector } from '../../promql/build.ts';
 import type { Slo } from '../../spec/model.ts';
+import { windowTotal } from './recording.ts';
 
 export interface AlertingRule {
   alert: string;
@@ -73,10 +74,7 @@ export function alertExpr(slo: Slo, tier: Tier): string {
     `${labelSelector(errorRatioRecord(tier.shortMs), id)} > ${t}`,
   ];
   if (slo.minEvents !== undefined) {
-    const seconds = tier.longMs / 1000;
-    lines.push(
-      `avg_over_time(${labelSelector(RECORDS.total, id)}[${formatDuration(tier.longMs)}]) * ${seconds} >= ${slo.minEvents}`,
-    );
+    lines.push(`${windowTotal(tier.longMs, (record) => labelSelector(record, id))} >= ${slo.minEvents}`);
   }
   return lines.join('\nand\n');
 }
