@@ -142,9 +142,7 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
   const prune = db.prepare(`
     DELETE FROM alerts WHERE id IN (
       SELECT id FROM alerts WHERE status = 'resolved' AND starts_at < @cutoff AND ends_at < @cutoff LIMIT @limit)`);
-  const firingBySeverity = db.prepare(`
-    SELECT coalesce(severity, '') AS severity, count(*) AS count FROM alerts
-    WHERE status = 'firing' GROUP BY 1`);
+  const firingBySeverity = db.prepare('SELECT severity, firing AS count FROM alerts_firing WHERE firing > 0');
   const total = db.prepare('SELECT stored FROM alert_totals').pluck();
   const insertTruncated = db.prepare(`
     INSERT INTO truncated_deliveries (received_at, group_key, group_labels, receiver, status, alerts, truncated_alerts)
