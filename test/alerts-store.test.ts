@@ -145,6 +145,32 @@ describe('firing counts', () => {
   });
 });
 
+describe('query plans as the store grows', () => {
+  it('a list filtered by a name no alert has reads the name index, not every alert of the SLO', () => {
+    store.optimize();
+    const many = Array.from({ length: 3000 }, (_, i) => alert(`fp-${i}`));
+    for (let i = 0; i < many.length; i += 500) {
+      store.ingestMany([{ payload: body(...many.slice(i, i + 500)), receivedAt: T0 }]);
+    }
+    store.optimize();
+    // What an SLO page asks for: its tier's alert name among the alerts of its service and SLO.
+    const query = { service: 'checkout', slo: 'availability', alertname: 'availability-slow-burn' };
+    expect(store.list(query)).toEqual([]);
+    const reader = rawDb();
+    try {
+      const plan = reader
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM alerts WHERE status = @status AND slo_service = @service
+           AND slo = @slo AND alertname = @alertname ORDER BY starts_at DESC, id DESC LIMIT 20`,
+        )
+        .all({ status: 'firing', ...query }) as Array<{ detail: string }>;
+      expect(plan.map((step) => step.detail).join('; ')).toContain('alerts_by_alertname');
+    } finally {
+      reader.close();
+    }
+  });
+});
+
 describe('opening', () => {
   const schemaOf = () => {
     const db = rawDb();
