@@ -59,7 +59,6 @@ const truncatedRowSchema = truncatedDeliverySchema.extend({ groupLabels: labelsJ
 
 export type SqliteDatabase = ReturnType<typeof openSqliteDatabase>;
 
-
 /** The store's file in a data directory. */
 export function alertStoreFile(dataDir: string): string {
   return join(dataDir, 'burnbook.sqlite');
