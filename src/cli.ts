@@ -9,7 +9,7 @@ import {
 import { EXIT } from './commands/terminal.ts';
 
 // Each command's module loads when it runs: `validate` and `generate` need not load the server.
-const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>) => Promise<void> } = {
+const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>, argument: string) => Promise<void> } = {
   validate: (paths, flags) => import('./commands/validate.ts').then((m) => m.validateCommand(paths, flags)),
   generate: (paths, flags) =>
     import('./commands/generate.ts').then(async (m) => {
@@ -19,6 +19,8 @@ const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>) => Promise
   serve: (paths, flags) => import('./commands/serve.ts').then((m) => m.serveCommand(paths, flags)),
   status: (paths, flags) => import('./commands/status.ts').then((m) => m.statusCommand(paths, flags)),
   backtest: (paths, flags) => import('./commands/backtest.ts').then((m) => m.backtestCommand(paths, flags)),
+  postmortem: (paths, flags, incident) =>
+    import('./commands/postmortem.ts').then((m) => m.postmortemCommand(incident, paths, flags)),
   'runbooks build': (paths, flags) =>
     import('./commands/runbooks.ts').then((m) => m.runbooksBuildCommand(paths, flags)),
 };

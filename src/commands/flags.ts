@@ -31,6 +31,8 @@ export type FlagValues<T extends FlagTable> = {
 
 export interface CommandTable {
   description: string;
+  /** One required argument before any paths, e.g. `<incident>`. */
+  argument?: { name: string; description: string };
   /** Takes spec files or directories, `slos/` by default. */
   paths?: true;
   flags: FlagTable;
@@ -173,6 +175,32 @@ export const COMMANDS = {
       ...prometheusFlags('2m'),
     },
   },
+  postmortem: {
+    description:
+      'print a postmortem draft (markdown) for an incident, its numbers filled in from the alert store, ' +
+      'Prometheus and Alertmanager; exit 1 when there is no such incident, 3 when the store cannot be read',
+    argument: {
+      name: 'incident',
+      description: 'the incident id, as on /incidents (any of its alert ids works)',
+    },
+    paths: true,
+    flags: {
+      dataDir: {
+        value: 'dir',
+        description: 'where the alert store lives (SQLite, as given to serve)',
+        default: 'data/',
+      },
+      store: { value: 'url', description: 'the PostgreSQL alert history serve was given (postgres://…)' },
+      externalUrl: {
+        value: 'url',
+        description: 'base URL people reach burnbook at, for the link to the incident page',
+        default: DEFAULT_EXTERNAL_URL,
+      },
+      alertmanagerUrl: { value: 'url', description: 'Alertmanager to read silences from' },
+      ...runbooks,
+      ...prometheusFlags('10s'),
+    },
+  },
   'runbooks build': {
     description: 'write the runbook and SLO pages as files: HTML, and markdown for runbooks',
     paths: true,
@@ -204,18 +232,23 @@ function option(key: string, flag: Flag): Option {
   return opt;
 }
 
-/** A commander command from a table; `action` gets the paths (empty without) and the flags' values. */
+/**
+ * A commander command from a table; `action` gets the paths (empty without), the flags' values and the
+ * table's argument (empty without).
+ */
 export function commandFromTable(
   name: string,
   table: CommandTable,
-  action: (paths: string[], flags: never) => Promise<void>,
+  action: (paths: string[], flags: never, argument: string) => Promise<void>,
 ): Command {
   const command = new Command(name).description(table.description);
+  if (table.argument) command.argument(`<${table.argument.name}>`, table.argument.description);
   if (table.paths) command.argument('[paths...]', 'spec files or directories', DEFAULT_PATHS);
   for (const [key, flag] of Object.entries(table.flags)) command.addOption(option(key, flag));
   return command.action((...args: unknown[]) => {
+    const argument = table.argument ? String(args.shift()) : '';
     const paths = table.paths ? (args[0] as string[]) : [];
     const flags = args[table.paths ? 1 : 0];
-    return action(paths, flags as never);
+    return action(paths, flags as never, argument);
   });
 }

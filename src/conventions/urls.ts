@@ -17,6 +17,7 @@ export const RUNBOOKS_PATH = '/runbooks';
 export const ALERTS_PATH = '/alerts';
 export const ALERTS_API_PATH = '/api/v1/alerts';
 export const SLOS_API_PATH = '/api/v1/slos';
+export const INCIDENTS_PATH = '/incidents';
 
 export function sloPath(slo: SloNames): string {
   return `/slos/${slo.service}/${slo.name}`;
@@ -37,6 +38,16 @@ export function markdownPagePath(file: string): string {
 
 export function alertPath(id: number): string {
   return `${ALERTS_PATH}/${id}`;
+}
+
+/** An incident's page; its id is the store id of its first alert (incidents/group.ts). */
+export function incidentPath(id: number): string {
+  return `${INCIDENTS_PATH}/${id}`;
+}
+
+/** An incident's postmortem draft, as markdown. */
+export function postmortemPath(id: number): string {
+  return `${incidentPath(id)}/postmortem.md`;
 }
 
 /** The SLO page's chart data, under the API like `/api/v1/slos`. */
@@ -73,6 +84,10 @@ export class SiteUrls {
 
   alertPage(id: number): string {
     return this.at(alertPath(id));
+  }
+
+  incidentPage(id: number): string {
+    return this.at(incidentPath(id));
   }
 
   history(slo: SloNames): string {
