@@ -15,6 +15,7 @@ const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>, argument: 
     import('./commands/generate.ts').then(async (m) => {
       await m.generateCommand(paths, flags);
     }),
+  import: (paths, flags) => import('./commands/import.ts').then((m) => m.importCommand(paths, flags)),
   test: (_paths, flags) => import('./commands/test.ts').then((m) => m.testCommand(flags)),
   serve: (paths, flags) => import('./commands/serve.ts').then((m) => m.serveCommand(paths, flags)),
   status: (paths, flags) => import('./commands/status.ts').then((m) => m.statusCommand(paths, flags)),

@@ -43,7 +43,7 @@ async function check(files: Record<string, string>, burnbookVersion?: string) {
     }
   };
   const before = calls().length;
-  const checker = promtoolCheck(() => {
+  const checker = promtoolCheck(undefined, () => {
     const identity = checkerIdentity(process.env, burnbookVersion);
     return identity === undefined ? undefined : verdictCache(identity, join(dir, 'cache'));
   });

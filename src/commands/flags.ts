@@ -103,6 +103,27 @@ export const COMMANDS = {
     paths: true,
     flags: {
       out: { value: 'dir', description: 'where rule files go (tests in <dir>/tests)', default: 'rules/' },
+      format: {
+        value: 'format',
+        description:
+          'prometheus: rule files and promtool tests; prometheus-rule: PrometheusRule objects for prometheus-operator; mimir: rule namespaces for mimirtool, cortextool and their rulers',
+        default: 'prometheus',
+      },
+      ruleNamespace: {
+        value: 'namespace',
+        description: 'prometheus-rule: metadata.namespace of every object',
+      },
+      ruleLabel: {
+        value: 'key=value',
+        description:
+          "prometheus-rule: a label on every object, repeatable; what your Prometheus resource's ruleSelector matches (release=kube-prometheus-stack)",
+        repeatable: true,
+      },
+      ruleNamePrefix: {
+        value: 'prefix',
+        description: 'prometheus-rule: metadata.name is this and the service',
+        default: 'burnbook-',
+      },
       externalUrl: {
         value: 'url',
         description: 'where burnbook serves runbooks; used in runbook_url',
@@ -121,6 +142,15 @@ export const COMMANDS = {
         description: 'Grafana that serves them: adds dashboard_url to every alert',
       },
       ...runbooks,
+    },
+  },
+  import: {
+    description:
+      'Sloth, Pyrra and OpenSLO specs to burnbook/v1 YAML, one file per source file, checked before anything is written',
+    paths: true,
+    flags: {
+      out: { value: 'dir', description: 'where the burnbook/v1 files go', default: 'slos/' },
+      force: { description: 'replace files that already exist in --out' },
     },
   },
   test: {

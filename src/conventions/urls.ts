@@ -1,5 +1,5 @@
 import type { Slo } from '../spec/model.ts';
-import { alertName, type SloAlert } from './names.ts';
+import { type SloAlert, tierName } from './names.ts';
 
 /**
  * Every path and URL burnbook builds, in one place. Site paths (`/slos/checkout/availability`) are where
@@ -24,11 +24,12 @@ export function sloPath(slo: SloNames): string {
 }
 
 /**
- * An alert's runbook page (a tier's, or the absent-SLI alert's): `/runbooks/<service>/<alertname>`, the
- * path of every alert's `runbook_url`.
+ * An alert's runbook page (a tier's, or the absent-SLI alert's), the path of every alert's `runbook_url`:
+ * `/runbooks/<service>/<slo>-<tier>-burn` or `/runbooks/<service>/<slo>-sli-absent`, burnbook's own name for the
+ * alert (tierName) even where the spec shares one alert name between alerts.
  */
 export function tierPath(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
-  return `${RUNBOOKS_PATH}/${slo.service}/${alertName(slo, alert)}`;
+  return `${RUNBOOKS_PATH}/${slo.service}/${tierName(slo, alert)}`;
 }
 
 /** A hand-written runbook page: its file under the runbooks directory without `.md`. */

@@ -92,3 +92,11 @@ export function absentForMs(fastest: Tier, periodMs: number, objectivePercent: n
 export function impossibleErrorRatio(ratio: number): boolean {
   return ratio > 1.01;
 }
+
+/**
+ * An error ratio below 0, which only a gauge read as 0/1 can give (a boolGauge SLI over a gauge that reads
+ * 100): it would read as better than perfect. The same 0.01 margin as above 1.
+ */
+export function negativeErrorRatio(ratio: number): boolean {
+  return ratio < -0.01;
+}

@@ -2,7 +2,7 @@ import { alertLabels, alertName, RECORDS, sloIdentity } from '../../conventions/
 import { formatDuration } from '../../policy/duration.ts';
 import { formatSelector, labelSelector } from '../../promql/build.ts';
 import { errorsLag, sliSeries } from '../../sli/index.ts';
-import type { AbsentAlert, Slo } from '../../spec/model.ts';
+import { type AbsentAlert, alertingTiers, type Slo } from '../../spec/model.ts';
 import { type AlertingRule, type AlertOptions, type AnnotationValues, TEMPLATE_VALUES } from './alerting.ts';
 
 /**
@@ -45,17 +45,22 @@ export function absentAnnotations(
   opts: AlertOptions,
   values: AnnotationValues = TEMPLATE_VALUES,
 ): Record<string, string> {
-  const tiers = slo.alerting.tiers.length;
+  // Silent tiers (alerting disabled) would not fire anyway.
+  const tiers = alertingTiers(slo).length;
+  const consequence = tiers
+    ? `its ${tiers} burn-rate alert${tiers === 1 ? '' : 's'} cannot fire`
+    : 'its error budget is not measured';
   return {
-    summary: `${slo.service}/${slo.name} reads no SLI data, so its burn-rate alerts cannot fire`,
+    summary: `${slo.service}/${slo.name} reads no SLI data, so ${tiers ? 'its burn-rate alerts cannot fire' : consequence}`,
     description:
       `For ${formatDuration(absent.forMs)} there has been no SLI to compute for ${slo.service}/${slo.name}. ` +
       `Either ${needed(slo)}, or the recording rules burnbook generated for it fail (see its rule group on ` +
-      `the /rules page of Prometheus). Until it is back the SLO reads no data and its ${tiers} burn-rate ` +
-      `alert${tiers === 1 ? '' : 's'} cannot fire. Run burnbook validate --prometheus-url to see what is missing.`,
+      `the /rules page of Prometheus). Until it is back the SLO reads no data and ${consequence}. ` +
+      'Run burnbook validate --prometheus-url to see what is missing.',
     runbook_url: opts.urls.runbook(slo, absent),
     ...(opts.grafana ? { dashboard_url: opts.grafana.sloDashboard(slo, values.label) } : {}),
     ...slo.alerting.annotations,
+    ...slo.alerting.severities[absent.severity]?.annotations,
   };
 }
 
