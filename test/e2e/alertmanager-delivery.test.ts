@@ -118,7 +118,12 @@ describe('a real Alertmanager delivering to burnbook', () => {
     });
     const page = (await app.inject({ url: '/alerts' })).body;
     expect(page).toContain('Alerts Alertmanager left out');
-    const metrics = (await app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/^burnbook_webhook_truncated_alerts_total 3$/m);
+    // The store's commit is visible to readers a moment before the receiver, woken by the writer thread,
+    // counts the delivery: wait for the count rather than read it once.
+    await until(
+      'the truncated alerts counted',
+      async () => (await app.inject({ url: '/metrics' })).body,
+      (metrics) => /^burnbook_webhook_truncated_alerts_total 3$/m.test(metrics),
+    );
   });
 });
