@@ -41,15 +41,15 @@ function trackKey(slo: Slo, group: Record<string, string>, tier: Tier | AbsentAl
 }
 
 /**
- * Whether the SLO's absent-SLI alert holds: no group reads anything over the last 5m, as the generated
- * rule's `absent(slo:sli_total:rate5m{...})`. (The rule also fires per group whose latency bucket is
+ * Whether the SLO's absent-SLI alert holds: no group reads a usable SLI, nothing over the last 5m (the
+ * generated rule's `absent(slo:sli_total:rate5m{...})`) or a ratio above 1 (its `> 1.01` clause). (The rule also fires per group whose latency bucket is
  * missing; the evaluator's queries never see a group without its ratio, so that part is the rules' alone.)
  * Null while a query of the SLO fails: that proves nothing absent.
  */
 function absentHolds(status: SloStatus): boolean | null {
   if (status.errors.length) return null;
   const groups = status.groups.length ? status.groups : [status];
-  return groups.every((g) => g.broken?.reason === 'no-data');
+  return groups.every((g) => g.broken !== null);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -90,5 +90,8 @@ export function absentForMs(fastest: Tier, periodMs: number, objectivePercent: n
  * increments of one request do not read as broken.
  */
 export function impossibleErrorRatio(ratio: number): boolean {
-  return ratio > 1.01;
+  return ratio > IMPOSSIBLE_ERROR_RATIO;
 }
+
+/** The bound of `impossibleErrorRatio`, for the generated rules, which must agree with the evaluator. */
+export const IMPOSSIBLE_ERROR_RATIO = 1.01;

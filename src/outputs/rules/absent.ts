@@ -1,4 +1,5 @@
-import { alertLabels, alertName, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import { alertLabels, alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import { IMPOSSIBLE_ERROR_RATIO } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatSelector, labelSelector } from '../../promql/build.ts';
 import { errorsLag, sliSeries } from '../../sli/index.ts';
@@ -14,14 +15,20 @@ import { type AlertingRule, type AlertOptions, type AnnotationValues, TEMPLATE_V
 /**
  * No 5m total recorded at all (every group gone: the target is not scraped, the metric renamed, the rules
  * failing), or, for SLIs whose errors side cannot lag (a latency bucket), a group with a total and no
- * errors: the bucket does not exist. Both sides are 1, so `$value` means nothing here.
+ * errors: the bucket does not exist; or an error ratio above 1 (errors and total swapped?), which the burn
+ * tiers refuse. Every side is 1, so `$value` means nothing here.
  */
 export function absentExpr(slo: Slo): string {
   const id = sloIdentity(slo);
   const total = labelSelector(RECORDS.total, id);
+  const fastest = slo.alerting.tiers[0];
+  // A ratio above 1 over the fastest tier's long window: the SLI reads, but nothing of it means anything.
+  const impossible = fastest
+    ? `\nor\n(${labelSelector(errorRatioRecord(fastest.longMs), id)} > ${IMPOSSIBLE_ERROR_RATIO}) * 0 + 1`
+    : '';
   const absent = `absent(${total})`;
-  if (errorsLag(slo.sli)) return absent;
-  return `${absent}\nor\n(${total} unless ${labelSelector(RECORDS.errors, id)}) * 0 + 1`;
+  if (errorsLag(slo.sli)) return `${absent}${impossible}`;
+  return `${absent}\nor\n(${total} unless ${labelSelector(RECORDS.errors, id)}) * 0 + 1${impossible}`;
 }
 
 /**
@@ -47,10 +54,11 @@ export function absentAnnotations(
 ): Record<string, string> {
   const tiers = slo.alerting.tiers.length;
   return {
-    summary: `${slo.service}/${slo.name} reads no SLI data, so its burn-rate alerts cannot fire`,
+    summary: `${slo.service}/${slo.name} reads no usable SLI data, so its burn-rate alerts cannot fire`,
     description:
       `For ${formatDuration(absent.forMs)} there has been no SLI to compute for ${slo.service}/${slo.name}. ` +
-      `Either ${needed(slo)}, or the recording rules burnbook generated for it fail (see its rule group on ` +
+      `Either ${needed(slo)}, or its error ratio reads above 1 (errors and total swapped?), or the recording ` +
+      `rules burnbook generated for it fail (see its rule group on ` +
       `the /rules page of Prometheus). Until it is back the SLO reads no data and its ${tiers} burn-rate ` +
       `alert${tiers === 1 ? '' : 's'} cannot fire. Run burnbook validate --prometheus-url to see what is missing.`,
     runbook_url: opts.urls.runbook(slo, absent),

@@ -1,12 +1,13 @@
 import type { GrafanaUrls } from '../../conventions/dashboards.ts';
 import { alertLabels, alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
 import type { SiteUrls } from '../../conventions/urls.ts';
-import { budgetTimeMs, errorBudget, tierFacts } from '../../policy/burn.ts';
+import { budgetTimeMs, errorBudget, IMPOSSIBLE_ERROR_RATIO, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
 import { formatNumber, formatPercent } from '../../policy/number.ts';
 import type { Tier } from '../../policy/tiers.ts';
 import { labelSelector } from '../../promql/build.ts';
 import type { Slo } from '../../spec/model.ts';
+import { withIncidentClauses } from './incident.ts';
 
 export interface AlertingRule {
   alert: string;
@@ -62,15 +63,19 @@ export function alertAnnotations(
   };
 }
 
-/** Both windows above the tier's threshold; with `minEvents`, enough traffic in the long window too. */
+/**
+ * Both windows above the tier's threshold (and not above 1: see `impossibleErrorRatio`); with `minEvents`,
+ * enough traffic in the long window too.
+ */
 export function alertExpr(slo: Slo, tier: Tier): string {
   const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
   const t = formatNumber(threshold);
   const id = sloIdentity(slo);
-  const lines = [
-    `${labelSelector(errorRatioRecord(tier.longMs), id)} > ${t}`,
-    `${labelSelector(errorRatioRecord(tier.shortMs), id)} > ${t}`,
-  ];
+  // Above 1 is no burn but a broken SLI (errors and total swapped?): the absent-SLI alert says so instead, and
+  // the evaluator calls it broken and fires no tier either.
+  const within = (windowMs: number) =>
+    `${labelSelector(errorRatioRecord(windowMs), id)} > ${t} <= ${IMPOSSIBLE_ERROR_RATIO}`;
+  const lines = [within(tier.longMs), within(tier.shortMs)];
   if (slo.minEvents !== undefined) {
     const seconds = tier.longMs / 1000;
     lines.push(
@@ -83,7 +88,7 @@ export function alertExpr(slo: Slo, tier: Tier): string {
 export function alertingRule(slo: Slo, tier: Tier, opts: AlertOptions): AlertingRule {
   return {
     alert: alertName(slo, tier),
-    expr: alertExpr(slo, tier),
+    expr: withIncidentClauses(slo, tier, alertExpr(slo, tier)),
     ...(tier.forMs ? { for: formatDuration(tier.forMs) } : {}),
     labels: alertLabels(slo, tier),
     annotations: alertAnnotations(slo, tier, opts),
