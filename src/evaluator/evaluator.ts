@@ -19,6 +19,8 @@ export interface EvaluatorOptions {
   alertOptions: AlertOptions;
   alertmanager?: AlertmanagerClient;
   metrics: EvaluatorMetrics;
+  /** Where a change of the evaluation's or the Alertmanager pushes' health is told: a line per change. */
+  log?: (line: string) => void;
 }
 
 // Alertmanager resolves an alert nobody re-sends by its endsAt: Prometheus's choice of four
@@ -80,6 +82,8 @@ export class Evaluator {
   private notifying: Promise<void> | undefined;
   private readonly notifyAborted = new AbortController();
   private stopped = false;
+  /** The problem last logged per channel (see `tell`). */
+  private readonly told = new Map<string, string | null>();
 
   constructor(private readonly options: EvaluatorOptions) {
     this.report = {
@@ -153,6 +157,21 @@ export class Evaluator {
     }
   }
 
+  /**
+   * Logs a problem once when it starts or changes, and once when it ends: a Prometheus that is down for an
+   * hour is one line, not one per evaluation.
+   */
+  private tell(channel: 'evaluation' | 'alertmanager', problem: string | null): void {
+    const before = this.told.get(channel) ?? null;
+    if (problem === before) return;
+    this.told.set(channel, problem);
+    const { log } = this.options;
+    if (!log) return;
+    if (problem) log(problem);
+    else if (before)
+      log(channel === 'evaluation' ? 'evaluation ok again' : 'sending alerts to Alertmanager ok again');
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -185,10 +204,12 @@ export class Evaluator {
         slos,
       };
       this.notify();
+      this.tell('evaluation', error && `evaluation partly failed: ${error.message}`);
     } catch (error) {
       metrics.evaluations.inc({ result: 'failed' });
       const problem = { at: iso(Date.now()), message: (error as Error).message };
       this.report = { ...this.report, state: 'failed', error: problem };
+      this.tell('evaluation', `evaluation failed: ${problem.message}`);
     } finally {
       metrics.duration.observe((performance.now() - started) / 1000);
     }
@@ -296,9 +317,11 @@ export class Evaluator {
         await alertmanager.postAlerts(alerts, this.notifyAborted.signal);
         metrics.notifications.inc({ result: 'ok' });
         if (status) this.report.alertmanager = { ...status, lastSentAt: iso(now), error: null };
+        this.tell('alertmanager', null);
       } catch (error) {
         if (this.stopped) return;
         metrics.notifications.inc({ result: 'failed' });
+        this.tell('alertmanager', `sending alerts to Alertmanager failed: ${(error as Error).message}`);
         if (status) {
           this.report.alertmanager = {
             ...status,

@@ -22,6 +22,8 @@ export interface EvaluationSettings {
   evaluationIntervalMs?: number;
   /** Timeout, auth and headers for Prometheus; its URL is `prometheusUrl`. */
   prometheusAccess?: Omit<PrometheusClientOptions, 'url'>;
+  /** Where the evaluator tells a change of its health (a failing Prometheus or Alertmanager), once per change. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export function createEvaluation(setup: EvaluationSetup) {
     intervalMs,
     alertOptions: { urls: setup.urls, ...(setup.grafana ? { grafana: setup.grafana } : {}) },
     metrics: createEvaluatorMetrics(setup.registry, setup.slos),
+    ...(setup.log ? { log: setup.log } : {}),
     ...(setup.alertmanagerUrl
       ? { alertmanager: createAlertmanagerClient({ url: setup.alertmanagerUrl, timeoutMs }) }
       : {}),
