@@ -1,4 +1,5 @@
 import type { AlertOptions } from '../outputs/rules/alerting.ts';
+import { humanDuration } from '../policy/duration.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { PrometheusClient } from '../prometheus/client.ts';
 import type { AbsentAlert, Slo } from '../spec/model.ts';
@@ -82,6 +83,9 @@ export class Evaluator {
   private notifying: Promise<void> | undefined;
   private readonly notifyAborted = new AbortController();
   private stopped = false;
+  /** When each SLO and group last read data (ms), for "no data since …" (see `withDataSince`). */
+  private readonly lastData = new Map<string, number>();
+  private readonly startedAt = Date.now();
   /** The problem last logged per channel (see `tell`). */
   private readonly told = new Map<string, string | null>();
 
@@ -215,6 +219,28 @@ export class Evaluator {
     }
   }
 
+  /**
+   * A status that reads no data says since when: the last evaluation that read some, or, if none did since
+   * burnbook started, its start. A stopped scrape then reads "no data since 02:31", never as quiet.
+   */
+  private withDataSince<T extends { labels: Record<string, string>; broken: SloStatus['broken'] }>(
+    slo: Slo,
+    status: T,
+    now: number,
+  ): T {
+    const key = JSON.stringify([slo.service, slo.name, status.labels]);
+    if (status.broken?.reason !== 'no-data') {
+      if (status.broken === null) this.lastData.set(key, now);
+      return status;
+    }
+    const last = this.lastData.get(key);
+    const since =
+      last === undefined
+        ? `No data since burnbook started (${iso(this.startedAt)})`
+        : `No data since ${iso(last)} (${humanDuration(now - last)} ago)`;
+    return { ...status, broken: { ...status.broken, message: `${since}: ${status.broken.message}` } };
+  }
+
   /** Advances every tier of every group, and returns the statuses with their states filled in. */
   private applyStates(evaluation: Evaluation): SloStatus[] {
     const now = evaluation.at.getTime();
@@ -225,7 +251,11 @@ export class Evaluator {
         this.advanceGroup(slo, group, now, seen),
       );
       if (slo.alerting.absent) this.advanceAbsent(slo, slo.alerting.absent, status, now, seen);
-      return { ...status, ...summarize(groups, status), groups };
+      const summary = { ...status, ...summarize(groups, status), groups };
+      return {
+        ...this.withDataSince(slo, summary, now),
+        groups: groups.map((g) => this.withDataSince(slo, g, now)),
+      };
     });
     // A group that vanished from a complete answer no longer matches the rule: resolve it, as
     // Prometheus would. With queries failing, its absence proves nothing.

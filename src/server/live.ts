@@ -153,6 +153,8 @@ function indexRow(slo: Slo, status: SloStatus | undefined, links: Links) {
     }),
     alerts,
     broken: status?.broken?.message ?? null,
+    // A stopped scrape is no data, never a quiet SLO: the badge says so, its title since when.
+    brokenBadge: status?.broken?.reason === 'no-data' ? 'no data' : 'broken SLI',
     quiet: alerts.length === 0 && !status?.broken,
     group: groupedBy(slo, status),
     budgetRemaining: status?.budgetRemaining ?? null,
@@ -241,6 +243,7 @@ export function sloLive(
   return {
     banners: banners(report, now),
     broken: group?.broken?.message ?? null,
+    brokenTitle: group?.broken?.reason === 'no-data' ? 'No data' : 'Broken SLI',
     sliCheck: sliCheckView(check),
     evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
     source: status?.source ?? null,
