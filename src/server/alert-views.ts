@@ -77,6 +77,8 @@ function rowView(row: AlertRow, targets: LinkTargets, links: Links, now: number)
     status: row.status,
     href: links.to(alertPath(row.id)),
     alertname: row.alertname ?? '(no alertname)',
+    // Every SLO named `availability` has the same alert names: the service tells them apart.
+    service: row.labels.slo_service ?? null,
     summary: row.annotations.summary ?? null,
     severity:
       row.severity === null ? null : { name: row.severity, class: severityClass(row.severity, targets) },
@@ -248,6 +250,7 @@ export function alertDocument(input: AlertPage, links: Links): string {
   const alertname = alert.alertname ?? '(no alertname)';
   const body = renderView('alert-detail', {
     ...rowView(alert, input.targets, links, input.now),
+    moments: moments(alert, link),
     alertname,
     description: alert.annotations.description ?? null,
     fingerprint: alert.fingerprint,
@@ -263,8 +266,39 @@ export function alertDocument(input: AlertPage, links: Links): string {
     annotations: entries(alert.annotations),
     banner: input.banner,
   });
-  const crumbs = [{ label: 'Alerts', path: '/alerts' }, { label: `${alertname} #${alert.id}` }];
-  return page({ title: `${alertname} · alert ${alert.id}`, body, links, nav: 'alerts', crumbs });
+  const service = alert.labels.slo_service;
+  const named = service ? `${service} · ${alertname}` : alertname;
+  const crumbs = [{ label: 'Alerts', path: '/alerts' }, { label: `${named} #${alert.id}` }];
+  return page({ title: `${named} · alert ${alert.id}`, body, links, nav: 'alerts', crumbs });
+}
+
+/**
+ * When the burn began, when the alert fired, when burnbook first had it: three different moments of one
+ * incident. Prometheus sends `startsAt` as the moment the alert fired (its `for` over); a burnbook tier's
+ * condition held for `for` before that, so the burn began then at the latest. The first delivery comes after
+ * Alertmanager's group_wait, and later still when a notification failed.
+ */
+function moments(alert: AlertDetail, link: AlertLink) {
+  const forMs = link.kind === 'tier' ? link.tier.forMs : link.kind === 'absent' ? link.absent.forMs : null;
+  const delivery = alert.firstReceivedAt - alert.startsAt;
+  return [
+    ...(forMs
+      ? [
+          {
+            label: link.kind === 'absent' ? 'Data stopped' : 'Burn began',
+            at: isoTime(alert.startsAt - forMs),
+            note: `by then at the latest: the condition held for ${humanDuration(forMs)} before it fired`,
+          },
+        ]
+      : []),
+    { label: 'Fired', at: isoTime(alert.startsAt), note: 'startsAt, as Prometheus sent it' },
+    {
+      label: 'First delivered',
+      at: isoTime(alert.firstReceivedAt),
+      note:
+        delivery >= 0 ? `${humanDuration(delivery)} after it fired` : 'before its startsAt (clocks differ)',
+    },
+  ];
 }
 
 function runbookJson(link: AlertLink): { path: string } | { url: string } | null {
