@@ -5,6 +5,7 @@ import type { PrometheusClient } from '../prometheus/client.ts';
 import type { AbsentAlert, Slo } from '../spec/model.ts';
 import type { AlertmanagerClient } from './alertmanager-client.ts';
 import { absentContent, alertContent, type PostableAlert, postable } from './alerts.ts';
+import { engineOf, type PrometheusRules, prometheusRulesOf, prometheusTierState } from './engine.ts';
 import { evaluateSlos, groupLabels, summarize, unknownGroup } from './evaluate.ts';
 import { type EvaluatorMetrics, recordStatuses } from './metrics.ts';
 import { keyOf } from './plan.ts';
@@ -86,6 +87,8 @@ export class Evaluator {
   /** When each SLO and group last read data (ms), for "no data since …" (see `withDataSince`). */
   private readonly lastData = new Map<string, number>();
   private readonly startedAt = Date.now();
+  /** burnbook's alerting rules Prometheus runs, by SLO and tier (engine.ts); refreshed every evaluation. */
+  private rules: PrometheusRules = new Map();
   /** The problem last logged per channel (see `tell`). */
   private readonly told = new Map<string, string | null>();
 
@@ -189,7 +192,10 @@ export class Evaluator {
     const { metrics } = this.options;
     const started = performance.now();
     try {
-      const evaluation = await evaluateNow(this.options.prometheus, this.options.slos);
+      const [evaluation] = await Promise.all([
+        evaluateNow(this.options.prometheus, this.options.slos),
+        this.refreshRules(),
+      ]);
       metrics.queries.inc(evaluation.queries);
       const slos = this.applyStates(evaluation);
       recordStatuses(metrics, slos);
@@ -241,6 +247,18 @@ export class Evaluator {
     return { ...status, broken: { ...status.broken, message: `${since}: ${status.broken.message}` } };
   }
 
+  /**
+   * Which SLOs Prometheus already alerts on (engine.ts). A Prometheus that cannot list its rules (some
+   * Thanos or Mimir setups) leaves the last answer in place: at first, burnbook is every SLO's engine.
+   */
+  private async refreshRules(): Promise<void> {
+    try {
+      this.rules = prometheusRulesOf(await this.options.prometheus.rules());
+    } catch {
+      // Kept as it was: the evaluation's own queries report Prometheus's health.
+    }
+  }
+
   /** Advances every tier of every group, and returns the statuses with their states filled in. */
   private applyStates(evaluation: Evaluation): SloStatus[] {
     const now = evaluation.at.getTime();
@@ -255,6 +273,7 @@ export class Evaluator {
       return {
         ...this.withDataSince(slo, summary, now),
         groups: groups.map((g) => this.withDataSince(slo, g, now)),
+        alertEngine: engineOf(slo, this.rules),
       };
     });
     // A group that vanished from a complete answer no longer matches the rule: resolve it, as
@@ -278,7 +297,11 @@ export class Evaluator {
       const key = trackKey(slo, group.labels, tier);
       seen.add(key);
       const previous = this.tracked.get(key);
-      const state = advance(previous?.state ?? INACTIVE, status.burning, now, tier.forMs);
+      // Where Prometheus runs the SLO's rules, their state is the truth; burnbook's own would race it.
+      const state =
+        engineOf(slo, this.rules) === 'prometheus'
+          ? prometheusTierState(this.rules, slo, tier, group.labels)
+          : advance(previous?.state ?? INACTIVE, status.burning, now, tier.forMs);
       const alert =
         status.burning && status.longErrorRatio !== null
           ? alertContent(slo, tier, group.labels, status.longErrorRatio, this.options.alertOptions)
@@ -329,6 +352,8 @@ export class Evaluator {
     // before it): a short interval's few seconds of validity must not have run out on arrival.
     const now = Date.now();
     const alerts = [...this.tracked.values()].flatMap(({ slo, state, alert }) => {
+      // Prometheus sends these itself (engine.ts): a second copy would race them.
+      if (engineOf(slo, this.rules) === 'prometheus') return [];
       const sent =
         alert &&
         postable(

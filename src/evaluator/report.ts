@@ -90,6 +90,11 @@ export const sloStatusSchema = groupStatusSchema.extend({
   groups: z.array(groupStatusSchema),
   /** Failed queries that left some of this SLO's numbers unknown. */
   errors: z.array(z.string()),
+  /**
+   * Where the tiers' `state` comes from, only from the server's evaluator: `prometheus` when Prometheus runs
+   * the SLO's generated alerting rules (their state is shown; burnbook pushes none), else `burnbook`.
+   */
+  alertEngine: z.enum(['prometheus', 'burnbook']).optional(),
 });
 
 export const problemSchema = z.strictObject({ at: instant, message: z.string() });

@@ -209,6 +209,17 @@ function sliCheckView(state: SliCheckState | null) {
   };
 }
 
+/** Which alert engine the tier states come from, and what burnbook does with them (evaluator/engine.ts). */
+function engineText(engine: SloStatus['alertEngine'], report: EvaluatorReport): string | null {
+  if (engine === 'prometheus') {
+    return "Alert state from Prometheus: it runs this SLO's generated rules and sends their alerts; burnbook sends none.";
+  }
+  if (engine !== 'burnbook') return null;
+  return report.alertmanager
+    ? `Alert state from burnbook's evaluator: Prometheus runs no rules for this SLO, so burnbook sends its alerts to ${report.alertmanager.url}.`
+    : "Alert state from burnbook's evaluator: Prometheus runs no rules for this SLO, and without --alertmanager-url nobody is told.";
+}
+
 /**
  * The SLO page's live part: the numbers of the group shown (the one asked for, or the most urgent),
  * why they are not numbers when the SLI is broken, each tier's state, the live check of the SLI, the
@@ -245,6 +256,7 @@ export function sloLive(
     broken: group?.broken?.message ?? null,
     brokenTitle: group?.broken?.reason === 'no-data' ? 'No data' : 'Broken SLI',
     sliCheck: sliCheckView(check),
+    engine: engineText(status?.alertEngine, report),
     evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
     source: status?.source ?? null,
     budget: budgetView(group),
