@@ -141,7 +141,7 @@ export const tierLineSchema = z.strictObject({
 });
 
 /** The ranges an SLO page's charts offer. */
-export const historyRangeSchema = z.enum(['6h', '24h', '7d']);
+export const historyRangeSchema = z.enum(['1h', '3h', '6h', '24h', '7d']);
 
 /** `GET /api/v1/slos/<service>/<slo>/history`: one SLO's burn rates and budget over a range. */
 export const sloHistorySchema = z.strictObject({
