@@ -24,7 +24,13 @@ import { type HistoryRange, historyRangeSchema, type SloHistory, type Source } f
  */
 
 /** The step of each range a chart offers: near 300–400 points each. */
-const RANGES: Record<HistoryRange, string> = { '1h': '15s', '3h': '30s', '6h': '1m', '24h': '5m', '7d': '30m' };
+const RANGES: Record<HistoryRange, string> = {
+  '1h': '15s',
+  '3h': '30s',
+  '6h': '1m',
+  '24h': '5m',
+  '7d': '30m',
+};
 export const HISTORY_RANGES = historyRangeSchema.options;
 export const DEFAULT_RANGE: HistoryRange = '24h';
 

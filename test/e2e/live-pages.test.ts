@@ -330,7 +330,10 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
     expect((await get('/api/v1/slos/live/nope/history')).response.statusCode).toBe(404);
     const bad = (await get('/api/v1/slos/live/healthy/history?range=2y')).response;
     expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toEqual({ error: 'invalid query', problems: ['range: expected one of 1h, 3h, 6h, 24h, 7d'] });
+    expect(bad.json()).toEqual({
+      error: 'invalid query',
+      problems: ['range: expected one of 1h, 3h, 6h, 24h, 7d'],
+    });
   });
 
   it('the groupBy SLO page offers the most urgent groups, every label value escaped', async () => {
