@@ -9,10 +9,15 @@
  * per commit, a receiver that answers after the commit serves at most connections ÷ commit latency requests
  * per second (Little's law), so 8 connections measure latency as much as throughput.
  *
- * Options: --seconds 10  --connections 8,64  --fill 1000000 (0 to skip)
+ * With `--store postgres`, a second burnbook keeps its history in a throwaway PostgreSQL cluster (initdb +
+ * pg_ctl, as the tests start it; fsync on) and every case runs against both stores in the same run: a row
+ * per store, with PostgreSQL's throughput as a share of SQLite's.
+ *
+ * Options: --seconds 10  --connections 8,64  --fill 1000000 (0 to skip)  --store sqlite|postgres
  */
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startPostgres } from '../test/support/postgres.ts';
 import { type Child, rssBytes, startNode, type WrkResult, wrk } from './servers.ts';
 import {
   bytes,
@@ -20,6 +25,7 @@ import {
   flags,
   ms,
   numberFlag,
+  onCleanup,
   percent,
   printTable,
   progress,
@@ -77,22 +83,54 @@ export async function receiverBench(args: string[]): Promise<void> {
   }
   const connections = connectionCounts[0] as number;
   const fill = options.get('fill') === '0' ? 0 : numberFlag(options, 'fill', 1_000_000);
+  const storeOption = options.get('store') ?? 'sqlite';
+  if (storeOption !== 'sqlite' && storeOption !== 'postgres') {
+    throw new Error(`--store expects sqlite or postgres, got ${storeOption}`);
+  }
   const dir = tempDir('receiver');
   const dataDir = join(dir, 'data');
 
-  const burnbook = await startNode({
-    name: 'burnbook',
-    logDir: dir,
-    readyPath: '/healthz',
-    args: ['bin/burnbook.js', 'serve', 'slos/', '--port', '{port}', '--data-dir', dataDir],
-  });
-  const routeCheck = await fetch(`${burnbook.url}${PATH}`, {
+  const stores: Store[] = [
+    {
+      name: 'SQLite',
+      server: await startNode({
+        name: 'burnbook',
+        logDir: dir,
+        readyPath: '/healthz',
+        args: ['bin/burnbook.js', 'serve', 'slos/', '--port', '{port}', '--data-dir', dataDir],
+      }),
+      size: async () => `SQLite files ${bytes(dirBytes(dataDir))}`,
+    },
+  ];
+  if (storeOption === 'postgres') {
+    progress('receiver: starting a throwaway PostgreSQL cluster');
+    const postgres = await startPostgres();
+    onCleanup(() => postgres.stop());
+    const url = await postgres.createDatabase('burnbook_bench');
+    stores.push({
+      name: 'PostgreSQL',
+      server: await startNode({
+        name: 'burnbook-postgres',
+        logDir: dir,
+        readyPath: '/healthz',
+        args: ['bin/burnbook.js', 'serve', 'slos/', '--port', '{port}', '--store', url],
+      }),
+      size: async () => {
+        const [row] = await postgres.query<{ size: string }>('SELECT pg_database_size($1) AS size', [
+          'burnbook_bench',
+        ]);
+        return `PostgreSQL database ${bytes(Number(row?.size))}`;
+      },
+    });
+  }
+  const [sqlite] = stores as [Store];
+  const routeCheck = await fetch(`${sqlite.server.url}${PATH}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{}',
   });
   if (routeCheck.status === 404) {
-    await burnbook.stop();
+    for (const store of stores) await store.server.stop();
     process.stdout.write(
       `\n## Receiver\n\n  pending: ${PATH} is not served yet; this benchmark runs once it is.\n\n`,
     );
@@ -111,19 +149,41 @@ export async function receiverBench(args: string[]): Promise<void> {
     { label: '50 alerts, new fingerprints', alerts: 50, fresh: true },
     { label: '50 alerts, repeated', alerts: 50, fresh: false },
   ];
-  type Row = { label: string; alerts: number; connections: number; bare: WrkResult; ours: WrkResult };
+  type Row = {
+    label: string;
+    alerts: number;
+    connections: number;
+    store: string;
+    bare: WrkResult;
+    ours: WrkResult;
+    sqlite: WrkResult | undefined;
+  };
   const rows: Row[] = [];
   for (const c of cases) {
     for (const load of connectionCounts) {
       const file = join(dir, `${c.alerts}-${c.fresh ? 'new' : 'repeated'}-${load}.lua`);
-      // A new script per run: new fingerprints, and a repeated body is new to the store only once.
-      writeFileSync(file, webhookScript(c.alerts, c.fresh));
-      progress(`receiver: ${c.label}, ${load} connections`);
-      const run = (server: Child) =>
-        wrk(`${server.url}${PATH}`, { connections: load, seconds, script: file });
+      const run = (server: Child) => {
+        // A new script per run: new fingerprints, and a repeated body is new to the store only once.
+        writeFileSync(file, webhookScript(c.alerts, c.fresh));
+        return wrk(`${server.url}${PATH}`, { connections: load, seconds, script: file });
+      };
+      progress(`receiver: ${c.label}, ${load} connections, bare route`);
       const bareResult = await run(bare);
-      const ours = await run(burnbook);
-      rows.push({ label: c.label, alerts: c.alerts, connections: load, bare: bareResult, ours });
+      let sqliteResult: WrkResult | undefined;
+      for (const store of stores) {
+        progress(`receiver: ${c.label}, ${load} connections, ${store.name}`);
+        const ours = await run(store.server);
+        sqliteResult ??= ours;
+        rows.push({
+          label: c.label,
+          alerts: c.alerts,
+          connections: load,
+          store: store.name,
+          bare: bareResult,
+          ours,
+          sqlite: store === sqlite ? undefined : sqliteResult,
+        });
+      }
     }
   }
   const bareHealthz = await wrk(`${bare.url}/healthz`, { connections, seconds });
@@ -136,9 +196,11 @@ export async function receiverBench(args: string[]): Promise<void> {
     columns: [
       'body',
       'connections',
+      'store',
       'bare req/s',
       'burnbook req/s',
       'burnbook ÷ bare',
+      ...(stores.length > 1 ? ['÷ SQLite'] : []),
       'alerts/s stored',
       'bare p99',
       'burnbook p50',
@@ -149,9 +211,13 @@ export async function receiverBench(args: string[]): Promise<void> {
     rows: rows.map((r) => [
       r.label,
       String(r.connections),
+      r.store,
       r.bare.requestsPerSecond.toFixed(0),
       r.ours.requestsPerSecond.toFixed(0),
       percent(r.ours.requestsPerSecond, r.bare.requestsPerSecond),
+      ...(stores.length > 1
+        ? [r.sqlite ? percent(r.ours.requestsPerSecond, r.sqlite.requestsPerSecond) : '']
+        : []),
       count(r.ours.requestsPerSecond * r.alerts),
       ms(r.bare.p99),
       ms(r.ours.p50),
@@ -164,23 +230,32 @@ export async function receiverBench(args: string[]): Promise<void> {
       `bare fastify /healthz on the same machine: ${bareHealthz.requestsPerSecond.toFixed(0)} req/s`,
       ...rows
         .filter((r) => r.ours.errors || r.bare.errors)
-        .map((r) => `${r.label}, ${r.connections} connections: ${r.ours.errorDetail}`),
+        .map((r) => `${r.label}, ${r.connections} connections, ${r.store}: ${r.ours.errorDetail}`),
     ],
   });
 
-  if (fill > 0) await filled(burnbook, dir, dataDir, fill, Math.max(...connectionCounts), seconds);
-  await burnbook.stop();
+  for (const store of stores) {
+    if (fill > 0) await filled(store, dir, fill, Math.max(...connectionCounts), seconds);
+    await store.server.stop();
+  }
+}
+
+/** A burnbook under load, with the store it runs on and how big that store is now. */
+interface Store {
+  name: string;
+  server: Child;
+  size: () => Promise<string>;
 }
 
 /** Fills the store with new alerts, 50 per body, then measures what a big history costs the server. */
 async function filled(
-  burnbook: Child,
+  store: Store,
   dir: string,
-  dataDir: string,
   target: number,
   connections: number,
   seconds: number,
 ): Promise<void> {
+  const burnbook = store.server;
   const file = join(dir, 'fill.lua');
   writeFileSync(file, webhookScript(50, true));
   const started = Date.now();
@@ -189,7 +264,9 @@ async function filled(
     const result = await wrk(`${burnbook.url}${PATH}`, { connections, seconds: 30, script: file });
     if (result.errors) throw new Error(`filling the store failed: ${result.errorDetail}`);
     stored = await storedAlerts(burnbook.url);
-    progress(`receiver: ${count(stored)} alerts stored (${result.requestsPerSecond.toFixed(0)} bodies/s)`);
+    progress(
+      `receiver: ${store.name}: ${count(stored)} alerts stored (${result.requestsPerSecond.toFixed(0)} bodies/s)`,
+    );
     // Each wrk run starts its count again: a new script brings a new prefix, so new fingerprints.
     writeFileSync(file, webhookScript(50, true));
   }
@@ -216,7 +293,7 @@ async function filled(
     times(r.p50, healthz.p50),
   ];
   printTable({
-    title: `With ${count(stored)} alerts stored (filled in ${fillSeconds.toFixed(0)} s)`,
+    title: `${store.name}: with ${count(stored)} alerts stored (filled in ${fillSeconds.toFixed(0)} s)`,
     columns: ['page', 'p50', 'p99', 'req/s', 'errors', 'p50 ÷ /healthz p50'],
     rows: [
       row('/alerts (newest 50)', alertsPage),
@@ -226,7 +303,7 @@ async function filled(
       row('/healthz', healthz),
     ],
     notes: [
-      `burnbook RSS: ${bytes(rss)} after filling, ${bytes(rssAfter)} after the page loads; SQLite files ${bytes(dirBytes(dataDir))}`,
+      `burnbook RSS: ${bytes(rss)} after filling, ${bytes(rssAfter)} after the page loads; ${await store.size()}`,
     ],
   });
 }

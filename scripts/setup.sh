@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what burnbook and its tests need on a fresh Debian machine: Prometheus, promtool,
-# Alertmanager and Chromium from Debian's packages, then the locked npm dependencies.
+# Alertmanager, Chromium, PostgreSQL, VictoriaMetrics (with vmalert) and wrk (for the benchmarks) from
+# Debian's packages, then the locked npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(prometheus prometheus-alertmanager chromium)
+packages=(prometheus prometheus-alertmanager chromium postgresql victoria-metrics wrk)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -3,15 +3,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBurnbook } from './support/burnbook.ts';
+import { type RunningPostgres, startPostgres } from './support/postgres.ts';
 import type { RunningServer } from './support/process.ts';
 import { type FuzzBody, fuzzBodies } from './support/webhook-bodies.ts';
 
 /**
  * The webhook under fire. A seeded fuzzer posts a few thousand bodies (valid but odd, broken fields, bytes
  * that are no JSON) and fixed worst cases (8 MiB of invalid alerts, one byte over the limit, the field
- * cases) to `burnbook serve`, a child process on a real SQLite store, from several senders at once.
+ * cases) to `burnbook serve`, a child process on a real SQLite store and then on a real PostgreSQL, from
+ * several senders at once.
  * Meanwhile another client keeps asking for /healthz and /alerts and posting a small valid delivery,
  * timing each. Every body gets its rule: no crash, no 5xx; a 2xx is stored whole, a 4xx not at all; no page
  * waits longer than a second, no webhook longer than two. Then the largest legal body of valid alerts.
@@ -27,17 +30,99 @@ const MAX_PAGE_WAIT_MS = 1_000;
 const MAX_WEBHOOK_WAIT_MS = 2_000;
 
 let server: RunningServer;
-let dataDir: string;
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'burnbook-fuzz-'));
-  server = await startBurnbook({ dataDir });
-});
+/** A store `burnbook serve` runs on, and the rows it holds, read from the database itself. */
+interface Backend {
+  name: string;
+  start(): Promise<RunningServer>;
+  /** The alerts whose fingerprint starts with `prefix`; labels and annotations as the JSON text stored. */
+  rowsWithPrefix(prefix: string): Promise<StoredRow[]>;
+  probes(): Promise<number>;
+  stop(): Promise<void>;
+}
 
-afterAll(async () => {
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+interface StoredRow {
+  fingerprint: string;
+  status: string;
+  startsAt: number;
+  labels: string;
+  annotations: string;
+}
+
+function sqliteBackend(): Backend {
+  let dataDir = '';
+  const read = <T>(query: (db: Database.Database) => T): T => {
+    const db = new Database(join(dataDir, 'burnbook.sqlite'), { readonly: true });
+    try {
+      return query(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    name: 'SQLite',
+    async start() {
+      dataDir = await mkdtemp(join(tmpdir(), 'burnbook-fuzz-'));
+      return startBurnbook({ dataDir });
+    },
+    rowsWithPrefix: async (prefix) =>
+      read(
+        (db) =>
+          db
+            .prepare(
+              "SELECT fingerprint, status, starts_at AS startsAt, labels, annotations FROM alerts WHERE fingerprint >= ? AND fingerprint < ? || '~'",
+            )
+            .all(prefix, prefix) as StoredRow[],
+      ),
+    probes: async () =>
+      read(
+        (db) =>
+          db.prepare("SELECT count(*) FROM alerts WHERE fingerprint LIKE 'probe-%'").pluck().get() as number,
+      ),
+    stop: () => rm(dataDir, { recursive: true, force: true }),
+  };
+}
+
+function postgresBackend(): Backend {
+  let postgres: RunningPostgres | undefined;
+  // One connection for all the checks: a new one per body would cost more than the checks.
+  let reader: pg.Client | undefined;
+  const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) =>
+    (await (reader as pg.Client).query<T>(sql, params)).rows;
+  return {
+    name: 'PostgreSQL',
+    async start() {
+      postgres = await startPostgres();
+      const url = await postgres.createDatabase();
+      reader = new pg.Client({ connectionString: url });
+      await reader.connect();
+      return startBurnbook({
+        dataDir: await mkdtemp(join(tmpdir(), 'burnbook-fuzz-unused-')),
+        args: ['--store', url],
+      });
+    },
+    rowsWithPrefix: (prefix) =>
+      query<StoredRow>(
+        `SELECT fingerprint, status, (extract(epoch FROM starts_at) * 1000)::float8 AS "startsAt",
+           labels::text AS labels, annotations::text AS annotations
+         FROM burnbook.alerts WHERE starts_with(fingerprint, $1)`,
+        [prefix],
+      ),
+    probes: async () =>
+      Number(
+        (
+          await query<{ n: string }>(
+            "SELECT count(*) AS n FROM burnbook.alerts WHERE fingerprint LIKE 'probe-%'",
+            [],
+          )
+        )[0]?.n,
+      ),
+    async stop() {
+      await reader?.end();
+      await postgres?.stop();
+    },
+  };
+}
 
 type Outcome = { body: FuzzBody; status: number; answer: string };
 
@@ -199,49 +284,26 @@ interface SentAlert {
   fingerprint: string;
 }
 
-/** Every 2xx stored whole, every 4xx not at all, read from the SQLite file itself. */
-function expectStoredAsAnswered(outcomes: Outcome[]): void {
-  const db = new Database(join(dataDir, 'burnbook.sqlite'), { readonly: true });
-  try {
-    const rowsOf = db.prepare(
-      "SELECT fingerprint, status, starts_at AS startsAt, labels, annotations FROM alerts WHERE fingerprint >= ? AND fingerprint < ? || '~'",
-    );
-    for (const { body, status, answer } of outcomes) {
-      const rows = rowsOf.all(body.prefix, body.prefix) as Array<{
-        fingerprint: string;
-        status: string;
-        startsAt: number;
-        labels: string;
-        annotations: string;
-      }>;
-      const what = `${status} ${body.what.join(', ')}: ${answer.slice(0, 200)}`;
-      if (status >= 400) {
-        expect(rows, what).toEqual([]);
-        continue;
-      }
-      const sent = (JSON.parse(body.text.replace(/^\ufeff/, '')) as { alerts: SentAlert[] }).alerts;
-      expect(rows.length, what).toBe(new Set(sent.map((a) => a.fingerprint)).size);
-      const stored = new Map(rows.map((row) => [row.fingerprint, row]));
-      for (const alert of sent) {
-        const row = stored.get(alert.fingerprint);
-        expect(row, what).toBeDefined();
-        expect(row?.status).toBe(alert.status);
-        expect(row?.startsAt).toBe(Date.parse(alert.startsAt));
-        expect(entries(row?.labels ?? '{}'), what).toEqual(Object.entries(alert.labels));
-        expect(entries(row?.annotations ?? '{}'), what).toEqual(Object.entries(alert.annotations));
-      }
+/** Every 2xx stored whole, every 4xx not at all, read from the database itself. */
+async function expectStoredAsAnswered(backend: Backend, outcomes: Outcome[]): Promise<void> {
+  for (const { body, status, answer } of outcomes) {
+    const rows = await backend.rowsWithPrefix(body.prefix);
+    const what = `${status} ${body.what.join(', ')}: ${answer.slice(0, 200)}`;
+    if (status >= 400) {
+      expect(rows, what).toEqual([]);
+      continue;
     }
-  } finally {
-    db.close();
-  }
-}
-
-function storedProbes(): number {
-  const db = new Database(join(dataDir, 'burnbook.sqlite'), { readonly: true });
-  try {
-    return db.prepare("SELECT count(*) FROM alerts WHERE fingerprint LIKE 'probe-%'").pluck().get() as number;
-  } finally {
-    db.close();
+    const sent = (JSON.parse(body.text.replace(/^\ufeff/, '')) as { alerts: SentAlert[] }).alerts;
+    expect(rows.length, what).toBe(new Set(sent.map((a) => a.fingerprint)).size);
+    const stored = new Map(rows.map((row) => [row.fingerprint, row]));
+    for (const alert of sent) {
+      const row = stored.get(alert.fingerprint);
+      expect(row, what).toBeDefined();
+      expect(row?.status).toBe(alert.status);
+      expect(row?.startsAt).toBe(Date.parse(alert.startsAt));
+      expect(entries(row?.labels ?? '{}'), what).toEqual(Object.entries(alert.labels));
+      expect(entries(row?.annotations ?? '{}'), what).toEqual(Object.entries(alert.annotations));
+    }
   }
 }
 
@@ -261,55 +323,67 @@ async function fireWatched(bodies: FuzzBody[]) {
 const peakRssMiB = () =>
   Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) / 1024;
 
-describe('the webhook under a seeded fuzzer', () => {
-  it('answers every body 2xx (stored whole) or 4xx (nothing stored), never 5xx, and keeps serving', async () => {
-    const { worst } = fixedBodies();
-    const { outcomes, watched, seconds } = await fireWatched([...worst, ...fuzzBodies(SEED, BODIES)]);
-    const byClass = { '2xx': 0, '4xx': 0 };
-    for (const { status } of outcomes) {
-      if (status >= 200 && status < 300) byClass['2xx']++;
-      else if (status >= 400 && status < 500) byClass['4xx']++;
-    }
-    console.log(
-      `fuzzer: ${outcomes.length} bodies in ${seconds.toFixed(1)} s: ${byClass['2xx']} stored, ` +
-        `${byClass['4xx']} refused; ${watched.probes} probes, longest wait ${watched.worst.page.toFixed(0)} ms ` +
-        `(pages), ${watched.worst.webhook.toFixed(0)} ms (webhook); peak RSS ${peakRssMiB().toFixed(0)} MiB`,
-    );
+describe.each([sqliteBackend(), postgresBackend()])(
+  'the webhook under a seeded fuzzer, on $name',
+  (backend) => {
+    beforeAll(async () => {
+      server = await backend.start();
+    }, 120_000);
 
-    // No crash: the same process answers, and says it is healthy.
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    const unexpected = outcomes.filter(
-      (o) => !((o.status >= 200 && o.status < 300) || (o.status >= 400 && o.status < 500)),
-    );
-    expect(unexpected.map((o) => `${o.status} ${o.body.what.join(', ')}: ${o.answer.slice(0, 200)}`)).toEqual(
-      [],
-    );
-    const fixed = worst.map((body) => outcomes.find((o) => o.body === body));
-    expect(fixed.map((o) => [o?.body.what[0], o?.status])).toEqual(
-      worst.map((body) => [body.what[0], body.expected]),
-    );
-    expect(byClass['2xx']).toBeGreaterThan(BODIES / 10);
-    expect(byClass['4xx']).toBeGreaterThan(BODIES / 10);
-    expect(watched.worst.page).toBeLessThan(MAX_PAGE_WAIT_MS);
-    expect(watched.worst.webhook).toBeLessThan(MAX_WEBHOOK_WAIT_MS);
-    expectStoredAsAnswered(outcomes);
-    expect(storedProbes()).toBe(watched.probes);
-  }, 120_000);
+    afterAll(async () => {
+      await server?.stop();
+      await backend.stop();
+    });
 
-  it('stores the largest legal body of valid alerts whole while pages keep answering', async () => {
-    const { largest } = fixedBodies();
-    const probesBefore = storedProbes();
-    const { outcomes, watched, seconds } = await fireWatched([largest]);
-    // Its 25,000 new alerts are one transaction: a webhook arriving meanwhile waits for that commit, which is
-    // the store's pace, not the event loop's; pages and /healthz do not wait for it.
-    console.log(
-      `largest valid body: answered ${outcomes[0]?.status} in ${seconds.toFixed(1)} s; longest wait ` +
-        `${watched.worst.page.toFixed(0)} ms (pages), ${watched.worst.webhook.toFixed(0)} ms (webhook behind its commit); ` +
-        `peak RSS ${peakRssMiB().toFixed(0)} MiB`,
-    );
-    expect(outcomes.map((o) => o.status)).toEqual([200]);
-    expect(watched.worst.page).toBeLessThan(MAX_PAGE_WAIT_MS);
-    expectStoredAsAnswered(outcomes);
-    expect(storedProbes()).toBe(probesBefore + watched.probes);
-  }, 120_000);
-});
+    it('answers every body 2xx (stored whole) or 4xx (nothing stored), never 5xx, and keeps serving', async () => {
+      const { worst } = fixedBodies();
+      const { outcomes, watched, seconds } = await fireWatched([...worst, ...fuzzBodies(SEED, BODIES)]);
+      const byClass = { '2xx': 0, '4xx': 0 };
+      for (const { status } of outcomes) {
+        if (status >= 200 && status < 300) byClass['2xx']++;
+        else if (status >= 400 && status < 500) byClass['4xx']++;
+      }
+      console.log(
+        `fuzzer: ${outcomes.length} bodies in ${seconds.toFixed(1)} s: ${byClass['2xx']} stored, ` +
+          `${byClass['4xx']} refused; ${watched.probes} probes, longest wait ${watched.worst.page.toFixed(0)} ms ` +
+          `(pages), ${watched.worst.webhook.toFixed(0)} ms (webhook); peak RSS ${peakRssMiB().toFixed(0)} MiB`,
+      );
+
+      // No crash: the same process answers, and says it is healthy.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const unexpected = outcomes.filter(
+        (o) => !((o.status >= 200 && o.status < 300) || (o.status >= 400 && o.status < 500)),
+      );
+      expect(
+        unexpected.map((o) => `${o.status} ${o.body.what.join(', ')}: ${o.answer.slice(0, 200)}`),
+      ).toEqual([]);
+      const fixed = worst.map((body) => outcomes.find((o) => o.body === body));
+      expect(fixed.map((o) => [o?.body.what[0], o?.status])).toEqual(
+        worst.map((body) => [body.what[0], body.expected]),
+      );
+      expect(byClass['2xx']).toBeGreaterThan(BODIES / 10);
+      expect(byClass['4xx']).toBeGreaterThan(BODIES / 10);
+      expect(watched.worst.page).toBeLessThan(MAX_PAGE_WAIT_MS);
+      expect(watched.worst.webhook).toBeLessThan(MAX_WEBHOOK_WAIT_MS);
+      await expectStoredAsAnswered(backend, outcomes);
+      expect(await backend.probes()).toBe(watched.probes);
+    }, 120_000);
+
+    it('stores the largest legal body of valid alerts whole while pages keep answering', async () => {
+      const { largest } = fixedBodies();
+      const probesBefore = await backend.probes();
+      const { outcomes, watched, seconds } = await fireWatched([largest]);
+      // Its 25,000 new alerts are one transaction: a webhook arriving meanwhile waits for that commit, which is
+      // the store's pace, not the event loop's; pages and /healthz do not wait for it.
+      console.log(
+        `largest valid body: answered ${outcomes[0]?.status} in ${seconds.toFixed(1)} s; longest wait ` +
+          `${watched.worst.page.toFixed(0)} ms (pages), ${watched.worst.webhook.toFixed(0)} ms (webhook behind its commit); ` +
+          `peak RSS ${peakRssMiB().toFixed(0)} MiB`,
+      );
+      expect(outcomes.map((o) => o.status)).toEqual([200]);
+      expect(watched.worst.page).toBeLessThan(MAX_PAGE_WAIT_MS);
+      await expectStoredAsAnswered(backend, outcomes);
+      expect(await backend.probes()).toBe(probesBefore + watched.probes);
+    }, 120_000);
+  },
+);

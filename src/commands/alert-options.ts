@@ -23,7 +23,7 @@ export function alertSettings(flags: AlertFlags): AlertSettings | string {
 }
 
 /** One line for the startup log: where alerts go in and how long they stay. */
-export function describeAlertSettings(settings: AlertSettings, webhookUrl: string, dataDir: string): string {
+export function describeAlertSettings(settings: AlertSettings, webhookUrl: string, store: string): string {
   const auth = settings.webhookAuth ?? {};
   const schemes = [auth.bearerToken && 'a bearer token', auth.basicAuth && 'basic auth'].filter(Boolean);
   const required = schemes.length ? `requires ${schemes.join(' or ')}` : 'takes requests without credentials';
@@ -31,5 +31,5 @@ export function describeAlertSettings(settings: AlertSettings, webhookUrl: strin
     settings.retentionMs === undefined
       ? ''
       : `; resolved alerts kept ${formatDuration(settings.retentionMs)}`;
-  return `Alertmanager webhook at ${webhookUrl} ${required}; alert history in ${dataDir}${kept}`;
+  return `Alertmanager webhook at ${webhookUrl} ${required}; alert history in ${store}${kept}`;
 }

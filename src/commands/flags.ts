@@ -131,7 +131,12 @@ export const COMMANDS = {
     flags: {
       port: { value: 'port', description: 'port to listen on', default: '8080' },
       host: { value: 'host', description: 'address to listen on', default: '127.0.0.1' },
-      dataDir: { value: 'dir', description: 'where the alert store lives', default: 'data/' },
+      dataDir: { value: 'dir', description: 'where the alert store lives (SQLite)', default: 'data/' },
+      store: {
+        value: 'url',
+        description:
+          'keep the alert history in PostgreSQL instead (postgres://user:password@host:5432/db), shared by replicas',
+      },
       externalUrl: {
         value: 'url',
         description: 'base URL people reach burnbook at (default: http://<host>:<port>)',

@@ -9,6 +9,7 @@ import { durationFlag } from './duration-flag.ts';
 import type { FlagsOf } from './flags.ts';
 import { prometheusClientOptions } from './prometheus-options.ts';
 import { watchForReload } from './reload.ts';
+import { storeChoice } from './store-options.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
@@ -30,8 +31,9 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
   if (!loaded) return;
   const evaluation = evaluationSettings(opts);
   const alerts = alertSettings(opts);
-  if (typeof evaluation === 'string' || typeof alerts === 'string') {
-    console.error(typeof evaluation === 'string' ? evaluation : alerts);
+  const store = storeChoice(opts);
+  if (typeof evaluation === 'string' || typeof alerts === 'string' || typeof store === 'string') {
+    console.error([evaluation, alerts, store].find((setting) => typeof setting === 'string'));
     process.exitCode = EXIT.usage;
     return;
   }
@@ -44,30 +46,38 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
   const externalUrl = opts.externalUrl ?? `http://${opts.host}:${port}`;
   const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
   const build = async (slos: Slo[]): Promise<FastifyInstance | undefined> => {
+    let built: FastifyInstance | undefined;
     try {
-      return await buildApp({
+      built = await buildApp({
         slos,
         externalUrl,
         runbooksDir: opts.runbooks,
         dataDir: opts.dataDir,
+        openStore: store.open,
         log,
         ...evaluation,
         ...alerts,
         ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
         ...(opts.grafanaUrl ? { grafanaUrl: opts.grafanaUrl } : {}),
       });
+      // The store is ready once the server is: PostgreSQL is reached and migrated here.
+      await built.ready();
+      return built;
     } catch (error) {
-      // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a newer schema.
-      console.error(`Cannot start with --data-dir ${opts.dataDir}: ${(error as Error).message}`);
+      // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a database
+      // not reachable, a newer schema.
+      console.error(`Cannot start with ${store.flag}: ${(error as Error).message}`);
       process.exitCode = EXIT.environment;
+      // What did open (the store's connections, the evaluator) would keep the process from exiting.
+      await built?.close().catch(() => {});
       return undefined;
     }
   };
   let app = await build(loaded.slos);
   if (!app) return;
   // A store that cannot write starts the server read-only (alerts/store/sqlite/start.ts): say so first.
-  const store = await app.alertStore.health();
-  if (!store.ok) console.error(paint('yellow', `Starting read-only: ${store.problem}`));
+  const health = await app.alertStore.health();
+  if (!health.ok) console.error(paint('yellow', `Starting read-only: ${health.problem}`));
   try {
     await app.listen({ port, host: opts.host });
   } catch (error) {
@@ -85,7 +95,7 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
           (opts.alertmanagerUrl ? `; alerts go to ${opts.alertmanagerUrl}` : '')
       : 'No Prometheus configured: pages show specs without live values.',
   );
-  progress(describeAlertSettings(alerts, new SiteUrls(externalUrl).webhook, opts.dataDir));
+  progress(describeAlertSettings(alerts, new SiteUrls(externalUrl).webhook, store.description));
 
   const reloader = watchForReload(
     [...paths, opts.runbooks],

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { tierFacts } from '../../src/policy/burn.ts';
-import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { quickRoute, type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { startBurnbook } from '../support/burnbook.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
+import { FAST_SLO, FAST_SPEC } from '../support/fast-slo.ts';
 import { alertmanagerFile, ruleFiles } from '../support/outputs.ts';
 import { freePort } from '../support/ports.ts';
 import type { RunningServer } from '../support/process.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { slosFrom } from '../support/promtool-scenario.ts';
 import { until } from '../support/wait.ts';
 
 /**
@@ -19,34 +19,11 @@ import { until } from '../support/wait.ts';
  * Alertmanager with the snippet burnbook generates (plus the bearer token its webhook requires), and
  * `burnbook serve`. The error ratio goes over the fast tier's threshold: the alert arrives, is stored,
  * linked to its runbook page, shown on /alerts, with evidence from Prometheus; the errors stop: resolved.
- *
- * burnbook measures no window shorter than 5m, so the test tier is as fast as that allows: 2.5% of a
- * 1-day budget within 6m (burn factor 2.5% × 1d / 6m = 6), confirmed over 5m, for 1s. At a 90% objective
- * (budget 0.1) it fires above an error ratio of 0.6. Before the burn the exporter counts 20 good
- * requests a second; during it, 50 failing ones: the 5m ratio passes 0.6 after a few seconds of that.
- * Recovery floods the windows with good requests, so the ratio drops under 0.6 within seconds.
+ * The SLO is support/fast-slo.ts: its fast tier fires within seconds of an error ratio over 0.6.
  */
 
-const SPEC = `
-apiVersion: burnbook/v1
-service: shop
-scrapeInterval: 1s
-slos:
-  - name: checkout
-    objective: 90
-    period: 1d
-    sli:
-      ratio:
-        errors: shop_requests_total{job="shop",code=~"5.."}
-        total: shop_requests_total{job="shop"}
-    groupBy: [region]
-    breakdown: [code]
-    alerting:
-      tiers:
-        - {name: fast, severity: page, budgetPercent: 2.5, long: 6m, short: 5m, for: 1s}
-`;
-const [slo] = slosFrom(SPEC);
-if (!slo) throw new Error('spec did not load');
+const slo = FAST_SLO;
+const SPEC = FAST_SPEC;
 const TOKEN = 'e2e-webhook-token';
 const RUNBOOK = '/runbooks/shop/checkout-fast-burn';
 
@@ -81,14 +58,7 @@ beforeAll(async () => {
   }
   alertmanager = await startAlertmanager({
     configYaml: stringify({
-      route: {
-        receiver: 'null',
-        group_by: ['slo_service', 'slo'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1h',
-        routes: snippet.route.routes,
-      },
+      route: quickRoute(snippet.route.routes),
       receivers: [{ name: 'null' }, ...snippet.receivers],
       inhibit_rules: snippet.inhibit_rules,
     }),

@@ -5,6 +5,7 @@ import {
   type AlertmanagerPayload,
   parseAlertmanagerPayload,
 } from '../../src/alerts/payload.ts';
+import { LATE_VIEW_MS } from '../../src/alerts/store/late-view.ts';
 import type { AlertRow, AlertStore, Delivery, EvidenceInput } from '../../src/alerts/store/store.ts';
 import { labelSet } from '../../src/prometheus/label-set.ts';
 
@@ -166,7 +167,10 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
         const results = await Promise.all(Array.from({ length: 10 }, () => ingest(payload, T0)));
         expect(results.reduce((n, r) => n + r.stored, 0)).toBe(2);
         expect(results.flatMap((r) => r.newlyFiring)).toHaveLength(2);
-        expect((await store.list()).map((r) => r.receiveCount)).toEqual([10, 10]);
+        const rows = await store.list();
+        expect(rows.map((r) => r.receiveCount)).toEqual([10, 10]);
+        for (const row of rows)
+          expect((await store.get(row.id))?.events).toEqual([{ kind: 'fired', at: T0 }]);
       });
 
       it('records resolve and re-fire of the same occurrence as events', async () => {
@@ -192,6 +196,34 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
           { kind: 'fired', at: T0 },
           { kind: 'resolved', at: T0 + MINUTE },
           { kind: 'refired', at: T0 + 3 * MINUTE },
+        ]);
+      });
+
+      it("takes another Alertmanager's 'firing' soon after one resolved the alert for that peer's late view", async () => {
+        const a = alert('a');
+        const fromPeer = (payload: AlertmanagerPayload) => ({
+          ...payload,
+          externalURL: 'http://alertmanager-2:9093',
+        });
+        await ingest(body(a), T0);
+        await ingest(body(resolved(a)), T0 + MINUTE);
+        const late = await ingest(fromPeer(body(a)), T0 + MINUTE + 2_000);
+        expect(late).toEqual({ stored: 0, updated: 0, unchanged: 1, newlyFiring: [] });
+        const row = await only();
+        expect(row).toMatchObject({
+          status: 'resolved',
+          receiveCount: 3,
+          lastReceivedAt: T0 + MINUTE + 2_000,
+        });
+        expect((await store.get(row.id))?.events.map((e) => e.kind)).toEqual(['fired', 'resolved']);
+        // Long after the resolution it is a re-fire (Alertmanager resolved it too early), whoever says so.
+        const refire = await ingest(fromPeer(body(a)), T0 + MINUTE + LATE_VIEW_MS + 1);
+        expect(refire).toMatchObject({ stored: 0, updated: 1, unchanged: 0 });
+        expect(refire.newlyFiring).toHaveLength(1);
+        expect((await store.get(row.id))?.events.map((e) => e.kind)).toEqual([
+          'fired',
+          'resolved',
+          'refired',
         ]);
       });
 
@@ -223,6 +255,22 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
         const odd = { alertname: 'odd', constructor: 'c', 'a.b-c': '1', '': 'empty', 'ü €': '✓' };
         await ingest(body(alert('a', { labels: odd, annotations: { toString: 'x' } })), T0);
         expect(await only()).toMatchObject({ labels: odd, annotations: { toString: 'x' } });
+      });
+
+      it('keeps characters a database may balk at (NUL, a lone surrogate) as data; a repeat is a repeat', async () => {
+        const odd = { alertname: 'nul\u0000in-name', lone: '\ud800x', pair: '😀' };
+        const a = alert('a', {
+          labels: odd,
+          annotations: { summary: '\u0000' },
+          generatorURL: 'http://x/\u0000',
+        });
+        await ingest(body(a), T0);
+        expect(await ingest(body(a), T0 + 1)).toMatchObject({ unchanged: 1 });
+        expect(await only()).toMatchObject({
+          labels: odd,
+          annotations: { summary: '\u0000' },
+          receiveCount: 2,
+        });
       });
 
       it('keeps a label and an annotation named __proto__ as data', async () => {
@@ -263,6 +311,19 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
         expect(await store.truncatedDeliveries(1)).toHaveLength(1);
         await store.prune(day, T0 + day + 90 * 1000);
         expect((await store.truncatedDeliveries(10)).map((d) => d.truncatedAlerts)).toEqual([7]);
+      });
+
+      it('stores a body of 2,500 alerts whole, numbered in the order they arrived, and its repeat once', async () => {
+        const many = Array.from({ length: 2500 }, (_, i) => alert(`z${String(2500 - i).padStart(4, '0')}`));
+        expect(await ingest(body(...many), T0)).toMatchObject({ stored: 2500 });
+        const repeat = await ingest(body(...many.map((a) => resolved(a))), T0 + MINUTE);
+        expect(repeat).toMatchObject({ stored: 0, updated: 2500 });
+        expect(repeat.newlyFiring).toEqual([]);
+        // One start: newest id first, so the reverse of the order in the body.
+        const rows = await store.list({ limit: 3 });
+        expect(rows.map((r) => r.fingerprint)).toEqual(['z0001', 'z0002', 'z0003']);
+        expect(rows.every((r) => r.status === 'resolved' && r.receiveCount === 2)).toBe(true);
+        expect((await store.counts()).total).toBe(2500);
       });
 
       it('stores all of a body or nothing, and calls that failure permanent', async () => {

@@ -19,8 +19,8 @@ export interface PrometheusOptions {
   scrapeInterval?: string;
   /** Default `1s`, so rules and alerts react within a test's patience. */
   evaluationInterval?: string;
-  /** Where firing alerts go, e.g. the url of startAlertmanager(). */
-  alertmanagerUrl?: string;
+  /** Where firing alerts go, e.g. the url of startAlertmanager(); every one of them, for an HA cluster. */
+  alertmanagerUrl?: string | string[];
   /** OpenMetrics text (see openmetrics.ts), turned into TSDB blocks before Prometheus starts. */
   backfillOpenMetrics?: string;
   extraArgs?: string[];
@@ -100,6 +100,9 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   };
 }
 
+const alertmanagerUrls = (options: PrometheusOptions) =>
+  options.alertmanagerUrl === undefined ? [] : [options.alertmanagerUrl].flat();
+
 function prometheusConfig(options: PrometheusOptions): Record<string, unknown> {
   const config: Record<string, unknown> = {
     global: {
@@ -118,14 +121,16 @@ function prometheusConfig(options: PrometheusOptions): Record<string, unknown> {
       },
     ];
   }
-  if (options.alertmanagerUrl !== undefined) {
-    const url = new URL(options.alertmanagerUrl);
+  const alertmanagers = alertmanagerUrls(options);
+  if (alertmanagers.length > 0) {
+    const urls = alertmanagers.map((url) => new URL(url));
+    const [first] = urls as [URL];
     config.alerting = {
       alertmanagers: [
         {
-          scheme: url.protocol.replace(':', ''),
-          path_prefix: url.pathname,
-          static_configs: [{ targets: [url.host] }],
+          scheme: first.protocol.replace(':', ''),
+          path_prefix: first.pathname,
+          static_configs: [{ targets: urls.map((url) => url.host) }],
         },
       ],
     };
@@ -143,7 +148,7 @@ const alertmanagersResponse = z.object({ data: z.object({ activeAlertmanagers: z
  */
 async function waitForDiscovery(url: string, options: PrometheusOptions): Promise<void> {
   const targets = options.scrapeTargets?.length ?? 0;
-  const alertmanagers = options.alertmanagerUrl === undefined ? 0 : 1;
+  const alertmanagers = alertmanagerUrls(options).length;
   const deadline = Date.now() + DISCOVERY_TIMEOUT_MS;
   for (;;) {
     const [activeTargets, activeAlertmanagers] = await Promise.all([

@@ -9,6 +9,10 @@ const DEBIAN_PACKAGES: Record<string, string> = {
   amtool: 'prometheus-alertmanager',
   chromium: 'chromium',
   wrk: 'wrk',
+  initdb: 'postgresql',
+  pg_ctl: 'postgresql',
+  'victoria-metrics': 'victoria-metrics',
+  vmalert: 'victoria-metrics',
 };
 
 /**

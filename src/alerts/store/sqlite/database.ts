@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { labelSetSchema } from '../../../prometheus/label-set.ts';
-import { type AlertmanagerPayload, alertStatusSchema } from '../../payload.ts';
+import type { AlertmanagerPayload } from '../../payload.ts';
+import { FILTER_COLUMNS, type Filter, listPlan } from '../filters.ts';
+import { isLateView } from '../late-view.ts';
 import {
   type AlertDetail,
   type AlertEvent,
@@ -40,7 +42,9 @@ const SELECT_ALERTS = `SELECT id, fingerprint, status, starts_at AS startsAt, en
 // The store's shapes as SQLite holds them: labels, annotations and evidence as JSON text.
 const rowSchema = alertRowSchema.extend({ labels: labelsJson, annotations: labelsJson });
 
-const previousSchema = alertRowSchema.pick({ id: true, status: true });
+const previousSchema = alertRowSchema
+  .pick({ id: true, status: true })
+  .extend({ resolvedBy: z.string().nullable(), resolvedAt: z.number().nullable() });
 
 const evidenceRowSchema = alertEvidenceSchema.extend({
   result: z
@@ -54,18 +58,6 @@ const severityCountSchema = z.object({ severity: z.string(), count: z.number() }
 const truncatedRowSchema = truncatedDeliverySchema.extend({ groupLabels: labelsJson });
 
 export type SqliteDatabase = ReturnType<typeof openSqliteDatabase>;
-
-const FILTER_COLUMNS = {
-  service: 'slo_service',
-  slo: 'slo',
-  severity: 'severity',
-  alertname: 'alertname',
-  runbookUrl: 'runbook_url',
-} as const;
-type Filter = keyof typeof FILTER_COLUMNS;
-const FILTERS = Object.keys(FILTER_COLUMNS) as Filter[];
-
-const DEFAULT_LIST_LIMIT = 100;
 
 /** The store's file in a data directory. */
 export function alertStoreFile(dataDir: string): string {
@@ -113,22 +105,26 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
   const insert = db
     .prepare(`
     INSERT INTO alerts (fingerprint, starts_at, ends_at, status, labels, annotations, generator_url,
-      first_received_at, alertname, severity, slo_service, slo, slo_tier, runbook_url)
+      first_received_at, alertname, severity, slo_service, slo, slo_tier, runbook_url, resolved_by, resolved_at)
     VALUES (@fingerprint, @startsAt, @endsAt, @status, @labels, @annotations, @generatorURL,
-      @receivedAt, @alertname, @severity, @sloService, @slo, @sloTier, @runbookUrl)
+      @receivedAt, @alertname, @severity, @sloService, @slo, @sloTier, @runbookUrl,
+      iif(@status = 'resolved', @sender, NULL), iif(@status = 'resolved', @receivedAt, NULL))
     ON CONFLICT (fingerprint, starts_at) DO NOTHING
     RETURNING id`)
     .pluck();
   const insertReceipt = db.prepare(
     'INSERT INTO alert_receipts (alert_id, last_received_at, receive_count) VALUES (?, ?, 1)',
   );
-  const previousOf = db.prepare(
-    'SELECT id, status FROM alerts WHERE fingerprint = @fingerprint AND starts_at = @startsAt',
-  );
+  const previousOf = db.prepare(`
+    SELECT id, status, resolved_by AS resolvedBy, resolved_at AS resolvedAt
+    FROM alerts WHERE fingerprint = @fingerprint AND starts_at = @startsAt`);
+  // A change to resolved records who resolved it and when; any other change keeps what was recorded.
   const update = db.prepare(`
     UPDATE alerts SET status = @status, ends_at = @endsAt, labels = @labels, annotations = @annotations,
       generator_url = @generatorURL, alertname = @alertname, severity = @severity, slo_service = @sloService,
-      slo = @slo, slo_tier = @sloTier, runbook_url = @runbookUrl
+      slo = @slo, slo_tier = @sloTier, runbook_url = @runbookUrl,
+      resolved_by = iif(@status = 'resolved' AND status <> 'resolved', @sender, resolved_by),
+      resolved_at = iif(@status = 'resolved' AND status <> 'resolved', @receivedAt, resolved_at)
     WHERE id = @id`);
   const bumpReceipt = db.prepare(`
     UPDATE alert_receipts
@@ -206,6 +202,7 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
         annotations: JSON.stringify(alert.annotations),
         generatorURL: alert.generatorURL,
         receivedAt,
+        sender: payload.externalURL,
         // The columns list() filters by, from the labels and annotations they must always agree with.
         alertname: alert.labels.alertname ?? null,
         severity: alert.labels.severity ?? null,
@@ -225,11 +222,22 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
         insertReceipt.run(id, receivedAt);
         event = alert.status === 'firing' ? 'fired' : 'resolved';
       } else {
-        updated++;
         const previous = previousSchema.parse(previousOf.get(params));
         id = previous.id;
-        update.run({ ...params, id });
+        const { resolvedBy, resolvedAt } = previous;
+        const resolution =
+          resolvedBy === null || resolvedAt === null ? undefined : { by: resolvedBy, at: resolvedAt };
         bumpReceipt.run(receivedAt, id);
+        if (
+          previous.status === 'resolved' &&
+          alert.status === 'firing' &&
+          isLateView(resolution, payload.externalURL, receivedAt)
+        ) {
+          unchanged++;
+          continue;
+        }
+        updated++;
+        update.run({ ...params, id });
         if (previous.status === alert.status) continue;
         event = alert.status === 'firing' ? 'refired' : 'resolved';
       }
@@ -277,13 +285,10 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
 
     /** Firing alerts first, then resolved ones; newest start first within each. */
     list(query: AlertListQuery = {}): AlertRow[] {
-      const limit = Math.max(0, query.limit ?? DEFAULT_LIST_LIMIT);
-      const filters = FILTERS.filter((filter) => query[filter] !== undefined);
+      const { limit, filters, statuses } = listPlan(query);
       const { before } = query;
       const rows: AlertRow[] = [];
-      for (const status of query.status ? [query.status] : alertStatusSchema.options) {
-        // Statuses listed before the cursor's were all on earlier pages.
-        if (before && status === 'firing' && before.status === 'resolved') continue;
+      for (const status of statuses) {
         if (rows.length >= limit) break;
         const afterCursor = before?.status === status;
         const params: Record<string, string | number> = { status, limit: limit - rows.length };

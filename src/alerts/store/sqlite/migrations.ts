@@ -113,6 +113,11 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX truncated_deliveries_by_time ON truncated_deliveries (received_at);
   `,
+  // 5: the Alertmanager (its externalURL) whose delivery resolved an alert last, and when: see late-view.ts.
+  `
+  ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
+  ALTER TABLE alerts ADD COLUMN resolved_at INTEGER;
+  `,
 ];
 
 /** The schema version of a store this burnbook has migrated. */
