@@ -200,7 +200,8 @@ function option(key: string, flag: Flag): Option {
     `BURNBOOK_${kebab(key).toUpperCase().replace(/-/g, '_')}`,
   );
   if (flag.default !== undefined) opt.default(flag.default);
-  if (flag.value === 'url') opt.argParser(absoluteUrl);
+  // The HTTP URLs (--store takes a postgres:// URL, checked by the store).
+  if (flag.value === 'url' && key.endsWith('Url')) opt.argParser(absoluteUrl);
   if (flag.repeatable) opt.argParser((value: string, previous: string[] = []) => [...previous, value]);
   return opt;
 }
