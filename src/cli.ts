@@ -9,16 +9,19 @@ import {
 import { EXIT } from './commands/terminal.ts';
 
 // Each command's module loads when it runs: `validate` and `generate` need not load the server.
-const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>) => Promise<void> } = {
+const RUN: { [C in CommandName]: (paths: string[], flags: FlagsOf<C>, argument: string) => Promise<void> } = {
   validate: (paths, flags) => import('./commands/validate.ts').then((m) => m.validateCommand(paths, flags)),
   generate: (paths, flags) =>
     import('./commands/generate.ts').then(async (m) => {
       await m.generateCommand(paths, flags);
     }),
+  import: (paths, flags) => import('./commands/import.ts').then((m) => m.importCommand(paths, flags)),
   test: (_paths, flags) => import('./commands/test.ts').then((m) => m.testCommand(flags)),
   serve: (paths, flags) => import('./commands/serve.ts').then((m) => m.serveCommand(paths, flags)),
   status: (paths, flags) => import('./commands/status.ts').then((m) => m.statusCommand(paths, flags)),
   backtest: (paths, flags) => import('./commands/backtest.ts').then((m) => m.backtestCommand(paths, flags)),
+  postmortem: (paths, flags, incident) =>
+    import('./commands/postmortem.ts').then((m) => m.postmortemCommand(incident, paths, flags)),
   'runbooks build': (paths, flags) =>
     import('./commands/runbooks.ts').then((m) => m.runbooksBuildCommand(paths, flags)),
 };

@@ -41,9 +41,12 @@ describe('URL flags are checked when the command line is read', () => {
     ['--grafana-url', ['generate', 'slos/', '--out', 'out/', '--grafana-url', 'grafana:3000']],
     ['--prometheus-url', ['status', 'slos/', '--prometheus-url', 'localhost:9090']],
     ['--alertmanager-url', ['serve', 'slos/', '--alertmanager-url', 'alertmanager.internal:9093']],
+    ['--prometheus-url', ['postmortem', '1', 'slos/', '--prometheus-url', 'prometheus:9090']],
+    ['--alertmanager-url', ['postmortem', '1', 'slos/', '--alertmanager-url', 'alertmanager:9093']],
+    ['--external-url', ['postmortem', '1', 'slos/', '--external-url', 'burnbook.example.com']],
   ];
   for (const [flag, args] of cases) {
-    it(`${flag} without a scheme: exit 2, the flag named, nothing written`, () => {
+    it(`${args[0]} ${flag} without a scheme: exit 2, the flag named, nothing written`, () => {
       const dir = exampleProject('url-flag');
       const run = burnbook(args, {}, dir);
       expect(run.code, run.all).toBe(2);
@@ -53,6 +56,18 @@ describe('URL flags are checked when the command line is read', () => {
       expect(readdirSync(dir).sort()).toEqual(['runbooks', 'slos']);
     });
   }
+
+  it('--store is no HTTP URL: a postgres:// URL passes the check and reaches the store, which says what is wrong', () => {
+    const dir = exampleProject('store-url');
+    const run = burnbook(
+      ['postmortem', '1', 'slos/', '--store', 'postgres://burnbook@127.0.0.1:1/burnbook'],
+      {},
+      dir,
+    );
+    expect(run.stderr).not.toContain('is invalid');
+    expect(run.code, run.all).toBe(3);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
 
   it('the same check applies to a URL from the environment', () => {
     const run = burnbook(['generate', 'slos/', '--out', 'out/'], { BURNBOOK_GRAFANA_URL: 'grafana:3000' });

@@ -106,7 +106,7 @@ async function promtoolFailures(args: (file: string) => string[], files: string[
 describe('golden cases: whole generated files for specs that cover every feature', () => {
   it('cover every SLI kind, groupBy, minEvents, custom tiers, periods and absent alerts, in a known number of cases', () => {
     // Adding a case (or an SLI kind, which needs one) means updating this count on purpose.
-    expect(cases).toHaveLength(10);
+    expect(cases).toHaveLength(12);
     const slos = cases.flatMap(loadCase);
     const defaultTier = { fast: 60, slow: 360, 'very-slow': 4320 } as Record<string, number>;
     expect(new Set(slos.map((s) => s.sli.kind))).toEqual(new Set(Object.keys(SLI_KINDS)));
@@ -117,6 +117,11 @@ describe('golden cases: whole generated files for specs that cover every feature
     );
     expect(new Set(slos.map((s) => s.periodMs / 86_400_000))).toEqual(new Set([30, 28, 7]));
     expect(slos.some((s) => s.alerting.name !== s.name)).toBe(true);
+    // What imported specs use: one alert name for all tiers (with a generated test), labels for one
+    // severity, a silent severity, per-SLO labels.
+    expect(slos.some((s) => s.alerting.alertname !== undefined && s.sli.kind === 'ratio')).toBe(true);
+    expect(slos.some((s) => Object.keys(s.alerting.severities).length > 0)).toBe(true);
+    expect(slos.some((s) => s.alerting.silent.length > 0)).toBe(true);
     // The absent-SLI alert: by default, switched off, and set by hand on a latency SLI with groupBy.
     expect(slos.some((s) => s.alerting.absent?.severity === 'ticket')).toBe(true);
     expect(slos.some((s) => s.alerting.absent === undefined)).toBe(true);
@@ -125,6 +130,10 @@ describe('golden cases: whole generated files for specs that cover every feature
         (s) => s.alerting.absent?.severity === 'page' && s.sli.kind === 'latency' && s.groupBy.length,
       ),
     ).toBe(true);
+    // Beside a shared tier alert name, the absent alert's shared one (Pyrra's SLOMetricAbsent).
+    expect(slos.some((s) => s.alerting.alertname && s.alerting.absent?.alertname === 'SLOMetricAbsent')).toBe(
+      true,
+    );
   });
 
   it.each(cases)('%s: every file is what the code generates now', async (name) => {

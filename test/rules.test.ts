@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SiteUrls } from '../src/conventions/urls.ts';
+import { ruleGroup } from '../src/outputs/rules/groups.ts';
 import { checkPromql } from '../src/promql/parse.ts';
 import { promtool } from '../src/promtool/promtool.ts';
-import { loadSpecs } from '../src/spec/load.ts';
+import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
+import type { Slo } from '../src/spec/model.ts';
 import { alertmanagerFile, promtoolTestFiles, ruleFiles } from './support/outputs.ts';
 import { slosFrom } from './support/promtool-scenario.ts';
 import { requireTool } from './support/tools.ts';
@@ -87,6 +90,38 @@ describe('generated rules for the example SLOs', () => {
       expect(a.labels).toMatchObject({ slo_service: 'checkout', slo: 'availability', team: 'payments' });
       expect(a.annotations?.runbook_url).toBe(`http://burnbook.test/runbooks/checkout/${a.alert}`);
     }
+  });
+
+  it('a shared alert name: the absent alert shares one too (SLOMetricAbsent, or its own), pages keep burnbook names', () => {
+    const spec = (alerting: string) =>
+      `apiVersion: burnbook/v1\nservice: web\nslos:\n  - name: api\n    objective: 99.5\n    sli: {ratio: {errors: 'h{code="500"}', total: 'h'}}\n    alerting: ${alerting}\n`;
+    const alertsOf = (alerting: string) => {
+      const { slos, errors } = loadSpecText(spec(alerting), 'web.yaml');
+      expect(errors).toEqual([]);
+      const urls = new SiteUrls('http://burnbook.test');
+      return ruleGroup(slos[0] as Slo, { urls })
+        .rules.filter((r) => 'alert' in r)
+        .map((r) => [
+          r.alert,
+          r.labels.slo_tier,
+          r.labels.severity,
+          r.annotations.runbook_url?.split('/').pop(),
+        ]);
+    };
+    expect(alertsOf('{alertname: ErrorBudgetBurn, tiers: [fast]}')).toEqual([
+      ['ErrorBudgetBurn', 'fast', 'page', 'api-fast-burn'],
+      ['SLOMetricAbsent', 'sli-absent', 'ticket', 'api-sli-absent'],
+    ]);
+    expect(
+      alertsOf('{alertname: ErrorBudgetBurn, tiers: [fast], absent: {alertname: ApiSliGone}}'),
+    ).toContainEqual(['ApiSliGone', 'sli-absent', 'ticket', 'api-sli-absent']);
+    // disabled silences the burn tiers only; a disabled severity drops every alert of it, the absent one too.
+    expect(alertsOf('{disabled: true}')).toEqual([
+      ['api-sli-absent', 'sli-absent', 'ticket', 'api-sli-absent'],
+    ]);
+    expect(alertsOf('{tiers: [fast], severities: {ticket: {disabled: true}}}')).toEqual([
+      ['api-fast-burn', 'fast', 'page', 'api-fast-burn'],
+    ]);
   });
 
   it('prints numbers rounded for people, never with binary floating-point noise', () => {

@@ -130,7 +130,7 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       text: spec(`${VALID_SLO}\n      latency: {histogram: h, threshold: 1}`),
       at: '7:7',
       path: 'slos[0].sli',
-      message: /exactly one of ratio \| latency \| query, got ratio and latency/,
+      message: /exactly one of ratio \| latency \| query \| errorRatio \| boolGauge, got ratio and latency/,
     },
     {
       name: 'a query SLI without {{window}}',
@@ -176,7 +176,7 @@ const cases: Array<{ name: string; text: string; at: string; path: string; messa
       text: spec(VALID_SLO.replace('99.5', '0.995')).replace('burnbook/v1', 'sloth/v9'),
       at: '1:13',
       path: 'apiVersion',
-      message: /expected burnbook\/v1, got string "sloth\/v9"/,
+      message: /expected burnbook\/v1, or a document burnbook imports: Sloth .*, got string "sloth\/v9"/,
     },
     {
       name: 'an absent-SLI alert with a for that is no duration',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpecText } from '../src/spec/load.ts';
 import { burnbook } from './support/cli.ts';
+import { mutate } from './support/mutate.ts';
 import { alertmanagerFile, grafanaFiles, promtoolTestFiles, ruleFiles } from './support/outputs.ts';
 import { chooser, random } from './support/random.ts';
 import { requireTool } from './support/tools.ts';
@@ -35,98 +36,6 @@ slos:
     groupBy: [tenant]
 `,
 ];
-
-const JUNK = [
-  '',
-  ' ',
-  '\t',
-  '#',
-  '{{',
-  '}}',
-  '{{ team }}',
-  '{{ $labels.x }}',
-  '\\x2e',
-  '\\d',
-  '\\u00e9',
-  '"',
-  "'",
-  '`',
-  '{',
-  '}',
-  '[',
-  ']',
-  ',',
-  ':',
-  '- ',
-  '&a ',
-  '*a',
-  '<<: *a',
-  '!!str ',
-  '~',
-  'null',
-  '.inf',
-  '-1',
-  '0',
-  '1e308',
-  '99.99999999',
-  '0.000000001',
-  '100',
-  'é',
-  '😀',
-  'http.route',
-  '"http.route"',
-  '__name__',
-  'slo_tier',
-  'tenant',
-  'sum(',
-  'rate(x[5m])',
-  ' or ',
-  ' # c',
-  '\n',
-  '\r\n',
-  '\uFEFF',
-  'x'.repeat(300),
-  '1d',
-  '0s',
-  '5m',
-  'fast',
-  'very-slow',
-];
-
-function mutate(text: string, next: () => number): string {
-  const { int, pick } = chooser(next);
-  let out = text;
-  for (let n = int(3) + 1; n > 0; n--) {
-    const lines = out.split('\n');
-    const at = int(lines.length);
-    const line = lines[at] ?? '';
-    switch (int(6)) {
-      case 0:
-        lines.splice(at, 1);
-        break;
-      case 1:
-        lines.splice(at, 0, line);
-        break;
-      case 2: {
-        const col = int(line.length + 1);
-        lines[at] = line.slice(0, col) + pick(JUNK) + line.slice(col);
-        break;
-      }
-      case 3:
-        lines[at] = line.replace(/: .*$/, `: ${pick(JUNK)}`);
-        break;
-      case 4:
-        lines[at] = line.replace(/[0-9.]+/, pick(['0', '100', '0.5', '1e-9', '12345678901', '-3', '']));
-        break;
-      default: {
-        const col = int(line.length);
-        lines[at] = line.slice(0, col) + line.slice(col + int(4) + 1);
-      }
-    }
-    out = lines.join('\n');
-  }
-  return out;
-}
 
 describe('spec fuzzer', () => {
   it('3,000 mutated specs: 0 stack traces, 0 hangs, and promtool accepts all that burnbook accepts', () => {

@@ -31,6 +31,8 @@ export type FlagValues<T extends FlagTable> = {
 
 export interface CommandTable {
   description: string;
+  /** One required argument before any paths, e.g. `<incident>`. */
+  argument?: { name: string; description: string };
   /** Takes spec files or directories, `slos/` by default. */
   paths?: true;
   flags: FlagTable;
@@ -101,6 +103,27 @@ export const COMMANDS = {
     paths: true,
     flags: {
       out: { value: 'dir', description: 'where rule files go (tests in <dir>/tests)', default: 'rules/' },
+      format: {
+        value: 'format',
+        description:
+          'prometheus: rule files and promtool tests; prometheus-rule: PrometheusRule objects for prometheus-operator; mimir: rule namespaces for mimirtool, cortextool and their rulers',
+        default: 'prometheus',
+      },
+      ruleNamespace: {
+        value: 'namespace',
+        description: 'prometheus-rule: metadata.namespace of every object',
+      },
+      ruleLabel: {
+        value: 'key=value',
+        description:
+          "prometheus-rule: a label on every object, repeatable; what your Prometheus resource's ruleSelector matches (release=kube-prometheus-stack)",
+        repeatable: true,
+      },
+      ruleNamePrefix: {
+        value: 'prefix',
+        description: 'prometheus-rule: metadata.name is this and the service',
+        default: 'burnbook-',
+      },
       externalUrl: {
         value: 'url',
         description: 'where burnbook serves runbooks; used in runbook_url',
@@ -119,6 +142,15 @@ export const COMMANDS = {
         description: 'Grafana that serves them: adds dashboard_url to every alert',
       },
       ...runbooks,
+    },
+  },
+  import: {
+    description:
+      'Sloth, Pyrra and OpenSLO specs to burnbook/v1 YAML, one file per source file, checked before anything is written',
+    paths: true,
+    flags: {
+      out: { value: 'dir', description: 'where the burnbook/v1 files go', default: 'slos/' },
+      force: { description: 'replace files that already exist in --out' },
     },
   },
   test: {
@@ -171,6 +203,32 @@ export const COMMANDS = {
       ...json,
       ...runbooks,
       ...prometheusFlags('2m'),
+    },
+  },
+  postmortem: {
+    description:
+      'print a postmortem draft (markdown) for an incident, its numbers filled in from the alert store, ' +
+      'Prometheus and Alertmanager; exit 1 when there is no such incident, 3 when the store cannot be read',
+    argument: {
+      name: 'incident',
+      description: 'the incident id, as on /incidents (any of its alert ids works)',
+    },
+    paths: true,
+    flags: {
+      dataDir: {
+        value: 'dir',
+        description: 'where the alert store lives (SQLite, as given to serve)',
+        default: 'data/',
+      },
+      store: { value: 'url', description: 'the PostgreSQL alert history serve was given (postgres://…)' },
+      externalUrl: {
+        value: 'url',
+        description: 'base URL people reach burnbook at, for the link to the incident page',
+        default: DEFAULT_EXTERNAL_URL,
+      },
+      alertmanagerUrl: { value: 'url', description: 'Alertmanager to read silences from' },
+      ...runbooks,
+      ...prometheusFlags('10s'),
     },
   },
   'runbooks build': {
@@ -228,18 +286,23 @@ function absoluteUrl(value: string): string {
   return value;
 }
 
-/** A commander command from a table; `action` gets the paths (empty without) and the flags' values. */
+/**
+ * A commander command from a table; `action` gets the paths (empty without), the flags' values and the
+ * table's argument (empty without).
+ */
 export function commandFromTable(
   name: string,
   table: CommandTable,
-  action: (paths: string[], flags: never) => Promise<void>,
+  action: (paths: string[], flags: never, argument: string) => Promise<void>,
 ): Command {
   const command = new Command(name).description(table.description);
+  if (table.argument) command.argument(`<${table.argument.name}>`, table.argument.description);
   if (table.paths) command.argument('[paths...]', 'spec files or directories', DEFAULT_PATHS);
   for (const [key, flag] of Object.entries(table.flags)) command.addOption(option(key, flag));
   return command.action((...args: unknown[]) => {
+    const argument = table.argument ? String(args.shift()) : '';
     const paths = table.paths ? (args[0] as string[]) : [];
     const flags = args[table.paths ? 1 : 0];
-    return action(paths, flags as never);
+    return action(paths, flags as never, argument);
   });
 }

@@ -2,8 +2,10 @@ import { dirname, relative, resolve } from 'node:path';
 import { GrafanaUrls } from '../conventions/dashboards.ts';
 import { SiteUrls } from '../conventions/urls.ts';
 import { alertmanagerOutput } from '../outputs/alertmanager/output.ts';
+import { mimirOutput } from '../outputs/mimir/output.ts';
 import type { Output } from '../outputs/output.ts';
-import { promtoolTestsOutput, rulesOutput } from '../outputs/rules/output.ts';
+import { prometheusRuleOutput } from '../outputs/prometheus-rule/output.ts';
+import { promtoolTestsOutput, type RulesOutputOptions, rulesOutput } from '../outputs/rules/output.ts';
 import { WriteFailed } from '../outputs/write.ts';
 import { OutputCheckFailed, OutputsRun } from '../outputs/write-outputs.ts';
 import type { LoadResult } from '../spec/load.ts';
@@ -26,13 +28,51 @@ function listFiles(paths: string[], verb: string, why = ''): void {
   }
 }
 
+/** Kubernetes label keys and values, as the API server checks them (apimachinery validation). */
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** `--rule-label key=value` flags as labels, or the first one that is not a Kubernetes label. */
+function ruleLabels(given: readonly string[] = []): Record<string, string> | string {
+  const labels: Record<string, string> = {};
+  for (const flag of given) {
+    const [key = '', ...rest] = flag.split('=');
+    const value = rest.join('=');
+    if (!rest.length || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+      return `--rule-label ${flag}: expected key=value with a Kubernetes label name and value (release=kube-prometheus-stack)`;
+    }
+    labels[key] = value;
+  }
+  return labels;
+}
+
+/** The rule files the format asks for: plain files with their promtool tests, or the same groups wrapped. */
+function ruleOutputs(flags: FlagsOf<'generate'>, opts: RulesOutputOptions) {
+  if (flags.format === 'prometheus') return { rules: rulesOutput(opts), tests: promtoolTestsOutput(opts) };
+  if (flags.format === 'mimir') return { rules: mimirOutput(opts) };
+  if (flags.format !== 'prometheus-rule') {
+    return `--format ${flags.format}: expected prometheus, prometheus-rule or mimir`;
+  }
+  const labels = ruleLabels(flags.ruleLabel);
+  if (typeof labels === 'string') return labels;
+  const rules = prometheusRuleOutput({
+    ...opts,
+    namePrefix: flags.ruleNamePrefix,
+    labels,
+    ...(flags.ruleNamespace ? { namespace: flags.ruleNamespace } : {}),
+  });
+  return { rules };
+}
+
 /** The outputs the flags ask for, in the order they are written: rule files first, so promtool starts early. */
 async function chooseOutputs(flags: FlagsOf<'generate'>) {
   const urls = new SiteUrls(flags.externalUrl);
   const alerts = { urls, ...(flags.grafanaUrl ? { grafana: new GrafanaUrls(flags.grafanaUrl) } : {}) };
   const out = resolve(flags.out);
-  const rules = rulesOutput({ dir: out, alerts });
-  const tests = promtoolTestsOutput({ dir: out, alerts });
+  const chosen = ruleOutputs(flags, { dir: out, alerts });
+  if (typeof chosen === 'string') return chosen;
+  const { rules, tests } = chosen;
   const alertmanager = flags.alertmanager
     ? alertmanagerOutput({ file: resolve(flags.alertmanager), urls })
     : undefined;
@@ -42,7 +82,7 @@ async function chooseOutputs(flags: FlagsOf<'generate'>) {
     : undefined;
   const all: Output[] = [
     rules,
-    tests,
+    ...(tests ? [tests] : []),
     ...(alertmanager ? [alertmanager] : []),
     ...(grafana ? [grafana] : []),
   ];
@@ -69,10 +109,15 @@ export async function generateCommand(
     process.exitCode = EXIT.usage;
     return undefined;
   }
+  const outputs = await chooseOutputs(flags);
+  if (typeof outputs === 'string') {
+    console.error(outputs);
+    process.exitCode = EXIT.usage;
+    return undefined;
+  }
   const loaded = loadOrReport(paths, { runbooksDir: flags.runbooks });
   if (!loaded) return undefined;
   if (!dryRun) progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
-  const outputs = await chooseOutputs(flags);
   const run = new OutputsRun(outputs.all, loaded.slos);
   const command = dryRun ? 'validate' : 'generate';
   const status = statusLine(() => `${command}: ${run.progress()}`);
@@ -86,7 +131,7 @@ export async function generateCommand(
     const count = (output: Output | undefined) => (output ? (report.counted.get(output) ?? 0) : 0);
     const boards = outputs.grafana ? ` and ${count(outputs.grafana)} dashboards in ${flags.grafana}` : '';
     console.log(
-      `${count(outputs.rules)} rule files and ${count(outputs.tests)} promtool tests for ${loaded.slos.length} SLOs in ${flags.out}${boards} ` +
+      `${count(outputs.rules)} ${outputs.rules.name}${outputs.tests ? ` and ${count(outputs.tests)} promtool tests` : ''} for ${loaded.slos.length} SLOs in ${flags.out}${boards} ` +
         `(${report.written.length} written, ${report.unchanged.length} unchanged) in ${Date.now() - started} ms.`,
     );
     if (flags.externalUrl === DEFAULT_EXTERNAL_URL) {

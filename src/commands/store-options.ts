@@ -16,7 +16,9 @@ export interface StoreChoice {
  * PostgreSQL when --store (BURNBOOK_STORE) gives a postgres:// URL, else SQLite in --data-dir; a message for
  * the user when --store is something else.
  */
-export function storeChoice(flags: Pick<FlagsOf<'serve'>, 'store' | 'dataDir'>): StoreChoice | string {
+export function storeChoice(
+  flags: Pick<FlagsOf<'serve' | 'postmortem'>, 'store' | 'dataDir'>,
+): StoreChoice | string {
   const { store, dataDir } = flags;
   if (store === undefined || store === '') {
     return {

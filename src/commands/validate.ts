@@ -41,6 +41,8 @@ export async function validateCommand(paths: string[], flags: FlagsOf<'validate'
       paths,
       {
         out: join(scratch, 'rules'),
+        format: 'prometheus',
+        ruleNamePrefix: 'burnbook-',
         externalUrl: 'http://burnbook.invalid',
         alertmanager: join(scratch, 'alertmanager.yaml'),
         grafana: join(scratch, 'grafana'),

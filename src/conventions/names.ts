@@ -51,21 +51,45 @@ export function incidentLabelNames(slo: Pick<Slo, 'groupBy'>): string[] {
 export type SloAlert = Pick<Tier, 'name' | 'severity'> | AbsentAlert;
 
 /**
- * `<alerting.name>-<tier>-burn` for a tier, `<alerting.name>-sli-absent` for the absent-SLI alert: one ends
- * in `-burn` and the other does not, so no alert name can be both.
+ * burnbook's own name for an alert of an SLO: `<alerting.name>-<tier>-burn` for a tier,
+ * `<alerting.name>-sli-absent` for the absent-SLI alert. Its runbook page's name always, and its alert's
+ * name unless the spec shares one name (`alerting.alertname`, `alerting.absent.alertname`). One ends in
+ * `-burn` and the other does not, so no two alerts of an SLO share it.
  */
-export function alertName(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+export function tierName(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
   return alert.name === ABSENT_TIER
     ? `${slo.alerting.name}-${ABSENT_TIER}`
     : `${slo.alerting.name}-${alert.name}-burn`;
 }
 
 /**
+ * The alert's name: burnbook's own (tierName), or the one the spec shares between alerts and SLOs (kept
+ * from Sloth or Pyrra): `alerting.alertname` for every tier, the absent alert's own (`SLOMetricAbsent`
+ * beside a shared tier name). A shared name tells alerts apart only by their labels.
+ */
+export function alertName(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  const shared = alert.name === ABSENT_TIER ? slo.alerting.absent?.alertname : slo.alerting.alertname;
+  return shared ?? tierName(slo, alert);
+}
+
+/** How people see an alert named on a page or link: its name, and the tier when the name is shared. */
+export function alertTitle(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
+  const name = alertName(slo, alert);
+  return name === tierName(slo, alert) ? name : `${name} (${alert.name})`;
+}
+
+/**
  * Labels of an SLO's alert, besides the groupBy labels its series carry: routing, inhibition and linking
- * read them. `slo_tier` is the tier's name, or `sli-absent`.
+ * read them. `slo_tier` is the tier's name, or `sli-absent`; the alert's severity adds its own labels.
  */
 export function alertLabels(slo: Slo, alert: SloAlert): Record<string, string> {
-  return { ...sloLabels(slo), ...slo.alerting.labels, slo_tier: alert.name, severity: alert.severity };
+  return {
+    ...sloLabels(slo),
+    ...slo.alerting.labels,
+    ...slo.alerting.severities[alert.severity]?.labels,
+    slo_tier: alert.name,
+    severity: alert.severity,
+  };
 }
 
 /** Every alert of an SLO: its tiers, fastest first, then the absent-SLI alert when it has one. */

@@ -1,5 +1,5 @@
 import type { Slo } from '../spec/model.ts';
-import { alertName, type SloAlert } from './names.ts';
+import { type SloAlert, tierName } from './names.ts';
 
 /**
  * Every path and URL burnbook builds, in one place. Site paths (`/slos/checkout/availability`) are where
@@ -17,17 +17,19 @@ export const RUNBOOKS_PATH = '/runbooks';
 export const ALERTS_PATH = '/alerts';
 export const ALERTS_API_PATH = '/api/v1/alerts';
 export const SLOS_API_PATH = '/api/v1/slos';
+export const INCIDENTS_PATH = '/incidents';
 
 export function sloPath(slo: SloNames): string {
   return `/slos/${slo.service}/${slo.name}`;
 }
 
 /**
- * An alert's runbook page (a tier's, or the absent-SLI alert's): `/runbooks/<service>/<alertname>`, the
- * path of every alert's `runbook_url`.
+ * An alert's runbook page (a tier's, or the absent-SLI alert's), the path of every alert's `runbook_url`:
+ * `/runbooks/<service>/<slo>-<tier>-burn` or `/runbooks/<service>/<slo>-sli-absent`, burnbook's own name for the
+ * alert (tierName) even where the spec shares one alert name between alerts.
  */
 export function tierPath(slo: Slo, alert: Pick<SloAlert, 'name'>): string {
-  return `${RUNBOOKS_PATH}/${slo.service}/${alertName(slo, alert)}`;
+  return `${RUNBOOKS_PATH}/${slo.service}/${tierName(slo, alert)}`;
 }
 
 /** A hand-written runbook page: its file under the runbooks directory without `.md`. */
@@ -37,6 +39,16 @@ export function markdownPagePath(file: string): string {
 
 export function alertPath(id: number): string {
   return `${ALERTS_PATH}/${id}`;
+}
+
+/** An incident's page; its id is the store id of its first alert (incidents/group.ts). */
+export function incidentPath(id: number): string {
+  return `${INCIDENTS_PATH}/${id}`;
+}
+
+/** An incident's postmortem draft, as markdown. */
+export function postmortemPath(id: number): string {
+  return `${incidentPath(id)}/postmortem.md`;
 }
 
 /** The SLO page's chart data, under the API like `/api/v1/slos`. */
@@ -73,6 +85,10 @@ export class SiteUrls {
 
   alertPage(id: number): string {
     return this.at(alertPath(id));
+  }
+
+  incidentPage(id: number): string {
+    return this.at(incidentPath(id));
   }
 
   history(slo: SloNames): string {

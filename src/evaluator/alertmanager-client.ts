@@ -15,6 +15,28 @@ const activeAlertsSchema = z.array(
 );
 export type ActiveAlert = z.output<typeof activeAlertsSchema>[number];
 
+const isoMs = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
+
+/** What this client reads of Alertmanager's `GET /api/v2/silences`: who silenced what, when and why. */
+const silencesSchema = z.array(
+  z.object({
+    id: z.string(),
+    matchers: z.array(
+      z.object({
+        name: z.string(),
+        value: z.string(),
+        isRegex: z.boolean(),
+        isEqual: z.boolean().default(true),
+      }),
+    ),
+    startsAt: isoMs,
+    endsAt: isoMs,
+    createdBy: z.string().default(''),
+    comment: z.string().default(''),
+  }),
+);
+export type Silence = z.output<typeof silencesSchema>[number];
+
 /** Sends alerts to Alertmanager's v2 API and reads them back; every call is bounded by a timeout. */
 export interface AlertmanagerClient {
   readonly url: string;
@@ -22,6 +44,8 @@ export interface AlertmanagerClient {
   postAlerts(alerts: PostableAlert[], signal?: AbortSignal): Promise<void>;
   /** Every alert Alertmanager holds that has not ended, silenced and inhibited ones included. */
   activeAlerts(): Promise<ActiveAlert[]>;
+  /** Every silence Alertmanager keeps: active, pending and expired (it keeps expired ones for a while). */
+  silences(): Promise<Silence[]>;
 }
 
 // Every alert an Alertmanager holds, as JSON: thousands fit in a few MiB.
@@ -48,15 +72,14 @@ export function createAlertmanagerClient(options: { url: string; timeoutMs: numb
       const what = timeout.aborted
         ? `did not answer within ${options.timeoutMs} ms`
         : `is unreachable: ${reason}`;
-      throw new Error(`Alertmanager at ${endpoint} ${what}`, { cause });
+      throw new Error(`Alertmanager at ${url} ${what}`, { cause });
     }
     const body = await readBoundedText(response, MAX_ANSWER_BYTES).catch((error: unknown) => {
-      if (error instanceof AnswerTooLargeError)
-        throw new Error(`Alertmanager at ${endpoint} ${error.message}`);
+      if (error instanceof AnswerTooLargeError) throw new Error(`Alertmanager at ${url} ${error.message}`);
       return '';
     });
     if (!response.ok) {
-      throw new Error(`Alertmanager at ${endpoint} answered HTTP ${response.status}: ${body.slice(0, 200)}`);
+      throw new Error(`Alertmanager at ${url} answered HTTP ${response.status}: ${body.slice(0, 200)}`);
     }
     return body;
   }
@@ -68,15 +91,28 @@ export function createAlertmanagerClient(options: { url: string; timeoutMs: numb
     },
     async activeAlerts() {
       const body = await call(`${endpoint}?active=true&silenced=true&inhibited=true&unprocessed=true`);
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        json = undefined;
-      }
-      const parsed = activeAlertsSchema.safeParse(json);
-      if (!parsed.success) throw new Error(`Alertmanager at ${endpoint} sent alerts burnbook cannot read`);
-      return parsed.data;
+      return parseAnswer(
+        body,
+        activeAlertsSchema,
+        `Alertmanager at ${endpoint} sent alerts burnbook cannot read`,
+      );
+    },
+    async silences() {
+      const url = `${base}/api/v2/silences`;
+      const body = await call(url);
+      return parseAnswer(body, silencesSchema, `Alertmanager at ${url} sent silences burnbook cannot read`);
     },
   };
+}
+
+function parseAnswer<S extends z.ZodType>(body: string, schema: S, problem: string): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(problem);
+  return parsed.data;
 }

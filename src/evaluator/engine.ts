@@ -1,5 +1,5 @@
 import type { RuleGroup } from '../prometheus/client.ts';
-import type { Slo } from '../spec/model.ts';
+import { alertingTiers, type Slo } from '../spec/model.ts';
 import type { TierState } from './state.ts';
 
 /**
@@ -41,10 +41,13 @@ export function prometheusRulesOf(groups: readonly RuleGroup[]): PrometheusRules
   return found;
 }
 
-/** Prometheus is an SLO's engine when it runs a rule for every one of the SLO's burn tiers. */
+/**
+ * Prometheus is an SLO's engine when it runs a rule for every one of the SLO's alerting burn tiers (silent
+ * tiers have no rule anywhere).
+ */
 export function engineOf(slo: Slo, rules: PrometheusRules): AlertEngine {
   const tiers = rules.get(sloKey(slo));
-  return tiers && slo.alerting.tiers.every((t) => tiers.has(t.name)) ? 'prometheus' : 'burnbook';
+  return tiers && alertingTiers(slo).every((t) => tiers.has(t.name)) ? 'prometheus' : 'burnbook';
 }
 
 /**

@@ -1,10 +1,16 @@
 import { alertName, windowsOf } from '../conventions/names.ts';
-import { errorBudget, impossibleErrorRatio, tierFacts, timeToExhaustionMs } from '../policy/burn.ts';
+import {
+  errorBudget,
+  impossibleErrorRatio,
+  negativeErrorRatio,
+  tierFacts,
+  timeToExhaustionMs,
+} from '../policy/burn.ts';
 import { formatDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { InstantSample } from '../prometheus/client.ts';
-import { sliSeries } from '../sli/index.ts';
+import { impossibleRatioHint, sliSeries } from '../sli/index.ts';
 import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
 import { keyOf, MEASURE_LABEL, type Measure, type PlannedQuery, sloKey } from './plan.ts';
 import type { AlertState, BrokenSli, GroupStatus, SloStatus, Source, TierStatus } from './report.ts';
@@ -108,7 +114,15 @@ function brokenSli(slo: Slo, group: GroupValues, answered: boolean): BrokenSli |
         reason: 'ratio-above-1',
         message:
           `the error ratio over ${formatDuration(w)} is ${formatNumber(ratio, 4)}, above 1: errors counts more ` +
-          'events than total (are errors and total swapped?), so no number of it means anything',
+          `events than total (${impossibleRatioHint(slo.sli)}), so no number of it means anything`,
+      };
+    }
+    if (Number.isFinite(ratio) && negativeErrorRatio(ratio)) {
+      return {
+        reason: 'ratio-below-0',
+        message:
+          `the error ratio over ${formatDuration(w)} is ${formatNumber(ratio, 4)}, below 0 ` +
+          `(${impossibleRatioHint(slo.sli)}), so no number of it means anything`,
       };
     }
   }
@@ -124,9 +138,9 @@ function brokenSli(slo: Slo, group: GroupValues, answered: boolean): BrokenSli |
 function groupStatus(slo: Slo, group: GroupValues, answered: boolean): GroupStatus {
   const budget = errorBudget(slo.objective);
   const broken = brokenSli(slo, group, answered);
-  // A ratio above 1 makes every number of the group meaningless: none is reported, no tier can burn.
-  const known = (w: number) =>
-    broken?.reason === 'ratio-above-1' ? null : finite(group.values.ratio.get(w));
+  // A ratio outside 0 to 1 makes every number of the group meaningless: none is reported, no tier can burn.
+  const impossible = broken !== null && broken.reason !== 'no-data';
+  const known = (w: number) => (impossible ? null : finite(group.values.ratio.get(w)));
   const errorRatios: Record<string, number | null> = {};
   const burnRates: Record<string, number | null> = {};
   for (const w of windowsOf(slo)) {
@@ -138,8 +152,7 @@ function groupStatus(slo: Slo, group: GroupValues, answered: boolean): GroupStat
   const budgetRemaining = period === null ? null : 1 - period / budget;
   const fastest = slo.alerting.tiers[0];
   const burnNow = fastest ? (burnRates[formatDuration(fastest.longMs)] ?? null) : null;
-  const usable =
-    broken?.reason === 'ratio-above-1' ? { ...group, values: { ...emptyGroup().values } } : group;
+  const usable = impossible ? { ...group, values: { ...emptyGroup().values } } : group;
   return {
     labels: group.labels,
     broken,

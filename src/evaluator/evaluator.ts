@@ -146,6 +146,8 @@ export class Evaluator {
           ...(slo?.alerting.absent ? [slo.alerting.absent] : []),
         ].find((t) => t.name === alert.labels.slo_tier);
         if (!slo || !tier || alert.generatorURL !== alertOptions.urls.generator(slo)) continue;
+        // A tier silenced since (alerting disabled) is not taken back: its alert ends by itself.
+        if (slo.alerting.silent.includes(tier.name)) continue;
         this.track(trackKey(slo, groupLabels(slo, alert.labels), tier), {
           slo,
           tier,
@@ -298,10 +300,12 @@ export class Evaluator {
       seen.add(key);
       const previous = this.tracked.get(key);
       // Where Prometheus runs the SLO's rules, their state is the truth; burnbook's own would race it.
+      // A silent tier (alerting disabled) is measured and shown burning, but never fires.
+      const silent = slo.alerting.silent.includes(tier.name);
       const state =
         engineOf(slo, this.rules) === 'prometheus'
           ? prometheusTierState(this.rules, slo, tier, group.labels)
-          : advance(previous?.state ?? INACTIVE, status.burning, now, tier.forMs);
+          : advance(previous?.state ?? INACTIVE, silent ? false : status.burning, now, tier.forMs);
       const alert =
         status.burning && status.longErrorRatio !== null
           ? alertContent(slo, tier, group.labels, status.longErrorRatio, this.options.alertOptions)

@@ -51,10 +51,11 @@ export const tierStatusSchema = z.strictObject({
  * Why an SLI's numbers are not to be trusted although Prometheus answered. `no-data`: the 5m window reads
  * nothing (its total series, or a latency SLI's bucket, matches nothing), so nothing current is known and
  * no tier can fire; longer windows keep what they held. `ratio-above-1`: errors counted more events than
- * total (errors and total swapped?), so every number of the group is null.
+ * total (errors and total swapped?), so every number of the group is null; `ratio-below-0` likewise, when a
+ * boolGauge's gauge reads other than 0 or 1 (a percentage), which would read as better than perfect.
  */
 export const brokenSliSchema = z.strictObject({
-  reason: z.enum(['no-data', 'ratio-above-1']),
+  reason: z.enum(['no-data', 'ratio-above-1', 'ratio-below-0']),
   message: z.string(),
 });
 

@@ -1,10 +1,10 @@
-import { impossibleErrorRatio } from '../policy/burn.ts';
+import { impossibleErrorRatio, negativeErrorRatio } from '../policy/burn.ts';
 import { formatNumber } from '../policy/number.ts';
 import { type PrometheusClient, PrometheusError } from '../prometheus/client.ts';
 import { formatSelector, ratioOrZero } from '../promql/build.ts';
 import { leMatcher } from '../promql/le.ts';
 import { matcherMatches, type Selector } from '../promql/parse.ts';
-import { errorRate, errorsOnly, sliSeries, totalRate } from '../sli/index.ts';
+import { errorRate, errorsOnly, impossibleRatioHint, sliSeries, totalRate } from '../sli/index.ts';
 import type { SliSeries } from '../sli/kind.ts';
 import type { Slo } from '../spec/model.ts';
 import { type Absence, absenceText, type LabelIndex, whyAbsent } from './absence.ts';
@@ -174,19 +174,29 @@ async function queryFindings(api: LiveCheckApi, slo: Slo): Promise<Finding[]> {
   ];
 }
 
-/** Errors over total over the last hour, the worst group: above 1, errors counts events total does not. */
+/**
+ * Errors over total over the last hour, the worst group either way: above 1, errors counts events total does
+ * not; below 0 (a boolGauge reading 100), fewer than none.
+ */
 async function ratioFinding(api: LiveCheckApi, slo: Slo): Promise<Finding | undefined> {
   const ratio = ratioOrZero(
     `(${errorRate(slo.sli, RATIO_WINDOW, slo.groupBy)})`,
     totalRate(slo.sli, RATIO_WINDOW, slo.groupBy),
   );
-  const [worstGroup] = await samples(api, `max(${ratio})`);
-  if (worstGroup === undefined || !impossibleErrorRatio(worstGroup.value)) return undefined;
+  const [highest] = await samples(api, `max(${ratio})`);
+  const [lowest] = highest === undefined ? [] : await samples(api, `min(${ratio})`);
+  const found =
+    highest !== undefined && impossibleErrorRatio(highest.value)
+      ? { value: highest.value, why: 'above 1: errors counts more events than total' }
+      : lowest !== undefined && negativeErrorRatio(lowest.value)
+        ? { value: lowest.value, why: 'below 0: errors counts fewer than no events' }
+        : undefined;
+  if (!found) return undefined;
   return {
     subject: 'error ratio',
     verdict: 'broken',
-    message: `errors / total over the last ${RATIO_WINDOW} is ${formatNumber(worstGroup.value, 4)}, above 1: errors counts more events than total`,
-    hint: 'are errors and total swapped? errors must select the failed events among those total counts',
+    message: `errors / total over the last ${RATIO_WINDOW} is ${formatNumber(found.value, 4)}, ${found.why}`,
+    hint: impossibleRatioHint(slo.sli),
   };
 }
 

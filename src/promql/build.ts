@@ -38,8 +38,13 @@ export function labelSelector(metric: string, labels: Record<string, string>): s
   });
 }
 
+/** `sum by (a, b) (expr)`, or `sum(expr)` without labels; likewise for other aggregations. */
+export function aggregateBy(op: 'sum' | 'max' | 'count', by: readonly string[], expr: string): string {
+  return by.length ? `${op} by ${labelList(by)} (${expr})` : `${op}(${expr})`;
+}
+
 export function sumBy(by: readonly string[], expr: string): string {
-  return by.length ? `sum by ${labelList(by)} (${expr})` : `sum(${expr})`;
+  return aggregateBy('sum', by, expr);
 }
 
 export function rate(selector: string, window: string): string {

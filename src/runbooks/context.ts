@@ -1,4 +1,4 @@
-import { alertName, RECORDS, sloIdentity } from '../conventions/names.ts';
+import { alertTitle, RECORDS, sloIdentity } from '../conventions/names.ts';
 import { sloPath, tierPath } from '../conventions/urls.ts';
 import { budgetTimeMs, errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
@@ -6,8 +6,8 @@ import { formatNumber, formatPercent } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
 import { formatMatchers, formatSelector, labelList } from '../promql/build.ts';
 import type { LabelMatcher } from '../promql/parse.ts';
-import { errorRate, errorRatio, errorsLag, sliSeries, totalRate } from '../sli/index.ts';
-import type { AbsentAlert, Slo } from '../spec/model.ts';
+import { errorRate, errorRatio, sliSeries, totalRate } from '../sli/index.ts';
+import { type AbsentAlert, alertingTiers, type Slo } from '../spec/model.ts';
 
 /**
  * What a runbook page says about one tier of one SLO, as text ready for a template: every
@@ -92,7 +92,7 @@ function tierSummary(slo: Slo, tier: Tier): TierSummary {
   return {
     name: tier.name,
     severity: tier.severity,
-    alertname: alertName(slo, tier),
+    alertname: alertTitle(slo, tier),
     path: tierPath(slo, tier),
     factor: formatNumber(facts.factor),
     threshold: formatNumber(facts.threshold),
@@ -130,7 +130,7 @@ export function sloSummary(slo: Slo): SloSummary {
     tiers: slo.alerting.tiers.map((t) => tierSummary(slo, t)),
     absent: slo.alerting.absent
       ? {
-          alertname: alertName(slo, slo.alerting.absent),
+          alertname: alertTitle(slo, slo.alerting.absent),
           severity: slo.alerting.absent.severity,
           path: tierPath(slo, slo.alerting.absent),
           forDuration: formatDuration(slo.alerting.absent.forMs),
@@ -225,13 +225,15 @@ export function tierContext(slo: Slo, tier: Tier): TierContext {
  * a faster one has paged (see outputs/rules/incident.ts).
  */
 function resolvesText(slo: Slo, tier: Tier): string {
-  const tiers = slo.alerting.tiers;
+  // As the rules do: silent tiers neither hold nor settle, and a silent tier has no alert to resolve.
+  const tiers = alertingTiers(slo);
   const at = tiers.findIndex((t) => t.name === tier.name);
   const slowest = tiers[tiers.length - 1];
   const threshold = (t: Tier) => formatNumber(tierFacts(t, slo.periodMs, slo.objective).threshold);
   const parts = [
     `It resolves when either window, ${formatDuration(tier.longMs)} or ${formatDuration(tier.shortMs)}, drops under ${threshold(tier)}`,
   ];
+  if (at === -1) return `${parts[0]}.`;
   if (slowest && at < tiers.length - 1) {
     parts.push(
       `and the error ratio over the last 5m is at or under ${threshold(slowest)} (the ${slowest.name} tier's threshold): ` +
@@ -295,7 +297,9 @@ export function absentQueries(slo: Slo): FirstLookQuery[] {
     ])}})`,
     meaning:
       `How many series each of the 5m rates the SLO is computed from has. No ${RECORDS.total}: the total is missing.` +
-      (errorsLag(slo.sli) ? '' : ` ${RECORDS.total} without ${RECORDS.errors}: the bucket is missing.`),
+      (sliSeries(slo.sli)?.some((s) => s.bucket)
+        ? ` ${RECORDS.total} without ${RECORDS.errors}: the bucket is missing.`
+        : ''),
   };
   const series = sliSeries(slo.sli);
   if (!series) {
@@ -341,9 +345,14 @@ export function absentContext(slo: Slo, absent: AbsentAlert): AbsentContext {
   const summary = sloSummary(slo);
   const bucket = sliSeries(slo.sli)?.find((s) => s.bucket)?.bucket;
   const severity = absent.severity;
-  const tiers = summary.tiers.map((t) => t.name).join(', ');
+  // Silent tiers (alerting disabled) fire in no case, so only the others go blind.
+  const alerting = new Set(alertingTiers(slo).map((t) => t.name));
+  const tiers = summary.tiers.filter((t) => alerting.has(t.name));
+  const blind = tiers.length
+    ? `its burn-rate alerts (${tiers.map((t) => t.name).join(', ')}) cannot fire, so an outage would page nobody`
+    : 'its error budget and status read no data';
   return {
-    alertname: alertName(slo, absent),
+    alertname: alertTitle(slo, absent),
     severity,
     path: tierPath(slo, absent),
     forDuration: formatDuration(absent.forMs),
@@ -351,12 +360,10 @@ export function absentContext(slo: Slo, absent: AbsentAlert): AbsentContext {
     ask: {
       headline:
         severity === 'page' ? 'Act now' : severity === 'ticket' ? 'Fix the SLI soon' : `Severity ${severity}`,
-      detail:
-        `While this fires the SLO is blind: its burn-rate alerts (${tiers}) cannot fire, so an outage would ` +
-        'page nobody. Find what the SLI lost with the queries below.',
+      detail: `While this fires the SLO is blind: ${blind}. Find what the SLI lost with the queries below.`,
     },
     ...(bucket ? { threshold: bucket.threshold } : {}),
     queries: absentQueries(slo),
-    tiers: summary.tiers,
+    tiers,
   };
 }

@@ -1,4 +1,4 @@
-import { alertName } from '../conventions/names.ts';
+import { alertTitle } from '../conventions/names.ts';
 import { markdownPagePath, tierPath } from '../conventions/urls.ts';
 import type { Tier } from '../policy/tiers.ts';
 import type { AbsentAlert, Slo } from '../spec/model.ts';
@@ -34,7 +34,7 @@ export function catalogue(slos: readonly Slo[], files: readonly MarkdownFile[]):
       (tier): RunbookPage => ({
         kind: 'tier',
         path: tierPath(slo, tier),
-        title: alertName(slo, tier),
+        title: alertTitle(slo, tier),
         slo,
         tier,
       }),
@@ -44,7 +44,7 @@ export function catalogue(slos: readonly Slo[], files: readonly MarkdownFile[]):
           {
             kind: 'absent' as const,
             path: tierPath(slo, slo.alerting.absent),
-            title: alertName(slo, slo.alerting.absent),
+            title: alertTitle(slo, slo.alerting.absent),
             slo,
             absent: slo.alerting.absent,
           },

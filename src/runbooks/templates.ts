@@ -17,18 +17,18 @@ import type { Slo } from '../spec/model.ts';
 
 const BUNDLED_DIR = fileURLToPath(new URL('../../runbooks/templates/', import.meta.url));
 
-function templateDirs(runbooksDir: string, slo: Slo): string[] {
+function templateDirs(runbooksDir: string, slo: Slo | undefined): string[] {
   const own = join(runbooksDir, 'templates');
-  const dirs = [join(own, slo.service, slo.name), join(own, slo.service), own, BUNDLED_DIR].map((d) =>
-    resolve(d),
-  );
+  const perSlo = slo ? [join(own, slo.service, slo.name), join(own, slo.service)] : [];
+  const dirs = [...perSlo, own, BUNDLED_DIR].map((d) => resolve(d));
   return [...new Set(dirs)];
 }
 
 /** Reads a template by name; undefined when no directory has it (mustache renders a missing partial as empty). */
 export type Templates = (name: string) => string | undefined;
 
-export function templatesFor(runbooksDir: string, slo: Slo): Templates {
+/** Templates for one SLO, or (without one) for what belongs to no SLO: the last two directories only. */
+export function templatesFor(runbooksDir: string, slo?: Slo): Templates {
   const dirs = templateDirs(runbooksDir, slo);
   return (name) => {
     for (const dir of dirs) {

@@ -7,19 +7,15 @@
 import { EVIDENCE_SERIES, evidenceResultSchema } from '../alerts/evidence.ts';
 import { type AlertLink, httpUrl, type LinkTargets, linkAlert, runbookPathOf } from '../alerts/link.ts';
 import type { AlertDetail, AlertEvent, AlertRow, TruncatedDelivery } from '../alerts/store/store.ts';
-import { alertPath } from '../conventions/urls.ts';
+import { alertPath, incidentPath } from '../conventions/urls.ts';
 import { humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
+import { isoTime } from '../text/time.ts';
 import type { AlertQuery } from './alert-query.ts';
 import { page } from './layout.ts';
 import type { Links } from './links.ts';
 import type { Banner } from './live.ts';
 import { renderView } from './views.ts';
-
-/** ISO 8601 to the second, in UTC: what on-call pastes into an incident channel. */
-export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function runbookView(link: AlertLink, links: Links) {
   const path = runbookPathOf(link);
@@ -237,6 +233,8 @@ function entries(record: Record<string, string>) {
 
 export interface AlertPage {
   alert: AlertDetail;
+  /** The incident the alert is part of, when it forms one. */
+  incident?: { id: number; title: string };
   targets: LinkTargets;
   prometheusConfigured: boolean;
   banner: Banner | null;
@@ -258,6 +256,12 @@ export function alertDocument(input: AlertPage, links: Links): string {
     firstReceivedAt: isoTime(alert.firstReceivedAt),
     lastReceivedAt: isoTime(alert.lastReceivedAt),
     unlinkedHint: `add a runbook_url annotation, or a runbook page named ${alertname}.md`,
+    incident: input.incident
+      ? {
+          href: links.to(incidentPath(input.incident.id)),
+          label: `#${input.incident.id} ${input.incident.title}`,
+        }
+      : null,
     source: source ? { href: source.href } : null,
     events: alert.events.map((e) => ({ at: isoTime(e.at), what: EVENT_TEXT[e.kind] })),
     evidence: alert.evidence.map(evidenceView),

@@ -23,6 +23,7 @@ import { securityHeaders } from './headers.ts';
 import { createMetrics, metricsPlugin } from './metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { incidentRoutes } from './routes/incidents.ts';
 import { liveRoutes } from './routes/live.ts';
 import { notFound, runbookRoutes } from './routes/runbooks.ts';
 import { loadSite, type Site } from './site.ts';
@@ -137,6 +138,13 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     await app.register(liveRoutes, { slos });
     await app.register(runbookRoutes, { site });
     await app.register(alertRoutes, { targets, prometheusConfigured: Boolean(prometheusUrl) });
+    await app.register(incidentRoutes, {
+      targets,
+      urls,
+      runbooksDir: options.runbooksDir,
+      ...(prometheusUrl ? { prometheus: { ...options.prometheusAccess, url: prometheusUrl } } : {}),
+      ...(options.alertmanagerUrl ? { alertmanagerUrl: options.alertmanagerUrl } : {}),
+    });
   } catch (error) {
     await store.close();
     throw error;

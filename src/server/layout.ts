@@ -8,7 +8,7 @@ import { renderView, viewAsset } from './views.ts';
  * rendered through mustache (which escapes); everything else given here is escaped.
  */
 
-export type NavItem = 'slos' | 'runbooks' | 'alerts';
+export type NavItem = 'slos' | 'runbooks' | 'alerts' | 'incidents';
 
 export interface Crumb {
   label: string;
@@ -46,6 +46,7 @@ const NAV: Array<{ item: NavItem; label: string; path: string }> = [
   { item: 'slos', label: 'SLOs', path: '/' },
   { item: 'runbooks', label: 'Runbooks', path: '/runbooks' },
   { item: 'alerts', label: 'Alerts', path: '/alerts' },
+  { item: 'incidents', label: 'Incidents', path: '/incidents' },
 ];
 
 function sha256(text: string): string {

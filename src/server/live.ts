@@ -8,7 +8,7 @@ import { tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
-import { isoTime } from './alert-views.ts';
+import { isoTime } from '../text/time.ts';
 import type { Links } from './links.ts';
 
 /**

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { utf8Names } from '../promql/parse.ts';
+import { boolGauge } from './bool-gauge.ts';
+import { errorRatioKind } from './error-ratio.ts';
 import type { SliContext, SliKind, SliProblem, SliSeries, TestSeries } from './kind.ts';
 import { latency } from './latency.ts';
 import { query } from './query.ts';
 import { ratio } from './ratio.ts';
 
 /** Every SLI kind burnbook knows. A spec's `sli:` holds exactly one of these keys. */
-export const SLI_KINDS = { ratio, latency, query } as const;
+export const SLI_KINDS = { ratio, latency, query, errorRatio: errorRatioKind, boolGauge } as const;
 
 type Kinds = typeof SLI_KINDS;
 export type SliKindName = keyof Kinds;
@@ -22,6 +24,8 @@ export const sliSchema = z
     ratio: ratio.schema.optional(),
     latency: latency.schema.optional(),
     query: query.schema.optional(),
+    errorRatio: errorRatioKind.schema.optional(),
+    boolGauge: boolGauge.schema.optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -74,13 +78,28 @@ export function errorRatio(sli: Sli, window: string, by: readonly string[]): str
   return `(${errorRate(sli, window, by)}) / ${totalRate(sli, window, by)}`;
 }
 
+// Kinds whose PromQL is used as written; the others' metric names are rebuilt as __name__="...".
+const AS_WRITTEN = new Set<SliKindName>(['query', 'errorRatio']);
+
+/** What to fix when the SLI's error ratio falls outside 0 to 1 (SliKind.impossibleRatioHint). */
+export function impossibleRatioHint(sli: Sli): string {
+  return (
+    kindOf(sli).impossibleRatioHint ??
+    'are errors and total swapped? errors must select the failed events among those total counts'
+  );
+}
+
+/** Whether the SLI's total counts events, which `minEvents` needs. */
+export function countsEvents(sli: Sli): boolean {
+  return kindOf(sli).countsEvents !== false;
+}
+
 export function checkSli(sli: Sli, context: SliContext): SliProblem[] {
   const problems = kindOf(sli).check(sli.spec, context);
   if (!problems.length && !context.utf8Names) {
-    // Query SLIs are used as written; the other kinds' metric names are rebuilt as __name__="...".
     for (const [key, text] of Object.entries(sli.spec as Record<string, unknown>)) {
       if (typeof text !== 'string') continue;
-      for (const { name, offset } of utf8Names(text, sli.kind === 'query')) {
+      for (const { name, offset } of utf8Names(text, AS_WRITTEN.has(sli.kind))) {
         problems.push({ path: [key], offset, ...UTF8_NAME_PROBLEM(name) });
       }
     }

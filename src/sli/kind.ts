@@ -47,11 +47,21 @@ export interface SliKind<Spec> {
    */
   digitKeys?: readonly string[];
   /**
+   * False when `total` is not a count of events (a ratio computed elsewhere): `minEvents` then means nothing
+   * and is refused.
+   */
+  countsEvents?: false;
+  /**
    * Whether the errors series may not exist yet while total does, so that 0 stands in for it: client
    * libraries create a `code="500"` series on the first 500. False where a missing errors series means the
    * SLI cannot be computed (a histogram has every bucket from its first observation): "no data", never 0.
    */
   lazyErrors: boolean;
+  /**
+   * What makes this kind's error ratio fall outside 0 to 1, for the live check; by default errors and total
+   * swapped.
+   */
+  impossibleRatioHint?: string;
   /** PromQL for the rate of bad events over `window`, summed by `by`. */
   errors(spec: Spec, window: string, by: readonly string[]): string;
   /** PromQL for the rate of all events over `window`, summed by `by`. */

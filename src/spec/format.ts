@@ -1,3 +1,5 @@
+import type { Catalog } from './catalog.ts';
+import type { Translation } from './formats/translate.ts';
 import type { IssueProblem } from './issues.ts';
 import type { Slo } from './model.ts';
 
@@ -13,6 +15,8 @@ export interface DocumentSource {
   runbookProblem(path: string): { message: string; hint: string } | undefined;
   /** Whether label names outside the legacy charset may be used: the promtool checked against reads them. */
   utf8Names: boolean;
+  /** The run's documents other documents refer to by name (OpenSLO's SLIs, Sloth's window catalogs). */
+  catalog: Catalog;
 }
 
 /**
@@ -26,6 +30,17 @@ export interface InputFormat {
   readonly name: string;
   /** Whether a document is in this format, judged by its version keys alone (`apiVersion`, `version`, `kind`). */
   accepts(document: Record<string, unknown>): boolean;
-  /** The document's SLOs, or every problem found; a document with any problem yields no SLOs. */
-  read(document: unknown, source: DocumentSource): { slos: Slo[]; problems: IssueProblem[] };
+  /**
+   * Whether its documents refer to others (`source.catalog`): load.ts then reads them after every file is
+   * parsed, and keeps their documents in the catalog.
+   */
+  readonly usesCatalog?: boolean;
+  /**
+   * The document's SLOs, or every problem found; a document with any problem yields no SLOs. A foreign format
+   * also gives the burnbook/v1 documents it translated the document to, which `burnbook import` writes.
+   */
+  read(
+    document: unknown,
+    source: DocumentSource,
+  ): { slos: Slo[]; problems: IssueProblem[]; translations?: Translation[] };
 }

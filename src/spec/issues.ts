@@ -45,10 +45,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-export interface IssueProblem extends ModelProblem {
-  /** For unknown keys: point at the key itself. */
-  key?: string;
-}
+export type IssueProblem = ModelProblem;
 
 function fromIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: unknown): IssueProblem[] {
   const path = issue.path as PropertyKey[];

@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { ABSENT_TIER, DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
-import { checkSli, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
+import { checkSli, countsEvents, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
 
 /** One SLO, validated and resolved: what every generator and the server read. */
@@ -15,25 +15,39 @@ export interface Slo {
   /** Percent, e.g. 99.5. */
   objective: number;
   periodMs: number;
-  /** Labels from the spec file, on every rule and alert. */
+  /** Labels on every rule and alert: the spec file's, then the SLO's own over them. */
   labels: Record<string, string>;
   sli: Sli;
   groupBy: string[];
   breakdown: string[];
   minEvents?: number;
   alerting: {
+    /** Prefix of burnbook's own names for each tier (`<name>-<tier>-burn`): runbook pages, and alerts by default. */
     name: string;
+    /** The alert name every tier shares instead (an imported SLO keeps its tool's), if set. */
+    alertname?: string;
     labels: Record<string, string>;
     annotations: Record<string, string>;
-    /** Fastest first. */
+    /** Extra labels and annotations for the alerts of one severity. */
+    severities: Record<string, { labels: Record<string, string>; annotations: Record<string, string> }>;
+    /** Fastest first. Every tier is measured and shown; only those not in `silent` raise an alert. */
     tiers: Tier[];
-    /** The absent-SLI alert; undefined when the spec switches it off (`absent: false`). */
+    /** Names of tiers that raise no alert (`alerting.disabled`, or their severity disabled). */
+    silent: string[];
+    /** The absent-SLI alert; undefined when the spec switches it off (`absent: false`) or its severity is disabled. */
     absent?: AbsentAlert;
   };
   runbook?: string;
   scrapeIntervalMs: number;
   /** Where the SLO is defined, for errors and pages that point back at the spec. */
   source: { file: string; line: number };
+}
+
+/** The tiers that raise an alert, fastest first: every tier but the silent ones. */
+export function alertingTiers(slo: Slo): Tier[] {
+  return slo.alerting.silent.length
+    ? slo.alerting.tiers.filter((t) => !slo.alerting.silent.includes(t.name))
+    : slo.alerting.tiers;
 }
 
 /**
@@ -44,6 +58,11 @@ export interface AbsentAlert {
   name: typeof ABSENT_TIER;
   severity: string;
   forMs: number;
+  /**
+   * The alert name it shares with other SLOs' absent alerts, when the tiers share one too
+   * (`alerting.alertname`): `alerting.absent.alertname`, else Pyrra's `SLOMetricAbsent`.
+   */
+  alertname?: string;
 }
 
 /** A semantic problem in a spec file, at a path the loader turns into file:line:col. */
@@ -52,6 +71,8 @@ export interface ModelProblem {
   message: string;
   hint?: string;
   offset?: number;
+  /** For a key of the map at `path` (an unknown key, a severity no tier has): point at the key itself. */
+  key?: string;
 }
 
 /** Label names burnbook sets itself; a spec that sets them would break alert routing and linking. */
@@ -60,7 +81,12 @@ export const RESERVED_LABELS = ['alertname', 'slo_service', 'slo', 'slo_tier', '
 // The 5m rate recordings are the base every longer window is computed from.
 export const BASE_WINDOW_MS = 5 * 60_000;
 
-function resolveTier(ref: TierRef, problems: ModelProblem[], path: PropertyKey[]): Tier | undefined {
+function resolveTier(
+  ref: TierRef,
+  periodMs: number,
+  problems: ModelProblem[],
+  path: PropertyKey[],
+): Tier | undefined {
   const name = typeof ref === 'string' ? ref : ref.name;
   if (name === ABSENT_TIER) {
     problems.push({
@@ -80,12 +106,25 @@ function resolveTier(ref: TierRef, problems: ModelProblem[], path: PropertyKey[]
     return undefined;
   }
   const merged = { severity: 'page', for: '0s', ...base, ...(typeof ref === 'string' ? {} : ref) };
+  if (typeof ref !== 'string' && ref.factor !== undefined) {
+    if (ref.budgetPercent !== undefined) {
+      problems.push({
+        path,
+        message: `tier "${name}" gives both budgetPercent and factor`,
+        hint: 'keep one',
+      });
+      return undefined;
+    }
+    const longMs = parseDuration(merged.long ?? '');
+    // factor = share × period ÷ long (policy/burn.ts), so the share is factor × long ÷ period.
+    merged.budgetPercent = longMs === undefined ? undefined : (ref.factor * longMs * 100) / periodMs;
+  }
   const missing = (['budgetPercent', 'long', 'short'] as const).filter((k) => merged[k] === undefined);
   if (missing.length) {
     problems.push({
       path,
       message: `tier "${name}" is not a default tier, so it needs ${missing.join(', ')}`,
-      hint: 'e.g. {name: fast, budgetPercent: 2, long: 1h, short: 5m, for: 2m, severity: page}',
+      hint: 'e.g. {name: fast, budgetPercent: 2, long: 1h, short: 5m, for: 2m, severity: page}, or factor: 14.4 instead of budgetPercent',
     });
     return undefined;
   }
@@ -197,9 +236,17 @@ function groupByOverwritten(
   fileLabels: Record<string, string>,
   at: (...p: PropertyKey[]) => PropertyKey[],
 ): ModelProblem[] {
+  const setters: Array<[string, Record<string, string>]> = [
+    ['alerting.labels', slo.alerting.labels],
+    ...Object.entries(slo.alerting.severities).map(([severity, s]): [string, Record<string, string>] => [
+      `alerting.severities.${severity}.labels`,
+      s.labels,
+    ]),
+    ["the SLO's labels", slo.labels],
+    ['labels', fileLabels],
+  ];
   return slo.groupBy.flatMap((label, g) => {
-    const where =
-      label in slo.alerting.labels ? 'alerting.labels' : label in fileLabels ? 'labels' : undefined;
+    const where = setters.find(([, set]) => label in set)?.[0];
     if (!where) return [];
     return [
       {
@@ -211,18 +258,60 @@ function groupByOverwritten(
   });
 }
 
-/** The absent-SLI alert as the spec sets it, with its defaults (see absentSchema). */
+/** Severities named under `alerting.severities` that no tier of the SLO has: a typo would silently do nothing. */
+function unknownSeverities(
+  slo: SloSpec,
+  tiers: Tier[],
+  at: (...p: PropertyKey[]) => PropertyKey[],
+): ModelProblem[] {
+  const absent = slo.alerting.absent;
+  const known = [
+    ...new Set([
+      ...tiers.map((t) => t.severity),
+      ...(absent === false ? [] : [absent === true ? ABSENT_SEVERITY : (absent.severity ?? ABSENT_SEVERITY)]),
+    ]),
+  ];
+  return Object.keys(slo.alerting.severities)
+    .filter((s) => !known.includes(s))
+    .map((s) => ({
+      path: at('alerting', 'severities'),
+      key: s,
+      message: `no tier of this SLO has severity "${s}"`,
+      hint: `its alerts' severities are ${known.join(', ')}`,
+    }));
+}
+
+/** Pyrra's name for the absent alert, which burnbook takes when the tiers share one alert name. */
+export const SHARED_ABSENT_ALERTNAME = 'SLOMetricAbsent';
+const ABSENT_SEVERITY = 'ticket';
+
+/**
+ * The absent-SLI alert as the spec sets it, with its defaults (see absentSchema); none when switched off
+ * or when its severity is disabled (`alerting.severities.<severity>.disabled`).
+ */
 function absentAlert(
-  spec: SloSpec['alerting']['absent'],
+  alerting: SloSpec['alerting'],
   fastest: Tier,
   periodMs: number,
   objective: number,
 ): { absent?: AbsentAlert } {
+  const spec = alerting.absent;
   if (spec === false) return {};
   const given = spec === true ? {} : spec;
+  const severity = given.severity ?? ABSENT_SEVERITY;
+  if (alerting.severities[severity]?.disabled) return {};
   const forMs =
     given.for === undefined ? absentForMs(fastest, periodMs, objective) : parseDuration(given.for);
-  return { absent: { name: ABSENT_TIER, severity: given.severity ?? 'ticket', forMs: forMs as number } };
+  const alertname =
+    given.alertname ?? (alerting.alertname === undefined ? undefined : SHARED_ABSENT_ALERTNAME);
+  return {
+    absent: {
+      name: ABSENT_TIER,
+      severity,
+      forMs: forMs as number,
+      ...(alertname === undefined ? {} : { alertname }),
+    },
+  };
 }
 
 /**
@@ -278,16 +367,31 @@ export function buildSlos(
         path: at('sli', ...p.path),
       })),
     );
+    if (slo.minEvents !== undefined && !countsEvents(slo.sli)) {
+      problems.push({
+        path: at('minEvents'),
+        message: `a ${slo.sli.kind} SLI has no event counts, so minEvents cannot be checked`,
+        hint: 'remove minEvents, or measure the events themselves with a ratio or query SLI',
+      });
+    }
     problems.push(...labelNameProblems(slo.groupBy, at('groupBy'), utf8Names));
     problems.push(...labelNameProblems(slo.breakdown, at('breakdown'), utf8Names));
     problems.push(...labelNameProblems(slo.alerting.labels, at('alerting', 'labels'), utf8Names));
+    problems.push(...labelNameProblems(slo.labels, at('labels'), utf8Names));
     problems.push(...groupByOverwritten(slo, file.labels, at));
+    problems.push(...templateProblems(slo.labels, at('labels')));
     problems.push(...templateProblems(slo.alerting.labels, at('alerting', 'labels')));
     problems.push(...templateProblems(slo.alerting.annotations, at('alerting', 'annotations')));
+    for (const [severity, extra] of Object.entries(slo.alerting.severities)) {
+      const where = at('alerting', 'severities', severity);
+      problems.push(...labelNameProblems(extra.labels, [...where, 'labels'], utf8Names));
+      problems.push(...templateProblems(extra.labels, [...where, 'labels']));
+      problems.push(...templateProblems(extra.annotations, [...where, 'annotations']));
+    }
 
     const tiers: Tier[] = [];
     slo.alerting.tiers.forEach((ref, t) => {
-      const tier = resolveTier(ref, problems, at('alerting', 'tiers', t));
+      const tier = resolveTier(ref, periodMs, problems, at('alerting', 'tiers', t));
       if (!tier) return;
       if (tiers.some((x) => x.name === tier.name)) {
         problems.push({ path: at('alerting', 'tiers', t), message: `tier "${tier.name}" is listed twice` });
@@ -295,6 +399,7 @@ export function buildSlos(
       problems.push(...checkTier(tier, slo, periodMs, scrapeMs, at('alerting', 'tiers', t)));
       tiers.push(tier);
     });
+    problems.push(...unknownSeverities(slo, tiers, at));
 
     const runbook = slo.runbook === undefined ? undefined : runbookProblem(slo.runbook);
     if (runbook) problems.push({ path: at('runbook'), ...runbook });
@@ -317,17 +422,27 @@ export function buildSlos(
       description: slo.description ?? `${slo.name} of ${file.service}`,
       objective: slo.objective,
       periodMs,
-      labels: file.labels,
+      labels: { ...file.labels, ...slo.labels },
       sli: slo.sli,
       groupBy: slo.groupBy,
       breakdown: slo.breakdown,
       ...(slo.minEvents === undefined ? {} : { minEvents: slo.minEvents }),
       alerting: {
         name: alertName,
+        ...(slo.alerting.alertname === undefined ? {} : { alertname: slo.alerting.alertname }),
         labels: slo.alerting.labels,
         annotations: slo.alerting.annotations,
+        severities: Object.fromEntries(
+          Object.entries(slo.alerting.severities).map(([s, { labels, annotations }]) => [
+            s,
+            { labels, annotations },
+          ]),
+        ),
         tiers: sorted,
-        ...absentAlert(slo.alerting.absent, sorted[0] as Tier, periodMs, slo.objective),
+        silent: tiers
+          .filter((t) => slo.alerting.disabled || slo.alerting.severities[t.severity]?.disabled)
+          .map((t) => t.name),
+        ...absentAlert(slo.alerting, sorted[0] as Tier, periodMs, slo.objective),
       },
       ...(slo.runbook === undefined ? {} : { runbook: slo.runbook }),
       scrapeIntervalMs: scrapeMs,

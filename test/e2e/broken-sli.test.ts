@@ -8,7 +8,14 @@ import { evaluatorReportSchema, type SloStatus, sloStatusSchema } from '../../sr
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { testApp } from '../support/app.ts';
 import { burnbook } from '../support/cli.ts';
-import { counter, HOUR, historyToOpenMetrics, MINUTE, type SeriesHistory } from '../support/history.ts';
+import {
+  counter,
+  gauge,
+  HOUR,
+  historyToOpenMetrics,
+  MINUTE,
+  type SeriesHistory,
+} from '../support/history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
 import { until } from '../support/wait.ts';
@@ -18,7 +25,8 @@ import { until } from '../support/wait.ts';
  * by `status`, by the server's evaluator (which also fires the absent-SLI alert to a real Alertmanager,
  * as the generated rule would), and on the SLO page, which says why and shows the live check. The history
  * (backfilled, ending a minute ago) has a histogram with buckets 0.1, 0.25, 0.5, 1 and +Inf, where every
- * request is slower than 1 s, and payments counters whose errors and total the spec swapped.
+ * request is slower than 1 s, payments counters whose errors and total the spec swapped, and gauges that
+ * read a percentage where the spec's boolGauge and errorRatio SLIs expect 0/1 and a ratio.
  */
 
 const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
@@ -38,6 +46,8 @@ const HISTORY: SeriesHistory[] = [
   })),
   { name: 'payments_total', labels: { job: 'payments' }, points: counter(timeline, perMinute(100)) },
   { name: 'payments_failed_total', labels: { job: 'payments' }, points: counter(timeline, perMinute(2)) },
+  { name: 'probe_success_percent', labels: { job: 'blackbox' }, points: gauge(timeline, () => 100) },
+  { name: 'wifi_error_percent', labels: { job: 'wifi' }, points: gauge(timeline, () => 2) },
 ];
 
 const SPEC = `apiVersion: burnbook/v1
@@ -53,6 +63,15 @@ slos:
   - name: payments
     objective: 99
     sli: {ratio: {errors: 'payments_total{job="payments"}', total: 'payments_failed_total{job="payments"}'}}
+  - name: probe-percent
+    objective: 99
+    sli: {boolGauge: {metric: 'probe_success_percent{job="blackbox"}'}}
+  - name: probe-gone
+    objective: 99
+    sli: {boolGauge: {metric: 'probe_success{job="blackbox"}'}}
+  - name: wifi-percent
+    objective: 99
+    sli: {errorRatio: {query: 'avg_over_time(wifi_error_percent{job="wifi"}[{{window}}])'}}
 `;
 const slos = slosFrom(SPEC);
 
@@ -109,6 +128,19 @@ describe('a broken SLI is reported as broken, not as a number', () => {
     expect(bucket.broken).toBeNull();
     expect(bucket.errorRatios['1h']).toBe(1);
     expect(bucket.tiers[0]?.burning).toBe(true);
+
+    // issue 18's SLI kinds, broken the same ways: a gauge of 100 would read as better than perfect.
+    const percent = named(statuses, 'probe-percent');
+    expect(percent.broken?.reason).toBe('ratio-below-0');
+    expect(percent.broken?.message).toMatch(/is -99, below 0 \(a boolGauge metric must read 0 or 1/);
+    expect(percent.budgetRemaining).toBeNull();
+    expect(named(statuses, 'probe-gone').broken).toMatchObject({
+      reason: 'no-data',
+      message: expect.stringContaining('its total series matches nothing'),
+    });
+    const wifi = named(statuses, 'wifi-percent');
+    expect(wifi.broken?.reason).toBe('ratio-above-1');
+    expect(wifi.broken?.message).toMatch(/is 2, above 1: .*a percentage is 100 times too large/);
   });
 
   it('status as a table says broken SLI, and why, for each', () => {

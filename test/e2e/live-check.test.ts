@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSlis } from '../../src/live-check/check.ts';
 import { createPrometheusClient } from '../../src/prometheus/client.ts';
 import { burnbook } from '../support/cli.ts';
-import { counter, HOUR, historyToOpenMetrics, MINUTE, type SeriesHistory } from '../support/history.ts';
+import {
+  counter,
+  gauge,
+  HOUR,
+  historyToOpenMetrics,
+  MINUTE,
+  type SeriesHistory,
+} from '../support/history.ts';
 import { freePort } from '../support/ports.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
@@ -15,7 +22,8 @@ import { chooser, random } from '../support/random.ts';
  * `burnbook validate --prometheus-url`, as a user runs it, against a real Prometheus holding two hours of
  * history that ends a minute ago: series that exist, a histogram without the threshold's bucket, errors
  * that have not happened yet, typos in a metric name, a label name and a label value, errors and total
- * swapped, and a target that stopped being scraped an hour ago.
+ * swapped, and a target that stopped being scraped an hour ago; for boolGauge and errorRatio SLIs, a probe
+ * that works, a metric typo, and gauges that read a percentage.
  */
 
 const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
@@ -46,6 +54,15 @@ const HISTORY: SeriesHistory[] = [
     labels: { job: 'search', le },
     points: counter(timeline, perMinute([10, 40, 55, 59, 60][i] as number)),
   })),
+  // A probe failing one minute in ten; a percentage where a 0/1 gauge or a ratio belongs.
+  {
+    name: 'probe_success',
+    labels: { job: 'blackbox' },
+    points: gauge(timeline, (t) => (t % (10 * MINUTE) ? 1 : 0)),
+  },
+  { name: 'probe_success_percent', labels: { job: 'blackbox' }, points: gauge(timeline, () => 100) },
+  { name: 'wifi_error_ratio', labels: { job: 'wifi' }, points: gauge(timeline, () => 0.01) },
+  { name: 'wifi_error_percent', labels: { job: 'wifi' }, points: gauge(timeline, () => 1) },
   // Scraped until an hour ago.
   {
     name: 'legacy_requests_total',
@@ -94,6 +111,12 @@ slos:
   - name: search-latency
     objective: 99
     sli: {latency: {histogram: 'search_request_duration_seconds{job="search"}', threshold: 0.25}}
+  - name: probe
+    objective: 99
+    sli: {boolGauge: {metric: 'probe_success{job="blackbox"}'}}
+  - name: wifi
+    objective: 95
+    sli: {errorRatio: {query: 'avg_over_time(wifi_error_ratio{job="wifi"}[{{window}}])'}}
 `;
 const BROKEN = `apiVersion: burnbook/v1
 service: broken
@@ -116,6 +139,18 @@ slos:
   - name: not-scraped
     objective: 99
     sli: ${ratio('legacy_requests_total{job="legacy",code="500"}', 'legacy_requests_total{job="legacy"}')}
+  - name: probe-typo
+    objective: 99
+    sli: {boolGauge: {metric: 'probe_sucess{job="blackbox"}'}}
+  - name: probe-percent
+    objective: 99
+    sli: {boolGauge: {metric: 'probe_success_percent{job="blackbox"}'}}
+  - name: wifi-percent
+    objective: 95
+    sli: {errorRatio: {query: 'avg_over_time(wifi_error_percent{job="wifi"}[{{window}}]) * 100'}}
+  - name: wifi-typo
+    objective: 95
+    sli: {errorRatio: {query: 'avg_over_time(wifi_eror_ratio{job="wifi"}[{{window}}])'}}
 `;
 
 let prometheus: RunningPrometheus;
@@ -145,7 +180,7 @@ describe('validate --prometheus-url: does every SLI read its series?', () => {
   it('SLIs that read their series pass (exit 0), with the bucket boundaries and errors that have not happened yet', () => {
     const run = burnbook(['validate', 'good.yaml', '--prometheus-url', prometheus.url], {}, dir);
     expect(run.code, run.all).toBe(0);
-    expect(run.stdout).toContain('All 3 SLIs read their series in');
+    expect(run.stdout).toContain('All 5 SLIs read their series in');
     const availability = section(run.stdout, 'shop/availability');
     expect(availability).toMatch(/^ {2}note {2}/);
     expect(availability).toContain(
@@ -155,13 +190,15 @@ describe('validate --prometheus-url: does every SLI read its series?', () => {
       'bucket: le="0.25" is a bucket of search_request_duration_seconds_bucket{job="search"}: 0.1, 0.25, 0.5, 1, +Inf',
     );
     expect(section(run.stdout, 'shop/payments')).toMatch(/^ {2}ok {4}/);
+    expect(section(run.stdout, 'shop/probe')).toContain('total: probe_success{job="blackbox"}: 1 series now');
+    expect(section(run.stdout, 'shop/wifi')).toContain('total: the total query returns 1 series');
   });
 
   it('SLIs that read nothing, or a ratio above 1, are broken (exit 1), each with why and what to do', () => {
     const run = burnbook(['validate', 'broken.yaml', '--prometheus-url', prometheus.url], {}, dir);
     expect(run.code, run.all).toBe(1);
     expect(run.all).not.toMatch(/\n\s+at /);
-    expect(run.stdout).toContain('6 of 6 SLIs are broken');
+    expect(run.stdout).toContain('10 of 10 SLIs are broken');
 
     const bucket = section(run.stdout, 'broken/missing-bucket');
     expect(bucket).toContain(
@@ -188,6 +225,20 @@ describe('validate --prometheus-url: does every SLI read its series?', () => {
     );
     expect(section(run.stdout, 'broken/not-scraped')).toContain(
       'total: legacy_requests_total{job="legacy"} matched series before, but none now',
+    );
+
+    // issue 18's SLI kinds: a gauge is checked like any series; a ratio outside 0 to 1 says what it means.
+    const probeTypo = section(run.stdout, 'broken/probe-typo');
+    expect(probeTypo).toContain('Prometheus has no series named probe_sucess');
+    expect(probeTypo).toContain('hint: did you mean probe_success?');
+    expect(section(run.stdout, 'broken/probe-percent')).toMatch(
+      /error ratio: errors \/ total over the last 1h is -99, below 0: .*\n.*hint: a boolGauge metric must read 0 or 1/,
+    );
+    expect(section(run.stdout, 'broken/wifi-percent')).toMatch(
+      /error ratio: errors \/ total over the last 1h is 100, above 1: .*\n.*hint: the query must give bad ÷ all events/,
+    );
+    expect(section(run.stdout, 'broken/wifi-typo')).toContain(
+      'the total query returns nothing over the last 5m',
     );
   });
 

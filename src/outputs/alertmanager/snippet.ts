@@ -1,7 +1,7 @@
 import { incidentLabelNames } from '../../conventions/names.ts';
 import type { SiteUrls } from '../../conventions/urls.ts';
 import { ABSENT_TIER } from '../../policy/tiers.ts';
-import type { Slo } from '../../spec/model.ts';
+import { alertingTiers, type Slo } from '../../spec/model.ts';
 
 /**
  * Alerts per notification to burnbook. A group is one incident (see `incidentLabelNames`): at most every
@@ -31,7 +31,9 @@ export function alertmanagerSnippet(slos: readonly Slo[], urls: SiteUrls) {
   const incident = () => [...new Set(slos.flatMap((slo) => incidentLabelNames(slo)))];
   const slower = new Map<string, Set<string>>();
   for (const slo of slos) {
-    const names = slo.alerting.tiers.map((t) => t.name);
+    // Silent tiers never fire, so they hold nothing back; imported tier names (Sloth's page-quick, …) get
+    // their own rules like the default ones.
+    const names = alertingTiers(slo).map((t) => t.name);
     names.slice(0, -1).forEach((source, i) => {
       const targets = slower.get(source) ?? new Set<string>();
       for (const name of names.slice(i + 1)) targets.add(name);

@@ -1,7 +1,7 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { OVERVIEW_PATH, serviceDashboardTitle, serviceDashboardUid } from '../../conventions/dashboards.ts';
-import { alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import { alertTitle, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
 import { budgetTimeMs, errorBudget, type TierFacts, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
 import { formatNumber, formatPercent, roundForPeople } from '../../policy/number.ts';
@@ -118,7 +118,7 @@ function sloView(slo: Slo, opts: DashboardOptions): SloView {
     objective: roundForPeople(slo.objective / 100),
     fastest: fastestFactor(slo),
     runbooks: slo.alerting.tiers.map((tier) =>
-      link(`Runbook: ${alertName(slo, tier)}`, opts.urls.runbook(slo, tier)),
+      link(`Runbook: ${alertTitle(slo, tier)}`, opts.urls.runbook(slo, tier)),
     ),
     sloPage: link('Open in burnbook', opts.urls.sloPage(slo)),
   };
@@ -234,7 +234,7 @@ function tierPanels({ slo, opts, of, legend }: SloView): Panel[] {
             `all of it in ${humanDuration(timeToExhaustionMs)}.`,
           width: Math.max(6, Math.floor(24 / tiers.length)),
           height: 8,
-          links: [link(`Runbook: ${alertName(slo, tier)}`, opts.urls.runbook(slo, tier))],
+          links: [link(`Runbook: ${alertTitle(slo, tier)}`, opts.urls.runbook(slo, tier))],
         },
         [tier.longMs, tier.shortMs].map((windowMs, i) => ({
           refId: i ? 'short' : 'long',

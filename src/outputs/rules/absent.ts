@@ -1,9 +1,9 @@
 import { alertLabels, alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
-import { IMPOSSIBLE_ERROR_RATIO } from '../../policy/burn.ts';
+import { IMPOSSIBLE_ERROR_RATIO, NEGATIVE_ERROR_RATIO } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatSelector, labelSelector } from '../../promql/build.ts';
 import { errorsLag, sliSeries } from '../../sli/index.ts';
-import type { AbsentAlert, Slo } from '../../spec/model.ts';
+import { type AbsentAlert, alertingTiers, type Slo } from '../../spec/model.ts';
 import { type AlertingRule, type AlertOptions, type AnnotationValues, TEMPLATE_VALUES } from './alerting.ts';
 
 /**
@@ -16,15 +16,17 @@ import { type AlertingRule, type AlertOptions, type AnnotationValues, TEMPLATE_V
  * No 5m total recorded at all (every group gone: the target is not scraped, the metric renamed, the rules
  * failing), or, for SLIs whose errors side cannot lag (a latency bucket), a group with a total and no
  * errors: the bucket does not exist; or an error ratio above 1 (errors and total swapped?), which the burn
- * tiers refuse. Every side is 1, so `$value` means nothing here.
+ * tiers refuse, or below 0 (a boolGauge over a gauge that is no 0/1): the evaluator's broken SLI reasons.
+ * Every side is 1, so `$value` means nothing here.
  */
 export function absentExpr(slo: Slo): string {
   const id = sloIdentity(slo);
   const total = labelSelector(RECORDS.total, id);
   const fastest = slo.alerting.tiers[0];
-  // A ratio above 1 over the fastest tier's long window: the SLI reads, but nothing of it means anything.
+  // A ratio outside 0..1 over the fastest tier's long window: the SLI reads, but nothing of it means anything.
+  const ratio = fastest ? labelSelector(errorRatioRecord(fastest.longMs), id) : '';
   const impossible = fastest
-    ? `\nor\n(${labelSelector(errorRatioRecord(fastest.longMs), id)} > ${IMPOSSIBLE_ERROR_RATIO}) * 0 + 1`
+    ? `\nor\n(${ratio} > ${IMPOSSIBLE_ERROR_RATIO} or ${ratio} < ${NEGATIVE_ERROR_RATIO}) * 0 + 1`
     : '';
   const absent = `absent(${total})`;
   if (errorsLag(slo.sli)) return `${absent}${impossible}`;
@@ -52,18 +54,23 @@ export function absentAnnotations(
   opts: AlertOptions,
   values: AnnotationValues = TEMPLATE_VALUES,
 ): Record<string, string> {
-  const tiers = slo.alerting.tiers.length;
+  // Silent tiers (alerting disabled) would not fire anyway.
+  const tiers = alertingTiers(slo).length;
+  const consequence = tiers
+    ? `its ${tiers} burn-rate alert${tiers === 1 ? '' : 's'} cannot fire`
+    : 'its error budget is not measured';
   return {
-    summary: `${slo.service}/${slo.name} reads no usable SLI data, so its burn-rate alerts cannot fire`,
+    summary: `${slo.service}/${slo.name} reads no usable SLI data, so ${tiers ? 'its burn-rate alerts cannot fire' : consequence}`,
     description:
       `For ${formatDuration(absent.forMs)} there has been no SLI to compute for ${slo.service}/${slo.name}. ` +
-      `Either ${needed(slo)}, or its error ratio reads above 1 (errors and total swapped?), or the recording ` +
-      `rules burnbook generated for it fail (see its rule group on ` +
-      `the /rules page of Prometheus). Until it is back the SLO reads no data and its ${tiers} burn-rate ` +
-      `alert${tiers === 1 ? '' : 's'} cannot fire. Run burnbook validate --prometheus-url to see what is missing.`,
+      `Either ${needed(slo)}, or its error ratio reads above 1 or below 0 (errors and total swapped?), or the ` +
+      'recording rules burnbook generated for it fail (see its rule group on the /rules page of Prometheus). ' +
+      `Until it is back the SLO reads no data and ${consequence}. ` +
+      'Run burnbook validate --prometheus-url to see what is missing.',
     runbook_url: opts.urls.runbook(slo, absent),
     ...(opts.grafana ? { dashboard_url: opts.grafana.sloDashboard(slo, values.label) } : {}),
     ...slo.alerting.annotations,
+    ...slo.alerting.severities[absent.severity]?.annotations,
   };
 }
 

@@ -60,6 +60,7 @@ export function alertAnnotations(
     runbook_url: opts.urls.runbook(slo, tier),
     ...(opts.grafana ? { dashboard_url: opts.grafana.sloDashboard(slo, values.label) } : {}),
     ...slo.alerting.annotations,
+    ...slo.alerting.severities[tier.severity]?.annotations,
   };
 }
 

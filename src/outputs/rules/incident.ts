@@ -1,11 +1,11 @@
-import { alertName, errorRatioRecord, incidentLabelNames, sloIdentity } from '../../conventions/names.ts';
+import { errorRatioRecord, incidentLabelNames, sloIdentity } from '../../conventions/names.ts';
 import { tierFacts } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatNumber } from '../../policy/number.ts';
 import type { Tier } from '../../policy/tiers.ts';
 import { formatSelector, labelList, labelSelector } from '../../promql/build.ts';
 import type { LabelMatcher } from '../../promql/parse.ts';
-import { BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
+import { alertingTiers, BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
 
 /**
  * One incident, one page: the two clauses that keep an SLO's tiers from paging twice for one outage.
@@ -22,9 +22,12 @@ import { BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
  * Both read the same 5m ratio in the same evaluation, so the page's hold ends in the very evaluation
  * that settles the slower tiers: Alertmanager sees them all resolve together, and sends one resolve.
  * ALERTS is Prometheus's own series of alert states (Prometheus docs, "Alerting rules", inspecting alerts).
+ * A tier's alerts are told apart by `slo_tier`, not by alertname: every tier may share one name
+ * (`alerting.alertname`, as Sloth and Pyrra name them).
  */
 export function incidentClauses(slo: Slo, tier: Tier): { hold?: string; settled?: string } {
-  const tiers = slo.alerting.tiers;
+  // Silent tiers never fire: they neither hold a page open nor settle one.
+  const tiers = alertingTiers(slo);
   const at = tiers.findIndex((t) => t.name === tier.name);
   const on = `on${labelList(incidentLabelNames(slo))}`;
   const now = labelSelector(errorRatioRecord(BASE_WINDOW_MS), sloIdentity(slo));
@@ -43,7 +46,7 @@ export function incidentClauses(slo: Slo, tier: Tier): { hold?: string; settled?
   return {
     ...(slowest && at < tiers.length - 1
       ? {
-          hold: `${now} > ${thresholdOf(slowest)}\nand ${on}\n${firing({ name: 'alertname', op: '=', value: alertName(slo, tier) })}`,
+          hold: `${now} > ${thresholdOf(slowest)}\nand ${on}\n${firing({ name: 'slo_tier', op: '=', value: tier.name })}`,
         }
       : {}),
     ...(faster.length > 0

@@ -12,7 +12,7 @@ import { formatNumber } from '../../policy/number.ts';
 import { labelSelector } from '../../promql/build.ts';
 import { errorsLag, sliTestSeries } from '../../sli/index.ts';
 import type { Counts, TestSeries } from '../../sli/kind.ts';
-import { BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
+import { alertingTiers, BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
 import { absentAnnotations } from './absent.ts';
 import { type AlertOptions, type AnnotationValues, alertAnnotations } from './alerting.ts';
 import { goPrintfG3 } from './go-format.ts';
@@ -196,7 +196,7 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
   // A tier's alert comes from a recorded ratio: the SLO's labels and the group's.
   const burning = { ...sloLabels(slo), ...groupValues[0] };
 
-  const tests: PromtoolTestCase[] = slo.alerting.tiers.flatMap((tier) => {
+  const tests: PromtoolTestCase[] = alertingTiers(slo).flatMap((tier) => {
     const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
     const name = alertName(slo, tier);
     const healthyMs = tier.longMs;
@@ -245,7 +245,9 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
         alert_rule_test: [{ eval_time: at(fireAt), alertname: name, exp_alerts: [] }],
       });
     }
-    return cases;
+    return slo.alerting.alertname === undefined
+      ? cases
+      : cases.map((c) => byAlert(c, slo, tier, groupValues[0]));
   });
 
   const absent = slo.alerting.absent;
@@ -262,7 +264,8 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
       (ms, i, all) => ms > 0 && all.indexOf(ms) === i,
     );
     const stopped = fires(absent, annotations, [sloIdentity(slo)], 1, fireAt);
-    tests.push({
+    const cases: PromtoolTestCase[] = [];
+    cases.push({
       name: `${name}: quiet while the series of the SLI are there, fires once they have been gone for ${at(absent.forMs)}`,
       interval: '1m',
       input_series: inputs(steady(goneAt / MINUTE), steady(goneAt / MINUTE)),
@@ -279,7 +282,7 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
       const totals = series.filter((s) => s.counts === 'all');
       const groups = groupValues.map((g) => ({ ...sloLabels(slo), ...g }));
       const missing = fires(absent, annotations, groups, 1, fireMissing);
-      tests.push({
+      cases.push({
         name: `${name}: fires when the bucket of the SLI does not exist, and the error ratio reads nothing, never 0`,
         interval: '1m',
         input_series: inputs(steady(minutes), steady(minutes), totals),
@@ -294,7 +297,43 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
         ],
       });
     }
+    tests.push(...(absent.alertname === undefined ? cases : cases.map((c) => byAlert(c, slo, absent))));
   }
+  if (!tests.length) return undefined;
 
   return { rule_files: [ruleFile], evaluation_interval: formatDuration(evalMs), tests };
+}
+
+/**
+ * When an alert's name is shared (every tier's, `alerting.alertname`, or absent alerts across SLOs), promtool's
+ * alert_rule_test would compare every alert of that name at once (a slower tier may rightly fire alongside the one
+ * under test, another SLO's absent alert beside this one's): each check reads ALERTS instead. A firing alert is
+ * found by all its expected labels (which hold the tier and the SLO); a quiet one by the tier and SLO labels (and
+ * `group`, when one group of a groupBy SLO is the one burning). Annotations are not compared this way.
+ */
+function byAlert(
+  test: PromtoolTestCase,
+  slo: Slo,
+  alert: SloAlert,
+  group: Record<string, string> = {},
+): PromtoolTestCase {
+  const own = { slo_tier: alert.name, ...sloIdentity(slo) };
+  const count = (alertname: string, labels: Record<string, string>) =>
+    `count(${labelSelector('ALERTS', { alertname, alertstate: 'firing', ...labels })})`;
+  const checks = test.alert_rule_test.flatMap((check): ExprCheck[] =>
+    check.exp_alerts.length
+      ? check.exp_alerts.map((expected) => ({
+          expr: count(check.alertname, expected.exp_labels),
+          eval_time: check.eval_time,
+          exp_samples: [{ labels: '{}', value: 1 }],
+        }))
+      : [{ expr: count(check.alertname, { ...own, ...group }), eval_time: check.eval_time, exp_samples: [] }],
+  );
+  // A check fires() already wrote as ALERTS (a template it cannot predict) gets the alert's labels too.
+  const matchers = labelSelector('', own).slice(1, -1);
+  const written = (test.promql_expr_test ?? []).map((e) => ({
+    ...e,
+    expr: e.expr.replace('ALERTS{', `ALERTS{${matchers}, `),
+  }));
+  return { ...test, alert_rule_test: [], promql_expr_test: [...checks, ...written] };
 }

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { LinkTargets } from '../../alerts/link.ts';
 import { ALERTS_API_PATH, ALERTS_PATH } from '../../conventions/urls.ts';
+import { incidentTitle } from '../../incidents/key.ts';
+import { incidentOfAlert } from '../../incidents/load.ts';
 import { type AlertQuery, nextPageQuery, parseAlertQuery, storeQuery } from '../alert-query.ts';
 import {
   alertDocument,
@@ -120,10 +122,14 @@ async function routes(app: FastifyInstance, options: AlertRoutesOptions): Promis
       : { ok: true as const, value: undefined };
     if (!found.ok) return sendHtml(reply, historyUnavailableDocument(found.problem, links), 503);
     // The site-wide 404 page, with its "did you mean" list.
-    if (!found.value) return reply.callNotFound();
+    const alert = found.value;
+    if (!alert) return reply.callNotFound();
+    const incident = await read(() => incidentOfAlert(store, options.targets(), alert.id));
+    const own = incident.ok ? incident.value : undefined;
     const html = alertDocument(
       {
-        alert: found.value,
+        alert,
+        ...(own ? { incident: { id: own.id, title: incidentTitle(own.key) } } : {}),
         targets: options.targets(),
         prometheusConfigured: options.prometheusConfigured,
         banner: await banner(),
