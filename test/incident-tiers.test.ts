@@ -18,11 +18,13 @@ interface Burn {
   phases: Array<[minutes: number, ratio: number]>;
 }
 
-function scenario(burns: Burn[]) {
+/** `alertname`: one name for every tier (`alerting.alertname`, as Sloth and Pyrra name them). */
+function scenario(burns: Burn[], alertname?: string) {
+  const alerting = alertname ? `, alerting: {alertname: ${alertname}}` : '';
   const spec = `apiVersion: burnbook/v1
 service: svc
 slos:
-${burns.map((_, i) => `  - {name: s${i}, objective: 99.9, sli: {ratio: {errors: 'r${i}_total{code="500"}', total: r${i}_total}}}`).join('\n')}
+${burns.map((_, i) => `  - {name: s${i}, objective: 99.9, sli: {ratio: {errors: 'r${i}_total{code="500"}', total: r${i}_total}}${alerting}}`).join('\n')}
 `;
   const slos = slosFrom(spec);
   const { ruleFile } = writeRules(slos);
@@ -42,17 +44,16 @@ ${burns.map((_, i) => `  - {name: s${i}, objective: 99.9, sli: {ratio: {errors: 
   const fired = firings({
     ruleFile: ruleFile('svc'),
     series,
-    alertnames: slos.flatMap((slo) => slo.alerting.tiers.map((tier) => alertName(slo, tier))),
+    alertnames: [...new Set(slos.flatMap((slo) => slo.alerting.tiers.map((tier) => alertName(slo, tier))))],
     minutes: range(HEALTHY, end),
   });
-  /** Minutes at which any tier of SLO i fired, and which. */
+  /** Minutes at which any tier of SLO i fired, and which (by `slo_tier`: alert names may be shared). */
   return (i: number) =>
-    fired
-      .filter((f) => f.alerts.some((labels) => labels.includes(`slo="s${i}"`)))
-      .map((f) => ({
-        minute: f.minute,
-        tier: /-(\w+(?:-\w+)?)-burn$/.exec(f.alertname)?.[1] ?? f.alertname,
-      }));
+    fired.flatMap((f) =>
+      f.alerts
+        .filter((labels) => labels.includes(`slo="s${i}"`))
+        .map((labels) => ({ minute: f.minute, tier: /slo_tier="([^"]+)"/.exec(labels)?.[1] ?? '' })),
+    );
 }
 
 const ORDER = ['fast', 'slow', 'very-slow'];
@@ -83,6 +84,19 @@ describe('one incident, one page: the tiers of an SLO in promtool', () => {
     const fired = of(0);
     expect(fired.some((f) => f.tier === 'fast' && f.minute < recovered)).toBe(true);
     expectOnePage(fired, recovered, 'the 16-minute outage');
+  });
+
+  it('with one alert name for every tier (alerting.alertname), the 16-minute outage pages once too', () => {
+    const fired = scenario([{ phases: [[16, 1]] }], 'ErrorBudgetBurn')(0);
+    const recovered = HEALTHY + 16;
+    expect(fired.some((f) => f.tier === 'fast' && f.minute < recovered)).toBe(true);
+    expectOnePage(fired, recovered, 'the 16-minute outage, shared alert name');
+  });
+
+  it('with one alert name for every tier, a slower tier firing holds no faster tier: a 12× burn never pages fast', () => {
+    const fired = scenario([{ phases: [[240, 0.012]] }], 'ErrorBudgetBurn')(0);
+    expect(fired.some((f) => f.tier === 'slow')).toBe(true);
+    expect(fired.filter((f) => f.tier === 'fast')).toEqual([]);
   });
 
   it('a burn that eases from 20× to 7× and goes on stays shown without a gap, and ends at recovery', () => {
