@@ -74,8 +74,10 @@ const isRecording = (rule: Rule): rule is RecordingRule => 'record' in rule;
 
 /**
  * The rules most hand-written setups and Sloth's non-optimized mode use: every window from the raw series,
- * `sum(rate(errors[W])) / sum(rate(total[W]))`. Same alerts (names, labels, thresholds, `for`) as burnbook's,
- * reading these ratios instead; record names start with `baseline:` so the two sets never share a series.
+ * `sum(rate(errors[W])) / sum(rate(total[W]))`, and budget left as 1 − period ratio ÷ budget. Same alerts
+ * (names, labels, thresholds, `for`) as burnbook's, reading these ratios instead; record names start with
+ * `baseline:` so the two sets never share a series. burnbook's own machinery (the raw and recorded window
+ * rates, when its recordings began, how much data the budget rests on) has no counterpart here.
  */
 export function baselineGroup(slo: Slo): RuleGroup {
   const kind = SLI_KINDS[slo.sli.kind] as (typeof SLI_KINDS)['ratio'];
@@ -89,11 +91,23 @@ export function baselineGroup(slo: Slo): RuleGroup {
       return [errorRatioRecord(w), expr];
     }),
   );
+  const period = `baseline:${errorRatioRecord(slo.periodMs).replace(/^slo:/, '')}{slo_service="${slo.service}", slo="${slo.name}"}`;
+  const kept: string[] = [
+    RECORDS.objective,
+    RECORDS.errorBudget,
+    RECORDS.budgetRemaining,
+    RECORDS.currentBurnRate,
+    RECORDS.periodBurnRate,
+  ];
   const rules = burnbook.rules
-    .filter((r) => !(isRecording(r) && (r.record === RECORDS.errors || r.record === RECORDS.total)))
+    .filter((r) => !isRecording(r) || ratios.has(r.record) || kept.includes(r.record))
     .map((r): Rule => {
       if (!isRecording(r)) return { ...r, expr: rename(r.expr) };
-      return { ...r, record: rename(r.record), expr: ratios.get(r.record) ?? rename(r.expr) };
+      const expr =
+        r.record === RECORDS.budgetRemaining
+          ? `1 - ${period} / ${errorBudget(slo.objective)}`
+          : (ratios.get(r.record) ?? rename(r.expr));
+      return { ...r, record: rename(r.record), expr };
     });
   return { name: burnbook.name.replace(/^burnbook-/, 'baseline-'), rules };
 }
@@ -424,11 +438,11 @@ function slowGroupSaving(costs: RuleCost[], intervalSeconds: number, slowSeconds
     timeSaved: share('liveSeconds') * (1 - keep),
     samplesSaved: share('samples') * (1 - keep),
     periodSamples: sum(
-      long.filter((c) => c.rule.endsWith(`ratio_rate${formatDuration(30 * DAY_MS)}`)),
+      long.filter((c) => c.rule.endsWith(`rate${formatDuration(30 * DAY_MS)}`)),
       'samples',
     ),
     periodSeconds: sum(
-      long.filter((c) => c.rule.endsWith(`ratio_rate${formatDuration(30 * DAY_MS)}`)),
+      long.filter((c) => c.rule.endsWith(`rate${formatDuration(30 * DAY_MS)}`)),
       'liveSeconds',
     ),
   };

@@ -20,6 +20,7 @@ import {
   someEvidence,
   T0,
 } from './support/alert-store-contract.ts';
+import { chooser, random } from './support/random.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -77,6 +78,96 @@ describe('the SQLite database under the store', () => {
     const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
     expect([count('alert_events'), count('alert_evidence'), count('alert_receipts')]).toEqual([1, 0, 1]);
     db.close();
+  });
+});
+
+describe('firing counts', () => {
+  // What counts() must equal: the firing alerts themselves, counted.
+  const counted = () => {
+    const db = rawDb();
+    try {
+      const rows = db
+        .prepare(
+          `SELECT coalesce(severity, '') AS severity, count(*) AS count FROM alerts WHERE status = 'firing' GROUP BY 1`,
+        )
+        .all() as Array<{ severity: string; count: number }>;
+      return Object.fromEntries(rows.map((row) => [row.severity, row.count]));
+    } finally {
+      db.close();
+    }
+  };
+
+  it('match the firing alerts through fires, resolves, re-fires, severity changes and prunes (seeded)', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { int, pick } = chooser(random(seed));
+      for (let step = 0; step < 40; step++) {
+        const alerts = Array.from({ length: 1 + int(6) }, () => {
+          const fingerprint = `fp-${seed}-${int(12)}`;
+          const severity = pick(['page', 'ticket', 'info', undefined]);
+          const { severity: _, ...labels } = alert(fingerprint).labels;
+          const firing = alert(fingerprint, {
+            labels: severity ? { ...labels, severity } : labels,
+            startsAt: T0 + int(3) * MINUTE,
+          });
+          return int(3) === 0 ? resolved(firing) : firing;
+        });
+        // Once per body: an alert twice in one delivery is Alertmanager's to avoid, not the store's.
+        const unique = [...new Map(alerts.map((a) => [`${a.fingerprint}@${a.startsAt}`, a])).values()];
+        store.ingestMany([{ payload: body(...unique), receivedAt: T0 + step * MINUTE }]);
+        if (int(10) === 0) store.prune(MINUTE, T0 + 10 * MINUTE, 1 + int(4));
+        expect(store.counts().firingBySeverity, `seed ${seed}, step ${step}`).toEqual(counted());
+      }
+    }
+  });
+
+  it('are counted once when a store of an older burnbook is upgraded', () => {
+    const old = mkdtempSync(join(tmpdir(), 'burnbook-store-v5-'));
+    const db = new Database(join(old, 'burnbook.sqlite'));
+    db.pragma('journal_mode = WAL');
+    migrate(db, 5);
+    const insert = db.prepare(
+      `INSERT INTO alerts (fingerprint, starts_at, status, labels, annotations, generator_url, first_received_at, severity)
+       VALUES (?, ?, ?, '{}', '{}', '', ?, ?)`,
+    );
+    insert.run('a', T0, 'firing', T0, 'page');
+    insert.run('b', T0, 'firing', T0, 'page');
+    insert.run('c', T0, 'resolved', T0, 'page');
+    insert.run('d', T0, 'firing', T0, null);
+    db.close();
+
+    const upgraded = openSqliteDatabase(old);
+    try {
+      expect(upgraded.counts()).toEqual({ firingBySeverity: { page: 2, '': 1 }, total: 4 });
+    } finally {
+      upgraded.close();
+      rmSync(old, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('query plans as the store grows', () => {
+  it('a list filtered by a name no alert has reads the name index, not every alert of the SLO', () => {
+    store.optimize();
+    const many = Array.from({ length: 3000 }, (_, i) => alert(`fp-${i}`));
+    for (let i = 0; i < many.length; i += 500) {
+      store.ingestMany([{ payload: body(...many.slice(i, i + 500)), receivedAt: T0 }]);
+    }
+    store.optimize();
+    // What an SLO page asks for: its tier's alert name among the alerts of its service and SLO.
+    const query = { service: 'checkout', slo: 'availability', alertname: 'availability-slow-burn' };
+    expect(store.list(query)).toEqual([]);
+    const reader = rawDb();
+    try {
+      const plan = reader
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM alerts WHERE status = @status AND slo_service = @service
+           AND slo = @slo AND alertname = @alertname ORDER BY starts_at DESC, id DESC LIMIT 20`,
+        )
+        .all({ status: 'firing', ...query }) as Array<{ detail: string }>;
+      expect(plan.map((step) => step.detail).join('; ')).toContain('alerts_by_alertname');
+    } finally {
+      reader.close();
+    }
   });
 });
 

@@ -13,6 +13,10 @@ function filesWithContent(dir: string): string[][] {
     .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
 }
 
+// `burnbook test` runs every generated promtool test of the examples: about 40 s alone, twice that on a busy
+// machine (each evaluation computes every window's recordings and the two latched start records).
+const PROMTOOL_TESTS_MS = 180_000;
+
 describe('burnbook CLI', () => {
   it('validate: exit 0 and a count for the examples', () => {
     const run = burnbook(['validate', 'slos/']);
@@ -121,26 +125,30 @@ describe('burnbook CLI', () => {
     expect(existsSync(join(dir, 'out/hand-written.yaml'))).toBe(true);
   });
 
-  it('generate reads BURNBOOK_EXTERNAL_URL, and test runs promtool check + every generated test', () => {
-    const dir = exampleProject('cli');
-    const gen = burnbook(
-      ['generate', 'slos/', '--out', 'out/', '--alertmanager', 'alertmanager/burnbook.yaml'],
-      {
-        BURNBOOK_EXTERNAL_URL: 'https://burnbook.example.com',
-      },
-      dir,
-    );
-    expect(gen.code).toBe(0);
-    expect(readFileSync(join(dir, 'out/checkout.yaml'), 'utf8')).toContain(
-      'runbook_url: https://burnbook.example.com/runbooks/checkout/availability-fast-burn',
-    );
-    expect(readFileSync(join(dir, 'alertmanager/burnbook.yaml'), 'utf8')).toContain(
-      'https://burnbook.example.com/hooks/alertmanager',
-    );
-    const test = burnbook(['test', '--rules', 'out/'], {}, dir);
-    expect(test.all).toMatch(/3 rule files checked; 4 of 4 promtool tests passed/);
-    expect(test.code).toBe(0);
-  });
+  it(
+    'generate reads BURNBOOK_EXTERNAL_URL, and test runs promtool check + every generated test',
+    () => {
+      const dir = exampleProject('cli');
+      const gen = burnbook(
+        ['generate', 'slos/', '--out', 'out/', '--alertmanager', 'alertmanager/burnbook.yaml'],
+        {
+          BURNBOOK_EXTERNAL_URL: 'https://burnbook.example.com',
+        },
+        dir,
+      );
+      expect(gen.code).toBe(0);
+      expect(readFileSync(join(dir, 'out/checkout.yaml'), 'utf8')).toContain(
+        'runbook_url: https://burnbook.example.com/runbooks/checkout/availability-fast-burn',
+      );
+      expect(readFileSync(join(dir, 'alertmanager/burnbook.yaml'), 'utf8')).toContain(
+        'https://burnbook.example.com/hooks/alertmanager',
+      );
+      const test = burnbook(['test', '--rules', 'out/'], {}, dir);
+      expect(test.all).toMatch(/3 rule files checked; 4 of 4 promtool tests passed/);
+      expect(test.code).toBe(0);
+    },
+    PROMTOOL_TESTS_MS,
+  );
 
   it('generate: an Alertmanager snippet inside --out is refused (exit 2), since Prometheus would glob it as rules', () => {
     const dir = exampleProject('cli');
@@ -171,15 +179,19 @@ describe('burnbook CLI', () => {
     expect(check.status).toBe(0);
   });
 
-  it('test: exit 1 when a generated test no longer holds', () => {
-    const dir = exampleProject('cli');
-    burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
-    const rules = join(dir, 'out/checkout.yaml');
-    writeFileSync(rules, readFileSync(rules, 'utf8').replaceAll('> 0.072', '> 0.5'));
-    const run = burnbook(['test', '--rules', 'out/'], {}, dir);
-    expect(run.code).toBe(1);
-    expect(run.all).toMatch(/FAIL\s+out\/tests\/checkout\.availability\.test\.yaml/);
-  });
+  it(
+    'test: exit 1 when a generated test no longer holds',
+    () => {
+      const dir = exampleProject('cli');
+      burnbook(['generate', 'slos/', '--out', 'out/'], {}, dir);
+      const rules = join(dir, 'out/checkout.yaml');
+      writeFileSync(rules, readFileSync(rules, 'utf8').replaceAll('> 0.072', '> 0.5'));
+      const run = burnbook(['test', '--rules', 'out/'], {}, dir);
+      expect(run.code).toBe(1);
+      expect(run.all).toMatch(/FAIL\s+out\/tests\/checkout\.availability\.test\.yaml/);
+    },
+    PROMTOOL_TESTS_MS,
+  );
 
   it('--help is complete for every command, with the environment variables', () => {
     for (const command of ['validate', 'generate', 'test', 'serve']) {

@@ -3,7 +3,7 @@ import { prometheusClientOptions } from '../src/commands/prometheus-options.ts';
 import { windowsOf } from '../src/conventions/names.ts';
 import { postable } from '../src/evaluator/alerts.ts';
 import { evaluateSlos, type QueryOutcome } from '../src/evaluator/evaluate.ts';
-import { coverageFrom, MEASURE_LABEL, planFallback, planQueries } from '../src/evaluator/plan.ts';
+import { MEASURE_LABEL, planFallback, planQueries } from '../src/evaluator/plan.ts';
 import { advance, INACTIVE, RESOLVED_RETENTION_MS, type TierState } from '../src/evaluator/state.ts';
 import type { InstantSample } from '../src/prometheus/client.ts';
 import { slosFrom } from './support/promtool-scenario.ts';
@@ -28,38 +28,32 @@ const sample = (metric: Record<string, string>, value: number): InstantSample =>
 });
 
 describe('query planning', () => {
-  it('asks one query per window however many SLOs there are', () => {
+  it('asks one query per window however many SLOs there are, from the rules first', () => {
     const slos = slosFrom(spec(40));
     const windows = new Set(slos.flatMap(windowsOf)).size;
-    const plans = planQueries(slos, new Map());
+    const plans = planQueries(slos);
     expect(plans).toHaveLength(windows);
-    expect(plans.every((p) => p.source === 'raw' && p.slos.length === 40)).toBe(true);
+    expect(plans.every((p) => p.source === 'rules' && p.slos.length === 40)).toBe(true);
     expect(plans[0]?.expr).toContain('label_replace(');
     expect(plans[0]?.expr).toContain(`"${MEASURE_LABEL}", "ratio"`);
-  });
-
-  it('reads the rules for windows their history covers, the raw SLI for the rest', () => {
-    const slos = slosFrom(spec(2));
-    const covered = coverageFrom([
-      sample({ slo_service: 'svc', slo: 's0', burnbook_window: '1h' }, 1),
-      sample({ slo_service: 'svc', slo: 's0', burnbook_window: '5m' }, 1),
-    ]);
-    const plans = planQueries(slos, covered);
-    const oneHour = plans.filter((p) => p.windowMs === HOUR);
-    expect(oneHour.map((p) => [p.source, p.slos.map((s) => s.name)])).toEqual([
-      ['rules', ['s0']],
-      ['raw', ['s1']],
-    ]);
-    expect(oneHour[0]?.expr).toMatch(
-      /^label_replace\(slo:sli_error:ratio_rate1h\{slo_service=~"svc", slo=~"s0"\}/,
+    expect(plans.find((p) => p.windowMs === HOUR)?.expr).toMatch(
+      /^label_replace\(slo:sli_error:ratio_rate1h\{slo_service=~"svc", slo=~"s0\|s1\|/,
     );
   });
 
-  it('falls back to the raw SLI where a covered SLO has no ratio record for the window', () => {
+  it('asks the period window for the budget left and the data behind it', () => {
+    const slos = slosFrom(spec(1));
+    const period = planQueries(slos).find((p) => p.windowMs === 30 * 24 * HOUR);
+    expect(period?.expr).toContain('slo:period_error_budget_remaining:ratio');
+    // The data behind it: the rules' two start records, as the dashboards and pages read them.
+    expect(period?.expr).toContain('time() - slo:traffic_start:timestamp{');
+    expect(period?.expr).toContain('time() - slo:recordings_start:timestamp{');
+    expect(planQueries(slos).find((p) => p.windowMs === HOUR)?.expr).not.toContain('budget_remaining');
+  });
+
+  it('falls back to the raw SLI where an SLO has no ratio record for the window', () => {
     const slos = slosFrom(spec(2));
-    const [rules] = planQueries(slos, new Map(slos.map((s) => [`svc/${s.name}`, new Set([HOUR])]))).filter(
-      (p) => p.windowMs === HOUR,
-    );
+    const rules = planQueries(slos).find((p) => p.windowMs === HOUR);
     if (!rules) throw new Error('no plan');
     const answered = [
       { query: rules, samples: [sample({ slo_service: 'svc', slo: 's1', [MEASURE_LABEL]: 'ratio' }, 0)] },
@@ -71,7 +65,7 @@ describe('query planning', () => {
 
   it('asks for event counts only where minEvents needs them', () => {
     const slos = slosFrom(spec(1, '    minEvents: 100'));
-    const plans = planQueries(slos, new Map());
+    const plans = planQueries(slos);
     const withEvents = plans.filter((p) => p.expr.includes('"events"')).map((p) => p.windowMs);
     expect(withEvents).toEqual(slos[0]?.alerting.tiers.map((t) => t.longMs));
   });
@@ -81,7 +75,7 @@ describe('evaluation from samples', () => {
   const [slo] = slosFrom(spec(1));
   if (!slo) throw new Error('no SLO');
   const id = { slo_service: 'svc', slo: 's0', [MEASURE_LABEL]: 'ratio' };
-  const plan = (windowMs: number) => planQueries([slo], new Map()).find((p) => p.windowMs === windowMs);
+  const plan = (windowMs: number) => planQueries([slo]).find((p) => p.windowMs === windowMs);
 
   it('settles a tier on one known window below the threshold, and leaves it unknown otherwise', () => {
     const outcomes = (oneHour: number): QueryOutcome[] => [

@@ -275,6 +275,57 @@ tests:
       150,
     );
   });
+  it('period-7d: default tiers on a 7-day period stay quiet at burn 0.3, and the period burn rate reads 0.3', () => {
+    // The field report's scenario: 4 days at 0.03% errors on a 99.9% SLO, 30% of the budget's pace. The
+    // very-slow tier fired (its factor was 0.233); now its windows scale with the period. Evaluated every 10m
+    // instead of the report's 1m: the same verdict, in seconds instead of a minute (5,760 evaluations of a
+    // 7-day window).
+    const dir = project({
+      'spec.yaml': `# A team that reviews its SLOs weekly: 7-day period, default tiers.
+apiVersion: burnbook/v1
+service: billing
+slos:
+  - name: availability
+    objective: 99.9
+    period: 7d
+    sli:
+      ratio:
+        errors: billing_requests_total{job="billing", code=~"5.."}
+        total: billing_requests_total{job="billing"}
+`,
+      'scenario.test.yaml': `rule_files: [generated/billing.yaml]
+evaluation_interval: 10m
+tests:
+  - interval: 1m
+    input_series:
+      - series: billing_requests_total{job="billing", code="200"}
+        values: 0+9997x5760
+      - series: billing_requests_total{job="billing", code="500"}
+        values: 0+3x5760
+    promql_expr_test:
+      - expr: round(slo:period_burn_rate:ratio, 0.01)
+        eval_time: 4d
+        exp_samples:
+          - {labels: '{slo_service="billing", slo="availability"}', value: 0.3}
+      # No tier pends or fires at any point of the four days.
+      - expr: count(ALERTS{slo="availability"})
+        eval_time: 1d
+        exp_samples: []
+      - expr: count(ALERTS{slo="availability"})
+        eval_time: 4d
+        exp_samples: []
+    alert_rule_test:
+      - eval_time: 4d
+        alertname: availability-very-slow-burn
+        exp_alerts: []
+`,
+    });
+    expect(burnbook(['generate', 'spec.yaml', '--out', 'generated'], {}, dir).code).toBe(0);
+    const rules = readFileSync(join(dir, 'generated/billing.yaml'), 'utf8');
+    expect(rules).toContain('burning its error budget 1.00299× too fast');
+    expect(rules).not.toMatch(/burning its error budget 0\.\d+× too fast/);
+    expect(promtoolTest(dir, 'scenario.test.yaml')).toMatch(/^0\n/);
+  });
 
   it('missing-bucket: a threshold that is no bucket reads no data, never a perfect 0, and the absent-SLI alert fires', () => {
     const spec = (
@@ -336,7 +387,7 @@ ${series}    promql_expr_test:
           - exp_labels: {slo_service: search, slo: latency, slo_tier: sli-absent, severity: ticket}
             exp_annotations:
               summary: search/latency reads no usable SLI data, so its burn-rate alerts cannot fire
-              description: 'For 11m there has been no SLI to compute for search/latency. Either search_request_duration_seconds_count{job="search"} (the total) or its bucket le="0.3" matches no series, or its error ratio reads above 1 (errors and total swapped?), or the recording rules burnbook generated for it fail (see its rule group on the /rules page of Prometheus). Until it is back the SLO reads no data and its 1 burn-rate alert cannot fire. Run burnbook validate --prometheus-url to see what is missing.'
+              description: 'For 11m there has been no SLI to compute for search/latency. Either search_request_duration_seconds_count{job="search"} (the total) or its bucket le="0.3" matches no series, or its error ratio reads above 1 or below 0 (errors and total swapped?), or the recording rules burnbook generated for it fail (see its rule group on the /rules page of Prometheus). Until it is back the SLO reads no data and its 1 burn-rate alert cannot fire. Run burnbook validate --prometheus-url to see what is missing.'
               runbook_url: http://127.0.0.1:8080/runbooks/search/latency-sli-absent
 `,
       // What a working SLI does with the same total latency outage: threshold 0.25 is a bucket.

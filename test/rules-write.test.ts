@@ -120,3 +120,27 @@ describe('writeAtomically with parallel promtool checks', () => {
     }
   });
 });
+
+describe('writeAtomically, dry run', () => {
+  it('stages only the files a check reads, reports every file, and leaves the directory as it was', async () => {
+    const dir = scratch();
+    const seen: string[] = [];
+    const report = await writeAtomically(
+      [
+        [join(dir, 'rules.yaml'), ruleFile('job:a:rate5m')],
+        [join(dir, 'tests', 'a.test.yaml'), 'tests: []\n'],
+      ],
+      {
+        dryRun: true,
+        checked: (path) => path.endsWith('rules.yaml'),
+        staged: (_path, temp, content) => {
+          expect(readFileSync(temp, 'utf8')).toBe(content);
+          seen.push(temp);
+        },
+      },
+    );
+    expect(seen).toHaveLength(1);
+    expect(report.written.sort()).toEqual([join(dir, 'rules.yaml'), join(dir, 'tests', 'a.test.yaml')]);
+    expect(snapshot(dir)).toEqual({});
+  });
+});

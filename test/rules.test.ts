@@ -62,14 +62,14 @@ describe('generated rules for the example SLOs', () => {
     }
   });
 
-  it('reads raw series only in the two 5m rate rules', () => {
+  it('reads raw series only in the two 5m rate rules; longer windows from those recordings, centred', () => {
     const raw = rulesOf('checkout').filter((r) => /http_request/.test(r.expr));
-    expect(raw.map((r) => r.record)).toEqual([
-      'slo:sli_errors:rate5m',
-      'slo:sli_total:rate5m',
-      'slo:sli_errors:rate5m',
-      'slo:sli_total:rate5m',
-    ]);
+    const perSlo = ['slo:sli_total:rate5m', 'slo:sli_errors:rate5m'];
+    expect(raw.map((r) => r.record)).toEqual([...perSlo, ...perSlo]);
+    const sixHours = rulesOf('checkout').find((r) => r.record === 'slo:sli_error:ratio_rate6h');
+    expect(sixHours?.expr).toContain(
+      'avg_over_time(slo:sli_errors:rate5m{slo_service="checkout", slo="availability"}[5h55m] offset 2m30s)',
+    );
   });
 
   it('names alerts <name>-<tier>-burn and <name>-sli-absent with the labels routing depends on', () => {

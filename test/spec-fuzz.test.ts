@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +95,65 @@ describe('spec fuzzer', () => {
     expect(counts.valid).toBeGreaterThan(100);
     expect(counts.invalid).toBeGreaterThan(100);
   }, 600_000);
+
+  it('seeded periods, fors and annotation and label names: burnbook refuses them at their line or promtool accepts the rules', () => {
+    // Two field faults of one kind: a value burnbook let through that promtool refuses (a period
+    // whose derived windows leave Prometheus's duration range; an annotation name with a dot).
+    const next = random(1414);
+    const { int, pick } = chooser(next);
+    const units = ['ms', 's', 'm', 'h', 'd', 'w', 'y'];
+    // Mostly values burnbook should accept, so promtool sees many files; the rest random.
+    const durationText = () =>
+      next() < 0.6
+        ? pick(['1d', '7d', '30d', '90d', '52w', '365d', '1y', '2m', '1h'])
+        : `${pick([1, 7, 30, 366, 400, 9999, 106_751, 12345678901])}${pick(units)}`;
+    const chars = ['a', 'Z', '_', '0', '9', '.', '-', ' ', 'é', ':', '/'];
+    const nameText = () =>
+      next() < 0.7
+        ? pick(['note', 'route_note', '_x', 'Z9'])
+        : Array.from({ length: int(6) + 1 }, () => pick(chars)).join('');
+    const dir = mkdtempSync(join(tmpdir(), 'burnbook-fuzz-names-'));
+    const written: string[] = [];
+    let refused = 0;
+    for (let n = 0; n < 300; n++) {
+      const period = durationText();
+      const forText = durationText();
+      const annotation = nameText();
+      const label = nameText();
+      const text = `apiVersion: burnbook/v1
+service: api
+slos:
+  - name: q
+    objective: 99.9
+    period: ${period}
+    sli: {query: {errors: 'sum(rate(e_total[{{window}}]))', total: 'sum(rate(t_total[{{window}}]))'}}
+    alerting:
+      annotations: {${JSON.stringify(annotation)}: x}
+      labels: {${JSON.stringify(label)}: y}
+      tiers: [fast, {name: slow, for: ${forText}}]
+`;
+      const { slos, errors } = loadSpecText(text, `names-${n}.yaml`);
+      if (errors.length) {
+        refused++;
+        // Every error points at one of the lines generated: period 6, annotations 9, labels 10, tiers 11.
+        for (const e of errors) expect([6, 9, 10, 11], `${e.message}\n${text}`).toContain(e.line);
+        continue;
+      }
+      for (const f of ruleFiles(slos)) {
+        const name = `${n}-${f.path.replace('/', '_')}`;
+        writeFileSync(join(dir, name), f.content);
+        written.push(name);
+      }
+    }
+    const run = spawnSync(requireTool('promtool'), ['check', 'rules', ...written], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(`${run.stdout}${run.stderr}`.split('\n').filter((l) => /FAILED|error/.test(l))).toEqual([]);
+    expect(written.length).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
+  }, 300_000);
 
   it('through the real CLI, validate and generate agree on a sample of mutated specs', () => {
     const next = random(77);

@@ -2,7 +2,8 @@ import { ruleThreshold, tierCondition } from '../evaluator/evaluate.ts';
 import { advance, INACTIVE } from '../evaluator/state.ts';
 import { errorBudget } from '../policy/burn.ts';
 import type { Tier } from '../policy/tiers.ts';
-import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+import { BASE_WINDOW_MS } from '../policy/windows.ts';
+import type { Slo } from '../spec/model.ts';
 import type { BacktestRange } from './plan.ts';
 
 /** One group's 5m rates on the step grid from `fetchStart`; NaN where Prometheus had no sample. */

@@ -1,7 +1,8 @@
 import { byUrgency } from '../evaluator/evaluate.ts';
-import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator/format.ts';
+import { budgetLevel, burnText, dataText, exhaustionText, percentText } from '../evaluator/format.ts';
 import type { GroupStatus, SloStatus } from '../evaluator/report.ts';
 import { evaluateNow } from '../evaluator/run.ts';
+import { parseDuration } from '../policy/duration.ts';
 import { createPrometheusClient, PrometheusError } from '../prometheus/client.ts';
 import type { FlagsOf } from './flags.ts';
 import { prometheusClientOptions } from './prometheus-options.ts';
@@ -34,13 +35,23 @@ function exhaustion(status: GroupStatus): string {
 
 const BUDGET_STYLE = { unknown: 'yellow', spent: 'red', low: 'yellow', ok: 'green' } as const;
 
-function budgetCell(status: GroupStatus): Cell {
+function budgetCell(status: GroupStatus, periodMs: number): Cell {
   const left = status.budgetRemaining;
-  return { text: percentText(left) ?? '?', style: BUDGET_STYLE[budgetLevel(left)] };
+  const basis = dataText(status, periodMs);
+  const text = `${percentText(left) ?? '?'}${basis && left !== null ? ` (${basis})` : ''}`;
+  return { text, style: BUDGET_STYLE[budgetLevel(left)] };
 }
 
-function row(name: string, objective: string, status: GroupStatus, source: string): Cell[] {
-  return [name, objective, budgetCell(status), burning(status), exhaustion(status), source, burns(status)];
+function row(name: string, objective: string, status: GroupStatus, source: string, periodMs: number): Cell[] {
+  return [
+    name,
+    objective,
+    budgetCell(status, periodMs),
+    burning(status),
+    exhaustion(status),
+    source,
+    burns(status),
+  ];
 }
 
 function groupName(labels: Record<string, string>): string {
@@ -51,14 +62,15 @@ function groupName(labels: Record<string, string>): string {
 
 function rows(status: SloStatus): Cell[][] {
   const name = `${status.service}/${status.slo}`;
+  const periodMs = parseDuration(status.period) as number;
   const objective = `${status.objective}%`;
   const grouped = status.groups.some((g) => Object.keys(g.labels).length);
-  if (!grouped) return [row(name, objective, status, status.source)];
+  if (!grouped) return [row(name, objective, status, status.source, periodMs)];
   const shown = byUrgency(status.groups).slice(0, GROUPS_SHOWN);
   const hidden = status.groups.length - shown.length;
   return [
     [name, objective, '', '', '', status.source, `${status.groups.length} groups, most urgent first`],
-    ...shown.map((g) => row(groupName(g.labels), '', g, '')),
+    ...shown.map((g) => row(groupName(g.labels), '', g, '', periodMs)),
     ...(hidden > 0 ? [[`  … ${hidden} more`]] : []),
   ];
 }

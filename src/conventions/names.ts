@@ -1,6 +1,7 @@
 import { formatDuration } from '../policy/duration.ts';
 import { ABSENT_TIER, type Tier } from '../policy/tiers.ts';
-import { type AbsentAlert, BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+import { BASE_WINDOW_MS } from '../policy/windows.ts';
+import type { AbsentAlert, Slo } from '../spec/model.ts';
 
 /**
  * Names other tools and people depend on: recording rules (`level:metric:operations`, as
@@ -10,6 +11,10 @@ import { type AbsentAlert, BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
 export const RECORDS = {
   errors: 'slo:sli_errors:rate5m',
   total: 'slo:sli_total:rate5m',
+  /** When burnbook's 5m recordings of the SLO (and group) began, Unix seconds. */
+  recordingsStart: 'slo:recordings_start:timestamp',
+  /** From when the windows count traffic, Unix seconds: see outputs/rules/recording.ts. */
+  trafficStart: 'slo:traffic_start:timestamp',
   objective: 'slo:objective:ratio',
   errorBudget: 'slo:error_budget:ratio',
   budgetRemaining: 'slo:period_error_budget_remaining:ratio',

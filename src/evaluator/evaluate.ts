@@ -9,10 +9,11 @@ import {
 import { formatDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import type { Tier } from '../policy/tiers.ts';
+import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import type { InstantSample } from '../prometheus/client.ts';
 import { impossibleRatioHint, sliSeries } from '../sli/index.ts';
-import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
-import { keyOf, MEASURE_LABEL, type Measure, type PlannedQuery, sloKey } from './plan.ts';
+import type { Slo } from '../spec/model.ts';
+import { keyOf, MEASURE_LABEL, MEASURES, type Measure, type PlannedQuery, sloKey } from './plan.ts';
 import type { AlertState, BrokenSli, GroupStatus, SloStatus, Source, TierStatus } from './report.ts';
 
 /** What one planned query returned: its samples, or why there are none. */
@@ -93,6 +94,18 @@ function remainingTimeMs(slo: Slo, budgetRemaining: number | null, burnRate: num
   return budgetRemaining <= 0 ? 0 : timeToExhaustionMs(slo.periodMs, burnRate) * budgetRemaining;
 }
 
+/**
+ * Budget left from the period's error ratio, as the rules' `slo:period_error_budget_remaining:ratio` makes
+ * it: while the SLI has had events for less than the period, its ratio covers only that time, and times
+ * the share of the period it covers it is the share of the budget spent (the period's traffic taken from
+ * what has been seen). Without an age, the ratio is taken for the whole period.
+ */
+function spentShare(slo: Slo, periodRatio: number | null, dataSeconds: number | null): number | null {
+  if (periodRatio === null) return null;
+  const share = dataSeconds === null ? 1 : Math.min(1, dataSeconds / (slo.periodMs / 1000));
+  return 1 - (periodRatio / errorBudget(slo.objective)) * share;
+}
+
 /** What the SLI needs in order to be computed, as a "reads no data" message names it. */
 function neededText(slo: Slo): string {
   const series = sliSeries(slo.sli);
@@ -149,7 +162,10 @@ function groupStatus(slo: Slo, group: GroupValues, answered: boolean): GroupStat
     burnRates[formatDuration(w)] = ratio === null ? null : ratio / budget;
   }
   const period = errorRatios[formatDuration(slo.periodMs)] ?? null;
-  const budgetRemaining = period === null ? null : 1 - period / budget;
+  const periodDataSeconds = finite(group.values.data.get(slo.periodMs));
+  const budgetRemaining = impossible
+    ? null
+    : (finite(group.values.budget.get(slo.periodMs)) ?? spentShare(slo, period, periodDataSeconds));
   const fastest = slo.alerting.tiers[0];
   const burnNow = fastest ? (burnRates[formatDuration(fastest.longMs)] ?? null) : null;
   const usable = impossible ? { ...group, values: { ...emptyGroup().values } } : group;
@@ -157,6 +173,7 @@ function groupStatus(slo: Slo, group: GroupValues, answered: boolean): GroupStat
     labels: group.labels,
     broken,
     budgetRemaining,
+    periodDataSeconds,
     burnRates,
     errorRatios,
     timeToExhaustionMs: remainingTimeMs(slo, budgetRemaining, burnNow),
@@ -215,7 +232,7 @@ export function summarize(groups: GroupStatus[], unknown: GroupStatus): GroupSta
 }
 
 function emptyGroup(): GroupValues {
-  return { labels: {}, values: { ratio: new Map(), events: new Map() } };
+  return { labels: {}, values: { ratio: new Map(), events: new Map(), budget: new Map(), data: new Map() } };
 }
 
 /** A group whose numbers are unknown this evaluation (its queries failed): every tier's condition is unknown. */
@@ -251,7 +268,7 @@ function collect(slos: Slo[], outcomes: QueryOutcome[]) {
       const slo = planned.get(key);
       const entry = bySlo.get(key);
       const measure = sample.metric[MEASURE_LABEL] as Measure | undefined;
-      if (!slo || !entry || (measure !== 'ratio' && measure !== 'events')) continue;
+      if (!slo || !entry || !measure || !MEASURES.includes(measure)) continue;
       const labels = groupLabels(slo, sample.metric);
       const groupKey = JSON.stringify(labels);
       const group = entry.groups.get(groupKey) ?? { ...emptyGroup(), labels };

@@ -31,3 +31,15 @@ export function exhaustionText(status: Pick<GroupStatus, 'timeToExhaustionMs' | 
     return status.timeToExhaustionMs === 0 ? 'spent' : humanDuration(status.timeToExhaustionMs);
   return status.budgetRemaining === null ? null : 'never';
 }
+
+/**
+ * What the budget rests on, while that is less than the period: `based on 20 min of data` for an SLO
+ * younger than its period (or rules younger than it), whose budget extrapolates the period's traffic.
+ * Null once the data covers the period, or when not known.
+ */
+export function dataText(status: Pick<GroupStatus, 'periodDataSeconds'>, periodMs: number): string | null {
+  const seconds = status.periodDataSeconds;
+  // Within a minute of the period is the period: the records round to their evaluation.
+  if (seconds === null || seconds * 1000 >= periodMs - 60_000) return null;
+  return `based on ${humanDuration(Math.max(0, seconds) * 1000)} of data`;
+}

@@ -5,22 +5,14 @@ import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
 import type { Slo } from '../spec/model.ts';
 import { aborted, briefCache } from './brief-cache.ts';
-import {
-  coverageFrom,
-  coverageProbe,
-  keyOf,
-  MEASURE_LABEL,
-  type PlannedQuery,
-  planFallback,
-  planQueries,
-} from './plan.ts';
+import { keyOf, MEASURE_LABEL, type PlannedQuery, planFallback, planQueries } from './plan.ts';
 import { type HistoryRange, historyRangeSchema, type SloHistory, type Source } from './report.ts';
 
 /**
  * One SLO's burn rates and budget over the last hours or days, for the SLO page's charts. The
- * same queries as the evaluator (recording rules where their history covers the window and the
- * range, the raw SLI otherwise), run as range queries: each point is what an evaluation at that
- * instant would have said.
+ * same queries as the evaluator (the rules' records, the raw SLI where there are none), run as range
+ * queries: each point is what an evaluation at that instant would have said, and a chart shows what
+ * the records hold, from when the rules were loaded.
  */
 
 /** The step of each range a chart offers: near 300–400 points each. */
@@ -76,6 +68,9 @@ interface GroupRatios {
   labels: Record<string, string>;
   /** Error ratio per step, by window. */
   ratios: Map<number, Array<number | null>>;
+  /** Budget left and the data behind it per step, from the period window's query. */
+  budget: Array<number | null> | undefined;
+  data: Array<number | null> | undefined;
 }
 
 function collect(slo: Slo, outcomes: Outcome[], grid: Grid): Map<string, GroupRatios> {
@@ -84,31 +79,49 @@ function collect(slo: Slo, outcomes: Outcome[], grid: Grid): Map<string, GroupRa
     if (!('series' in outcome)) continue;
     for (const { metric, values } of outcome.series) {
       if (metric.slo_service !== slo.service || metric.slo !== slo.name) continue;
-      if (metric[MEASURE_LABEL] !== 'ratio') continue;
+      const measure = metric[MEASURE_LABEL];
+      if (measure !== 'ratio' && measure !== 'budget' && measure !== 'data') continue;
       const labels = Object.fromEntries(slo.groupBy.map((l) => [l, metric[l] ?? '']));
       const id = JSON.stringify(labels);
-      const group = groups.get(id) ?? { labels, ratios: new Map() };
+      const group = groups.get(id) ?? { labels, ratios: new Map(), budget: undefined, data: undefined };
       groups.set(id, group);
       const points = new Array<number | null>(grid.points).fill(null);
       for (const { timestampMs, value } of values) {
         const i = Math.round((timestampMs - grid.start) / grid.stepMs);
         if (i >= 0 && i < grid.points && Number.isFinite(value)) points[i] = value;
       }
-      group.ratios.set(outcome.query.windowMs, points);
+      if (measure === 'ratio') group.ratios.set(outcome.query.windowMs, points);
+      else group[measure] = points;
     }
   }
   return groups;
 }
 
-function lastKnown(values: Array<number | null> | undefined): number {
-  const known = (values ?? []).filter((v): v is number => v !== null);
-  return known.length ? (known[known.length - 1] as number) : Number.NEGATIVE_INFINITY;
+/**
+ * Budget left per step: the rules' own record where they have one; from the raw SLI, the period's error
+ * ratio weighed by how much of the period had events, as the record computes it.
+ */
+function budgetLeft(slo: Slo, group: GroupRatios | undefined, points: number): Array<number | null> {
+  if (group?.budget) return group.budget;
+  const budget = errorBudget(slo.objective);
+  const periodSeconds = slo.periodMs / 1000;
+  const ratios = group?.ratios.get(slo.periodMs) ?? new Array<number | null>(points).fill(null);
+  return ratios.map((r, i) => {
+    if (r === null) return null;
+    const data = group?.data?.[i] ?? null;
+    return 1 - (r / budget) * (data === null ? 1 : Math.min(1, data / periodSeconds));
+  });
 }
 
-/** Without a group asked for, the one whose period error ratio ends highest: the least budget left. */
-function leastBudgetLeft(slo: Slo, groups: GroupRatios[]): GroupRatios | undefined {
-  const period = (g: GroupRatios) => lastKnown(g.ratios.get(slo.periodMs));
-  return groups.reduce<GroupRatios | undefined>((a, b) => (a && period(a) >= period(b) ? a : b), undefined);
+function lastKnown(values: Array<number | null> | undefined): number {
+  const known = (values ?? []).filter((v): v is number => v !== null);
+  return known.length ? (known[known.length - 1] as number) : Number.POSITIVE_INFINITY;
+}
+
+/** Without a group asked for, the one whose budget left ends lowest. */
+function leastBudgetLeft(slo: Slo, groups: GroupRatios[], points: number): GroupRatios | undefined {
+  const left = (g: GroupRatios) => lastKnown(budgetLeft(slo, g, points));
+  return groups.reduce<GroupRatios | undefined>((a, b) => (a && left(a) <= left(b) ? a : b), undefined);
 }
 
 async function run(
@@ -130,9 +143,10 @@ async function run(
 }
 
 /**
- * Reads the history from Prometheus: one probe, then one range query per window per source, all
- * at once. Rejects only when the probe fails (Prometheus not answering); a failed window query
- * leaves that window null and says why in `errors`.
+ * Reads the history from Prometheus: the shortest window's range query from the rules' records, then the
+ * other windows' all at once and the raw SLI for windows without records (every window raw when the
+ * shortest has none). Rejects when no query is answered (Prometheus not answering); a failed
+ * window query leaves that window null and says why in `errors`.
  */
 export async function fetchHistory(
   client: PrometheusClient,
@@ -142,30 +156,32 @@ export async function fetchHistory(
 ): Promise<SloHistory> {
   const grid = historyGrid(request.range, now);
   const windows = windowsOf(slo);
-  // Recordings serve a window only if they reach back one window before the chart's first point.
-  const probe = await client.query(
-    coverageProbe(
-      [slo],
-      windows.map((w) => w + grid.rangeMs),
-    ),
-    new Date(grid.end),
-  );
-  const spans = coverageFrom(probe.resultType === 'vector' ? probe.result : []).get(keyOf(slo));
-  const covered = new Map([[keyOf(slo), new Set(windows.filter((w) => spans?.has(w + grid.rangeMs)))]]);
   const asked =
     request.group && slo.groupBy.length
       ? Object.fromEntries(slo.groupBy.map((l) => [l, request.group?.[l] ?? '']))
       : undefined;
+  // The rules' period records are one series each, cheap at every step; the raw period window re-reads
+  // the whole period at each point, so it is sampled sparsely.
   const budgetStepMs = periodStepMs(grid, slo.periodMs);
-  const ask = (q: PlannedQuery) =>
-    run(client, q, asked ?? {}, grid, q.windowMs === slo.periodMs ? budgetStepMs : grid.stepMs);
-  const first = await Promise.all(planQueries([slo], covered).map(ask));
-  const answered = first.flatMap((o) => ('series' in o ? [{ query: o.query, samples: o.series }] : []));
-  const second = await Promise.all(planFallback(answered).map(ask));
-  const outcomes = [...first, ...second];
+  const stepOf = (q: PlannedQuery) =>
+    q.source === 'raw' && q.windowMs === slo.periodMs ? budgetStepMs : grid.stepMs;
+  const ask = (q: PlannedQuery) => run(client, q, asked ?? {}, grid, stepOf(q));
+  // The shortest window first: without its record the rules are not loaded here (or not recording yet), so
+  // every window goes to the raw SLI at once, one query each, instead of a rules query and a raw one each.
+  const planned = planQueries([slo]);
+  const probe = await ask(planned[0] as PlannedQuery);
+  const answered = (o: Outcome) => ('series' in o ? [{ query: o.query, samples: o.series }] : []);
+  const recorded = 'series' in probe && planFallback(answered(probe)).length === 0;
+  const first = recorded ? [probe, ...(await Promise.all(planned.slice(1).map(ask)))] : [];
+  const fallback = recorded
+    ? planFallback(first.flatMap(answered))
+    : planFallback(planned.map((query) => ({ query, samples: [] })));
+  const outcomes = [...first, ...(await Promise.all(fallback.map(ask)))];
+  const failed = outcomes.find((o) => 'error' in o);
+  if (failed && outcomes.every((o) => 'error' in o)) throw failed.error;
 
   const found = [...collect(slo, outcomes, grid).values()];
-  const shown = slo.groupBy.length && !asked ? leastBudgetLeft(slo, found) : found[0];
+  const shown = slo.groupBy.length && !asked ? leastBudgetLeft(slo, found, grid.points) : found[0];
   const budget = errorBudget(slo.objective);
   const ratios = (w: number) => shown?.ratios.get(w) ?? new Array<number | null>(grid.points).fill(null);
   const sources: Record<string, Source> = {};
@@ -175,7 +191,7 @@ export async function fetchHistory(
     slo: slo.name,
     range: request.range,
     stepSeconds: grid.stepMs / 1000,
-    budgetStepSeconds: budgetStepMs / 1000,
+    budgetStepSeconds: (sources[formatDuration(slo.periodMs)] === 'raw' ? budgetStepMs : grid.stepMs) / 1000,
     start: new Date(grid.start).toISOString(),
     end: new Date(grid.end).toISOString(),
     group: shown?.labels ?? asked ?? (slo.groupBy.length ? null : {}),
@@ -185,7 +201,7 @@ export async function fetchHistory(
     burnRates: Object.fromEntries(
       windows.map((w) => [formatDuration(w), ratios(w).map((r) => (r === null ? null : r / budget))]),
     ),
-    budgetRemaining: ratios(slo.periodMs).map((r) => (r === null ? null : 1 - r / budget)),
+    budgetRemaining: budgetLeft(slo, shown, grid.points),
     sources,
     tiers: slo.alerting.tiers.map((tier) => ({
       tier: tier.name,

@@ -64,8 +64,16 @@ export const groupStatusSchema = z.strictObject({
   labels: labelSet,
   /** Set when the SLI is broken (see brokenSliSchema); null when it reads, or when a query failed (`errors`). */
   broken: brokenSliSchema.nullable(),
-  /** 1 − period error ratio ÷ budget: 1 is untouched, 0 spent, below 0 overspent. */
+  /**
+   * 1 − the errors so far ÷ the errors the period's budget allows: 1 is untouched, 0 spent, below 0
+   * overspent. While `periodDataSeconds` is under the period, the period's traffic is taken from them.
+   */
   budgetRemaining: known,
+  /**
+   * Seconds of data the period's numbers rest on, at most the period: for an SLO younger than its period,
+   * or rules younger than it (their unseen time counts as healthy traffic). Null when not known.
+   */
+  periodDataSeconds: known,
   burnRates: z.record(z.string(), known),
   errorRatios: z.record(z.string(), known),
   /** At the burn rate of the fastest tier's long window, how long the remaining budget lasts. */
@@ -112,7 +120,7 @@ export const evaluatorReportSchema = z.strictObject({
   /** The instant of the last evaluation Prometheus answered; null before the first. */
   evaluatedAt: instant.nullable(),
   durationMs: known,
-  /** Queries the last evaluation sent, the coverage probe included. */
+  /** Queries the last evaluation sent. */
   queries: known,
   lastSuccessAt: instant.nullable(),
   /**

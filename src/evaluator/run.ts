@@ -1,8 +1,7 @@
-import { windowsOf } from '../conventions/names.ts';
-import type { PrometheusClient } from '../prometheus/client.ts';
+import { type PrometheusClient, PrometheusError } from '../prometheus/client.ts';
 import type { Slo } from '../spec/model.ts';
 import { evaluateSlos, type QueryOutcome } from './evaluate.ts';
-import { coverageFrom, coverageProbe, type PlannedQuery, planFallback, planQueries } from './plan.ts';
+import { type PlannedQuery, planFallback, planQueries } from './plan.ts';
 import type { SloStatus } from './report.ts';
 
 /** One evaluation of every SLO against Prometheus, with what it cost. */
@@ -10,11 +9,16 @@ export interface Evaluation {
   /** The instant every query was evaluated at. */
   at: Date;
   durationMs: number;
-  /** Queries sent, the coverage probe included. */
+  /** Queries sent. */
   queries: number;
   slos: SloStatus[];
   /** Failed queries; their SLOs' numbers are unknown (null), the rest stand. */
   errors: string[];
+}
+
+/** Not the query's fault: Prometheus unreachable, too slow, or answering with something else. */
+function unreachable(error: Error): boolean {
+  return !(error instanceof PrometheusError) || error.kind !== 'bad_data';
 }
 
 type Outcome = QueryOutcome & { omitted?: string };
@@ -33,9 +37,9 @@ async function run(client: PrometheusClient, query: PlannedQuery, at: Date): Pro
 }
 
 /**
- * Probes which recordings exist, then runs one query per window per source, all at the same
- * instant. Rejects (with the client's PrometheusError) only when the probe fails, which means
- * Prometheus is not answering at all; a failing window query leaves its numbers unknown.
+ * Asks every window of every SLO from the rules' records, then the raw SLI for what had no record, all at
+ * the same instant. Rejects (with the client's PrometheusError) only when every first query failed in a
+ * way that says Prometheus is not answering at all; a failing window query leaves its numbers unknown.
  */
 export async function evaluateNow(
   client: PrometheusClient,
@@ -45,16 +49,16 @@ export async function evaluateNow(
   const started = performance.now();
   // Whole seconds: what Prometheus's rule evaluation uses, and what reads well in a query log.
   const time = new Date(Math.floor(at.getTime() / 1000) * 1000);
-  const probe = await client.query(coverageProbe(slos, slos.flatMap(windowsOf)), time);
-  const covered = coverageFrom(probe.resultType === 'vector' ? probe.result : []);
-  const first = await Promise.all(planQueries(slos, covered).map((q) => run(client, q, time)));
+  const first = await Promise.all(planQueries(slos).map((q) => run(client, q, time)));
+  const down = first.length > 0 && first.every((o) => 'error' in o && unreachable(o.error));
+  if (down) throw (first[0] as { error: Error }).error;
   const answered = first.flatMap((o) => ('samples' in o ? [o] : []));
   const second = await Promise.all(planFallback(answered).map((q) => run(client, q, time)));
   const outcomes = [...first, ...second];
   return {
     at: time,
     durationMs: performance.now() - started,
-    queries: 1 + outcomes.length,
+    queries: outcomes.length,
     slos: evaluateSlos(slos, outcomes),
     errors: [
       ...new Set(outcomes.flatMap((o) => ('error' in o ? [o.error.message] : o.omitted ? [o.omitted] : []))),

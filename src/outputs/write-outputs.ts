@@ -59,6 +59,7 @@ export class OutputsRun {
       const report = await writeAtomically(files(), {
         pruneDirs: this.outputs.filter((o) => o.prune).map((o) => resolve(o.dir)),
         dryRun,
+        checked: (path) => owner.get(path)?.check !== undefined,
         staged: (path, temp, content) => {
           const output = owner.get(path) as Output;
           if (!output.check) return;

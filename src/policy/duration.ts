@@ -14,6 +14,12 @@ type Unit = keyof typeof UNIT_MS;
 const DURATION = /^(?:\d+(?:ms|[smhdwy]))+$/;
 const PART = /(\d+)(ms|[smhdwy])/g;
 
+/**
+ * The longest duration Prometheus holds: nanoseconds in an int64 (about 292 years). Longer ones are
+ * refused by Prometheus and promtool ("duration out of range").
+ */
+export const PROMETHEUS_MAX_DURATION_MS = Math.floor((2 ** 63 - 1) / 1e6);
+
 /** Milliseconds for a Prometheus duration string (`0s` is 0), or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
   if (!DURATION.test(text)) return undefined;

@@ -6,8 +6,12 @@ export interface PromtoolResult {
 }
 
 /** Runs promtool; undefined when it is not installed, so callers can say how to get it. */
-export function promtool(args: string[], timeoutMs = 120_000): PromtoolResult | undefined {
-  const run = spawnSync('promtool', args, { encoding: 'utf8', timeout: timeoutMs });
+export function promtool(
+  args: string[],
+  timeoutMs = 120_000,
+  binary = 'promtool',
+): PromtoolResult | undefined {
+  const run = spawnSync(binary, args, { encoding: 'utf8', timeout: timeoutMs });
   if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
   const output = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim();
   if (run.error) return { ok: false, output: `${output}\npromtool: ${run.error.message}`.trim() };

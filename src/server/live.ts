@@ -1,13 +1,14 @@
 import { historyPath, sloPath, tierPath } from '../conventions/urls.ts';
 import { byUrgency } from '../evaluator/evaluate.ts';
-import { budgetLevel, burnText, exhaustionText, percentText } from '../evaluator/format.ts';
+import { budgetLevel, burnText, dataText, exhaustionText, percentText } from '../evaluator/format.ts';
 import { DEFAULT_RANGE, HISTORY_RANGES, type HistoryRequest, isHistoryRange } from '../evaluator/history.ts';
 import type { EvaluatorReport, GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
 import type { SliCheck } from '../live-check/check.ts';
 import { tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
+import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import { formatLabels } from '../runbooks/render.ts';
-import { BASE_WINDOW_MS, type Slo } from '../spec/model.ts';
+import type { Slo } from '../spec/model.ts';
 import { isoTime } from '../text/time.ts';
 import type { Links } from './links.ts';
 
@@ -103,11 +104,13 @@ function tierState(tier: TierStatus): 'firing' | 'pending' | 'burning' | 'quiet'
   return tier.burning ? 'burning' : 'quiet';
 }
 
-function budgetView(group: GroupStatus | undefined) {
+function budgetView(slo: Slo, group: GroupStatus | undefined) {
   const left = group?.budgetRemaining ?? null;
   const exhaustion = group ? exhaustionText(group) : null;
   return {
     text: percentText(left) ?? UNKNOWN,
+    /** `based on 20 min of data` while the budget extrapolates from less than the period. */
+    basis: group ? dataText(group, slo.periodMs) : null,
     level: budgetLevel(left),
     exhaustion: exhaustion ?? UNKNOWN,
     /** The same, as a phrase under the number. */
@@ -145,7 +148,7 @@ function indexRow(slo: Slo, status: SloStatus | undefined, links: Links) {
     href: links.to(sloPath(slo)) ?? null,
     description: slo.description ?? null,
     objective: `${slo.objective}%`,
-    budget: budgetView(status),
+    budget: budgetView(slo, status),
     // Burn now: over 5m, and over the fastest tier's long window (what pages first).
     burns: [BASE_WINDOW_MS, ...(fastest ? [fastest.longMs] : [])].flatMap((w) => {
       const rate = burnText(status?.burnRates[formatDuration(w)] ?? null);
@@ -259,7 +262,7 @@ export function sloLive(
     engine: engineText(status?.alertEngine, report),
     evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
     source: status?.source ?? null,
-    budget: budgetView(group),
+    budget: budgetView(slo, group),
     budgetWindow,
     burnBase: burnOver(group, BASE_WINDOW_MS),
     windows: Object.entries(group?.burnRates ?? {}).map(([window, rate]) => ({

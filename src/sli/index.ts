@@ -54,9 +54,18 @@ function kindOf(sli: Sli): SliKind<unknown> {
  * missing series means the SLI cannot be computed (a latency bucket), it yields nothing (SliKind.lazyErrors).
  */
 export function errorRate(sli: Sli, window: string, by: readonly string[]): string {
+  return errorRateOr(sli, window, by, `0 * ${totalRate(sli, window, by)}`);
+}
+
+/**
+ * The rate of bad events, or `zero` (an expression worth 0 for every group with traffic) where an errors
+ * series that may lag (SliKind.lazyErrors) matches nothing yet. The rules pass their own total rate
+ * recording, so the raw total is read once.
+ */
+export function errorRateOr(sli: Sli, window: string, by: readonly string[], zero: string): string {
   const kind = kindOf(sli);
   const errors = kind.errors(sli.spec, window, by);
-  return kind.lazyErrors ? `${errors} or 0 * ${kind.total(sli.spec, window, by)}` : errors;
+  return kind.lazyErrors ? `${errors} or ${zero}` : errors;
 }
 
 /** The rate of bad events as the SLI defines it, without the 0 that stands in for errors not seen yet. */

@@ -1,8 +1,10 @@
 import { parseTemplate } from '../outputs/rules/go-template.ts';
-import { absentForMs, errorBudget, threshold } from '../policy/burn.ts';
+import { absentForMs, burnFactor, errorBudget, threshold } from '../policy/burn.ts';
+import { type AdaptedTier, defaultTiers } from '../policy/default-tiers.ts';
 import { formatDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
 import { ABSENT_TIER, DEFAULT_TIER_NAMES, DEFAULT_TIERS, type Tier } from '../policy/tiers.ts';
+import { BASE_WINDOW_MS, MAX_PERIOD_MS } from '../policy/windows.ts';
 import { isLegacyLabelName } from '../promql/strings.ts';
 import { checkSli, countsEvents, type Sli, UTF8_NAME_PROBLEM } from '../sli/index.ts';
 import type { SloSpec, SpecHeader, TierRef } from './schema.ts';
@@ -78,11 +80,13 @@ export interface ModelProblem {
 /** Label names burnbook sets itself; a spec that sets them would break alert routing and linking. */
 export const RESERVED_LABELS = ['alertname', 'slo_service', 'slo', 'slo_tier', 'severity'];
 
-// The 5m rate recordings are the base every longer window is computed from.
-export const BASE_WINDOW_MS = 5 * 60_000;
-
+/**
+ * A tier of the spec, resolved: a default's name is the default adapted to this SLO's period and objective
+ * (policy/default-tiers.ts); an object named like a default overrides only the fields it gives.
+ */
 function resolveTier(
   ref: TierRef,
+  defaults: readonly AdaptedTier[],
   periodMs: number,
   problems: ModelProblem[],
   path: PropertyKey[],
@@ -96,7 +100,7 @@ function resolveTier(
     });
     return undefined;
   }
-  const base = DEFAULT_TIERS.find((t) => t.name === name);
+  const base = defaults.find((t) => t.name === name);
   if (typeof ref === 'string' && !base) {
     problems.push({
       path,
@@ -105,7 +109,29 @@ function resolveTier(
     });
     return undefined;
   }
-  const merged = { severity: 'page', for: '0s', ...base, ...(typeof ref === 'string' ? {} : ref) };
+  if (base && 'problem' in base) {
+    const given =
+      typeof ref === 'string' ? [] : (['long', 'short'] as const).filter((k) => ref[k] !== undefined);
+    if (given.length < 2) {
+      problems.push({
+        path,
+        message: `${base.problem} of a period this short`,
+        hint: 'use a period of a day or more, or write the tier out with long and short windows that fit',
+      });
+      return undefined;
+    }
+  }
+  const adapted =
+    base && !('problem' in base)
+      ? {
+          severity: base.severity,
+          budgetPercent: base.budgetPercent,
+          long: formatDuration(base.longMs),
+          short: formatDuration(base.shortMs),
+          for: formatDuration(base.forMs),
+        }
+      : (DEFAULT_TIERS.find((t) => t.name === name) ?? {});
+  const merged = { severity: 'page', for: '0s', ...adapted, ...(typeof ref === 'string' ? {} : ref) };
   if (typeof ref !== 'string' && ref.factor !== undefined) {
     if (ref.budgetPercent !== undefined) {
       problems.push({
@@ -154,6 +180,8 @@ function checkTier(
       message: `tier "${tier.name}": short window ${short} must be shorter than long window ${long}`,
     });
   }
+  if (tier.forMs > periodMs)
+    problems.push({ path, ...forLongerThanPeriod(`tier "${tier.name}"`, tier.forMs, periodMs) });
   if (tier.longMs > periodMs) {
     problems.push({
       path,
@@ -177,6 +205,20 @@ function checkTier(
         hint: 'rate() needs two samples in a window; use windows of at least twice the scrape interval',
       });
     }
+  }
+  const factor = burnFactor(tier, periodMs);
+  // A tier that fires below burn 1 pages for a budget that the period will never spend.
+  if (factor < 1 && tier.longMs <= periodMs) {
+    const share = tier.budgetPercent / 100;
+    problems.push({
+      path,
+      message:
+        `tier "${tier.name}" has a burn factor of ${formatNumber(factor)} (${formatNumber(tier.budgetPercent)}% of the ` +
+        `${formatDuration(periodMs)} budget within ${long}): it would fire on a burn that never spends the budget`,
+      hint: `the factor is budgetPercent × period ÷ long window; keep it at 1 or more: long: ${formatDuration(
+        Math.floor((share * periodMs) / BASE_WINDOW_MS) * BASE_WINDOW_MS,
+      )} or shorter, or budgetPercent: ${formatNumber(Math.ceil(((100 * tier.longMs) / periodMs) * 100) / 100)} or more`,
+    });
   }
   const t = threshold(tier, periodMs, slo.objective);
   // An objective written as a ratio is reported once, not again as every tier's threshold.
@@ -206,6 +248,26 @@ function labelNameProblems(
       ? []
       : names.filter((n) => !isLegacyLabelName(n)).map((n) => ({ path: at(n), ...UTF8_NAME_PROBLEM(n) }))),
   ];
+}
+
+/**
+ * Annotation names are label names to Prometheus: `promtool check rules` refuses any other ("invalid
+ * annotation name"), so `validate` does too, at the name.
+ */
+function annotationNameProblems(
+  annotations: Record<string, string>,
+  path: PropertyKey[],
+  utf8: boolean,
+): ModelProblem[] {
+  return Object.keys(annotations)
+    .filter((n) => n === '' || !(utf8 || isLegacyLabelName(n)))
+    .map((n) => ({
+      path: [...path, n],
+      message: `annotation name "${n}" is not a Prometheus label name, which Prometheus requires of annotation names`,
+      hint: utf8
+        ? 'give the annotation a name'
+        : 'use letters, digits and _ (not starting with a digit), e.g. route_note; UTF-8 names need Prometheus 3',
+    }));
 }
 
 /**
@@ -286,6 +348,21 @@ export const SHARED_ABSENT_ALERTNAME = 'SLOMetricAbsent';
 const ABSENT_SEVERITY = 'ticket';
 
 /**
+ * A `for` longer than the period waits past the budget it guards; bounding it by the period also keeps every
+ * duration derived from it (promtool tests' eval times) inside Prometheus's range.
+ */
+function forLongerThanPeriod(
+  what: string,
+  forMs: number,
+  periodMs: number,
+): { message: string; hint: string } {
+  return {
+    message: `${what}: for ${formatDuration(forMs)} is longer than the period ${formatDuration(periodMs)}, so the alert would wait past the budget it guards`,
+    hint: 'use a for far shorter than the tier windows (the defaults on a 30d period are 2m, 15m and 1h)',
+  };
+}
+
+/**
  * The absent-SLI alert as the spec sets it, with its defaults (see absentSchema); none when switched off
  * or when its severity is disabled (`alerting.severities.<severity>.disabled`).
  */
@@ -361,6 +438,13 @@ export function buildSlos(
       });
     }
     const periodMs = parseDuration(slo.period) as number;
+    if (periodMs > MAX_PERIOD_MS) {
+      problems.push({
+        path: at('period'),
+        message: `period ${slo.period} is longer than ${formatDuration(MAX_PERIOD_MS)}, the longest burnbook generates rules for`,
+        hint: `burnbook's windows and history probes reach a period back, so the period must fit in Prometheus's retention; use ${formatDuration(MAX_PERIOD_MS)} or less (30d, 90d and 1y are common)`,
+      });
+    }
     problems.push(
       ...checkSli(slo.sli, { groupBy: slo.groupBy, utf8Names }).map((p) => ({
         ...p,
@@ -381,6 +465,9 @@ export function buildSlos(
     problems.push(...groupByOverwritten(slo, file.labels, at));
     problems.push(...templateProblems(slo.labels, at('labels')));
     problems.push(...templateProblems(slo.alerting.labels, at('alerting', 'labels')));
+    problems.push(
+      ...annotationNameProblems(slo.alerting.annotations, at('alerting', 'annotations'), utf8Names),
+    );
     problems.push(...templateProblems(slo.alerting.annotations, at('alerting', 'annotations')));
     for (const [severity, extra] of Object.entries(slo.alerting.severities)) {
       const where = at('alerting', 'severities', severity);
@@ -389,9 +476,18 @@ export function buildSlos(
       problems.push(...templateProblems(extra.annotations, [...where, 'annotations']));
     }
 
+    const absentFor = typeof slo.alerting.absent === 'object' ? slo.alerting.absent.for : undefined;
+    if (absentFor !== undefined && (parseDuration(absentFor) as number) > periodMs) {
+      problems.push({
+        path: at('alerting', 'absent', 'for'),
+        ...forLongerThanPeriod('the absent-SLI alert', parseDuration(absentFor) as number, periodMs),
+      });
+    }
+
     const tiers: Tier[] = [];
+    const defaults = defaultTiers(periodMs, slo.objective);
     slo.alerting.tiers.forEach((ref, t) => {
-      const tier = resolveTier(ref, periodMs, problems, at('alerting', 'tiers', t));
+      const tier = resolveTier(ref, defaults, periodMs, problems, at('alerting', 'tiers', t));
       if (!tier) return;
       if (tiers.some((x) => x.name === tier.name)) {
         problems.push({ path: at('alerting', 'tiers', t), message: `tier "${tier.name}" is listed twice` });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../policy/duration.ts';
+import { PROMETHEUS_MAX_DURATION_MS, parseDuration } from '../policy/duration.ts';
 import { DEFAULT_TIER_NAMES, tierSchema } from '../policy/tiers.ts';
 import { sliSchema } from '../sli/index.ts';
 
@@ -14,15 +14,18 @@ const labelName = z
   .min(1, 'expected a Prometheus label name')
   .refine((n) => !n.startsWith('__'), 'label names starting with __ are reserved for Prometheus');
 const labels = z.record(labelName, z.string());
+const TOO_LONG = 'longer than Prometheus can hold (about 292 years)';
 /** A window or period: a Prometheus duration longer than zero. */
 export const duration = z
   .string()
-  .refine((s) => (parseDuration(s) ?? 0) > 0, 'expected a Prometheus duration such as 5m, 1h or 30d');
+  .refine((s) => (parseDuration(s) ?? 0) > 0, 'expected a Prometheus duration such as 5m, 1h or 30d')
+  .refine((s) => (parseDuration(s) ?? 0) <= PROMETHEUS_MAX_DURATION_MS, TOO_LONG);
 
 /** A `for`: zero is allowed and means "fire at once". */
 const forDuration = z
   .string()
-  .refine((s) => parseDuration(s) !== undefined, 'expected a Prometheus duration such as 0s, 2m or 1h');
+  .refine((s) => parseDuration(s) !== undefined, 'expected a Prometheus duration such as 0s, 2m or 1h')
+  .refine((s) => (parseDuration(s) ?? 0) <= PROMETHEUS_MAX_DURATION_MS, TOO_LONG);
 
 /**
  * A tier: a default's name, or an object. An object named like a default overrides its fields. Instead of

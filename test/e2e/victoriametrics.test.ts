@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { RECORDS, sloLabels } from '../../src/conventions/names.ts';
 import {
   evaluatorReportSchema,
   type SloStatus,
@@ -17,6 +18,7 @@ import { loadSpecs } from '../../src/spec/load.ts';
 import { startBurnbook } from '../support/burnbook.ts';
 import {
   counter,
+  gauge,
   HOUR,
   historyToOpenMetrics,
   MINUTE,
@@ -96,6 +98,29 @@ function series(): SeriesHistory[] {
 }
 
 const { slos } = loadSpecs(['slos']);
+
+/**
+ * burnbook's two start records, as a Prometheus that ran the rules from the first sample holds them: the
+ * minute of the first 5m rate, for the recordings and for the traffic (the SLIs are as young as the rules,
+ * as in promtool). vmalert -replay evaluates each rule over a whole range in one query, so a rule cannot
+ * read what it recorded a step before, and these records, kept from their own last sample, would say "now"
+ * at every step. Imported beside the samples, they stand for the rules having run live.
+ */
+function startRecords(): SeriesHistory[] {
+  const first = START + MINUTE;
+  // The examples' only groupBy label is search's tenant.
+  const groupsOf = (by: readonly string[]) =>
+    by.length ? ['acme', 'globex'].map((tenant) => ({ tenant })) : [{}];
+  return slos.flatMap((slo) =>
+    groupsOf(slo.groupBy).flatMap((group) =>
+      [RECORDS.recordingsStart, RECORDS.trafficStart].map((name) => ({
+        name,
+        labels: { ...sloLabels(slo), ...group },
+        points: gauge(timeline, (t) => (t >= first ? first / 1000 : undefined)),
+      })),
+    ),
+  );
+}
 const groups: RuleGroup[] = ruleFiles(slos, 'http://burnbook.test').flatMap(
   (file) => (parse(file.content) as { groups: RuleGroup[] }).groups,
 );
@@ -134,7 +159,7 @@ beforeAll(async () => {
     startVictoriaMetrics(['-search.disableCache']),
     startPrometheus({ backfillOpenMetrics: historyToOpenMetrics(series()) }),
   ]);
-  await vm.importSeries(series());
+  await vm.importSeries([...series(), ...startRecords()]);
 }, 120_000);
 
 afterAll(async () => {

@@ -7,6 +7,8 @@ export interface LiveCounter {
   labels: Record<string, string>;
   /** Events per second; change with setRates. */
   perSecond: number;
+  /** Where the counter starts: the last value of its backfilled history, so the series goes on without a reset. */
+  initial?: number;
 }
 
 export interface RunningExporter {
@@ -18,7 +20,7 @@ export interface RunningExporter {
 }
 
 export async function startExporter(counters: LiveCounter[]): Promise<RunningExporter> {
-  const values = counters.map(() => 0);
+  const values = counters.map((c) => c.initial ?? 0);
   const rates = counters.map((c) => c.perSecond);
   let last = performance.now();
   // Counters grow with time, not with scrapes, so a late or missed scrape sees the right rate.

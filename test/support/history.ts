@@ -92,7 +92,8 @@ export function requestCounters(
 
 /**
  * burnbook's recording rules for one SLO (`identity`: its slo_service and slo labels) as if they had
- * run since `since`: the 5m total rate and the error ratio of each window in `windowsMs`, constant.
+ * run since `since`: the 5m total rate and the error ratio of each window in `windowsMs`, constant; and
+ * the two start records they keep, for rules loaded at `since` on a service with a 30-day period's history.
  */
 export function recordings(
   timeline: Timeline,
@@ -101,8 +102,15 @@ export function recordings(
   values: { ratio: number; totalRate: number; windowsMs: number[] },
 ): SeriesHistory[] {
   const from = (value: number) => (t: number) => (t >= since ? value : undefined);
+  const started = since / 1000;
   return [
     { name: 'slo:sli_total:rate5m', labels: identity, points: gauge(timeline, from(values.totalRate)) },
+    { name: 'slo:recordings_start:timestamp', labels: identity, points: gauge(timeline, from(started)) },
+    {
+      name: 'slo:traffic_start:timestamp',
+      labels: identity,
+      points: gauge(timeline, from(started - (30 * DAY) / 1000)),
+    },
     ...values.windowsMs.map((w) => ({
       name: `slo:sli_error:ratio_rate${formatDuration(w)}`,
       labels: identity,

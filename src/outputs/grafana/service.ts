@@ -5,8 +5,10 @@ import { alertTitle, errorRatioRecord, RECORDS, sloIdentity } from '../../conven
 import { budgetTimeMs, errorBudget, type TierFacts, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
 import { formatNumber, formatPercent, roundForPeople } from '../../policy/number.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import type { LabelMatcher } from '../../promql/parse.ts';
-import { BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
+import type { Slo } from '../../spec/model.ts';
+import { periodData } from '../rules/recording.ts';
 import {
   BUDGET_STEPS,
   burnbookDashboard,
@@ -134,10 +136,10 @@ function nowPanels(v: SloView): Panel[] {
     description: string,
     expr: string,
     links: dashboard.DashboardLinkBuilder[] = [],
-  ) => statPanel({ title, description, width: 4, height: 9, links }, expr);
+  ) => statPanel({ title, description, width: 3, height: 9, links }, expr);
   return [
     textPanel(
-      { title: `${slo.name}: what the numbers mean`, width: 8, height: 9, links: [v.sloPage] },
+      { title: `${slo.name}: what the numbers mean`, width: 9, height: 9, links: [v.sloPage] },
       sloFacts(slo, v.opts),
     ),
     stat(
@@ -149,6 +151,14 @@ function nowPanels(v: SloView): Panel[] {
       .unit(UNIT.ratio)
       .decimals(1)
       .thresholds(thresholds('red', ...BUDGET_STEPS)),
+    stat(
+      'Budget based on',
+      `How much data the budget left rests on: less than the ${v.period} period while the SLO, or burnbook's ` +
+        "rules, are younger than it; until then the budget takes the period's traffic from this much.",
+      `min(${periodData(slo.periodMs, of)})`,
+    )
+      .unit(UNIT.seconds)
+      .thresholds(thresholds('yellow', [slo.periodMs / 1000 - 60, 'green'])),
     stat(
       'Budget left as full outage',
       `How long a total outage the rest of the budget absorbs (the whole budget: ${humanDuration(budgetSeconds * 1000)}).`,

@@ -1,5 +1,5 @@
 import type { GrafanaUrls } from '../../conventions/dashboards.ts';
-import { alertLabels, alertName, errorRatioRecord, RECORDS, sloIdentity } from '../../conventions/names.ts';
+import { alertLabels, alertName, errorRatioRecord, sloIdentity } from '../../conventions/names.ts';
 import type { SiteUrls } from '../../conventions/urls.ts';
 import { budgetTimeMs, errorBudget, IMPOSSIBLE_ERROR_RATIO, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
@@ -8,6 +8,7 @@ import type { Tier } from '../../policy/tiers.ts';
 import { labelSelector } from '../../promql/build.ts';
 import type { Slo } from '../../spec/model.ts';
 import { withIncidentClauses } from './incident.ts';
+import { windowTotal } from './recording.ts';
 
 export interface AlertingRule {
   alert: string;
@@ -78,10 +79,7 @@ export function alertExpr(slo: Slo, tier: Tier): string {
     `${labelSelector(errorRatioRecord(windowMs), id)} > ${t} <= ${IMPOSSIBLE_ERROR_RATIO}`;
   const lines = [within(tier.longMs), within(tier.shortMs)];
   if (slo.minEvents !== undefined) {
-    const seconds = tier.longMs / 1000;
-    lines.push(
-      `avg_over_time(${labelSelector(RECORDS.total, id)}[${formatDuration(tier.longMs)}]) * ${seconds} >= ${slo.minEvents}`,
-    );
+    lines.push(`${windowTotal(tier.longMs, (record) => labelSelector(record, id))} >= ${slo.minEvents}`);
   }
   return lines.join('\nand\n');
 }

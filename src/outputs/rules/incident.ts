@@ -3,9 +3,10 @@ import { tierFacts } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatNumber } from '../../policy/number.ts';
 import type { Tier } from '../../policy/tiers.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import { formatSelector, labelList, labelSelector } from '../../promql/build.ts';
 import type { LabelMatcher } from '../../promql/parse.ts';
-import { alertingTiers, BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
+import { alertingTiers, type Slo } from '../../spec/model.ts';
 
 /**
  * One incident, one page: the two clauses that keep an SLO's tiers from paging twice for one outage.

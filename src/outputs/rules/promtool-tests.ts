@@ -9,10 +9,11 @@ import {
 import { tierFacts } from '../../policy/burn.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatNumber } from '../../policy/number.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import { labelSelector } from '../../promql/build.ts';
 import { errorsLag, sliTestSeries } from '../../sli/index.ts';
 import type { Counts, TestSeries } from '../../sli/kind.ts';
-import { alertingTiers, BASE_WINDOW_MS, type Slo } from '../../spec/model.ts';
+import { alertingTiers, type Slo } from '../../spec/model.ts';
 import { absentAnnotations } from './absent.ts';
 import { type AlertOptions, type AnnotationValues, alertAnnotations } from './alerting.ts';
 import { goPrintfG3 } from './go-format.ts';
@@ -123,9 +124,10 @@ export function promtoolTests({ slo, ruleFile, options }: TestPlan): PromtoolTes
   const series = sliTestSeries(slo.sli);
   if (!series) return undefined;
   const longest = Math.max(...slo.alerting.tiers.map((t) => t.longMs));
-  // promtool loads at most 10,000 samples per query: coarser evaluation keeps multi-day
-  // windows (and the period window reading all of them) under that.
-  const evalMs = longest > 86_400_000 ? 10 * MINUTE : MINUTE;
+  // promtool loads at most 10,000 samples per query, and evaluates every rule at every step: coarser evaluation
+  // keeps windows of 3 hours and more (and the period window reading all of them) under that and quick. Not
+  // coarser than 10m: a window's 5m recordings older than its last 5 minutes must hold a sample or two.
+  const evalMs = longest >= 3 * 60 * MINUTE ? 10 * MINUTE : MINUTE;
   const fastestLongMin = Math.min(...slo.alerting.tiers.map((t) => t.longMs)) / MINUTE;
   // Enough traffic that minEvents never masks the burn under test.
   const rate = Math.max(1000, Math.ceil((4 * (slo.minEvents ?? 0)) / fastestLongMin));

@@ -64,6 +64,8 @@ function burnChart(figure, history, tier, colors) {
 
 function budgetChart(figure, history, colors) {
   const left = history.budgetRemaining.map((v) => (v === null ? null : v * 100));
+  // A young SLO has a few points: dots, so even one shows (a line needs two).
+  const known = left.filter((v) => v !== null).length;
   const plot = figure.querySelector('.plot');
   return new uPlot(
     {
@@ -74,8 +76,9 @@ function budgetChart(figure, history, colors) {
         {},
         {
           label: 'budget left',
-          // Sampled hourly or so (see budgetStepSeconds); the steps between are not gaps in the data.
+          // From the raw SLI sampled hourly or so (see budgetStepSeconds): the steps between are not gaps.
           spanGaps: true,
+          points: { show: known < 40, size: 6, fill: colors.budget },
           stroke: colors.budget,
           fill: `${colors.budget}33`,
           width: 2,

@@ -1,8 +1,8 @@
 import { formatDuration, parseDuration } from '../../policy/duration.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import { parseSelector } from '../../promql/parse.ts';
 import { hasWindow, WINDOW } from '../../sli/window.ts';
 import type { IssueProblem } from '../issues.ts';
-import { BASE_WINDOW_MS } from '../model.ts';
 import { burnbookName, problem } from './foreign.ts';
 import type { Origins } from './translate.ts';
 

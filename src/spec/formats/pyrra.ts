@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../policy/duration.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import { formatSelector } from '../../promql/build.ts';
 import { parseSelector, type Selector } from '../../promql/parse.ts';
 import type { InputFormat } from '../format.ts';
 import type { IssueProblem } from '../issues.ts';
-import { BASE_WINDOW_MS, RESERVED_LABELS } from '../model.ts';
+import { RESERVED_LABELS } from '../model.ts';
 import { burnbookName, parseWith, problem } from './foreign.ts';
 import { Origins, readTranslated, type TranslateResult } from './translate.ts';
 

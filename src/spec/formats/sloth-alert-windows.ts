@@ -1,7 +1,7 @@
 import { parseDuration } from '../../policy/duration.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import type { InputFormat } from '../format.ts';
 import type { IssueProblem } from '../issues.ts';
-import { BASE_WINDOW_MS } from '../model.ts';
 import { parseWith, problem } from './foreign.ts';
 import { alertWindowsSchema, SLOTH_API_VERSION } from './sloth.ts';
 

@@ -142,9 +142,7 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
   const prune = db.prepare(`
     DELETE FROM alerts WHERE id IN (
       SELECT id FROM alerts WHERE status = 'resolved' AND starts_at < @cutoff AND ends_at < @cutoff LIMIT @limit)`);
-  const firingBySeverity = db.prepare(`
-    SELECT coalesce(severity, '') AS severity, count(*) AS count FROM alerts
-    WHERE status = 'firing' GROUP BY 1`);
+  const firingBySeverity = db.prepare('SELECT severity, firing AS count FROM alerts_firing WHERE firing > 0');
   const total = db.prepare('SELECT stored FROM alert_totals').pluck();
   const insertTruncated = db.prepare(`
     INSERT INTO truncated_deliveries (received_at, group_key, group_labels, receiver, status, alerts, truncated_alerts)
@@ -327,6 +325,19 @@ export function openSqliteDatabase(dataDir: string, options: OpenOptions = {}) {
     check(): string[] {
       const result = db.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
       return result.map((row) => row.quick_check).filter((line) => line !== 'ok');
+    },
+
+    /**
+     * Refreshes the query planner's statistics where a table grew or shrank tenfold since they were taken
+     * (SQLite's `PRAGMA optimize`): so at most a few times in a store's life, each an ANALYZE that reads
+     * every index (about 0.5 s at 200,000 alerts on a loaded machine). Without them a list filtered by a
+     * rare value walks the wrong index: an SLO page's alerts, whose name matched none of 200,000 alerts of
+     * the same SLO, read every one of them (0.2 s a query, four per page, on the main thread). Read whole:
+     * with `analysis_limit` SQLite keeps no STAT4 samples, and the samples are what tell a rare value from a
+     * common one. Every table is looked at (0x10000), not only those this connection queried.
+     */
+    optimize(): void {
+      db.pragma('optimize=0x10002');
     },
 
     /** Commits a write that changes nothing: throws what a real write would (a full disk, a read-only file). */

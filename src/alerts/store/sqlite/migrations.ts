@@ -118,6 +118,27 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
   ALTER TABLE alerts ADD COLUMN resolved_at INTEGER;
   `,
+  // 6: firing alerts by severity, kept by triggers. Counted by a query, /healthz, /metrics and every alert
+  // page read each firing alert's row on the main thread: 0.3-0.4 s at 200,000 firing, seconds under load.
+  `
+  CREATE TABLE alerts_firing (severity TEXT PRIMARY KEY, firing INTEGER NOT NULL) STRICT;
+  INSERT INTO alerts_firing (severity, firing)
+    SELECT coalesce(severity, ''), count(*) FROM alerts WHERE status = 'firing' GROUP BY 1;
+  CREATE TRIGGER alerts_firing_inserted AFTER INSERT ON alerts WHEN NEW.status = 'firing' BEGIN
+    INSERT INTO alerts_firing (severity, firing) VALUES (coalesce(NEW.severity, ''), 1)
+      ON CONFLICT (severity) DO UPDATE SET firing = firing + 1;
+  END;
+  CREATE TRIGGER alerts_firing_deleted AFTER DELETE ON alerts WHEN OLD.status = 'firing' BEGIN
+    UPDATE alerts_firing SET firing = firing - 1 WHERE severity = coalesce(OLD.severity, '');
+  END;
+  CREATE TRIGGER alerts_firing_updated AFTER UPDATE OF status, severity ON alerts
+    WHEN OLD.status IS NOT NEW.status OR OLD.severity IS NOT NEW.severity BEGIN
+    UPDATE alerts_firing SET firing = firing - 1
+      WHERE OLD.status = 'firing' AND severity = coalesce(OLD.severity, '');
+    INSERT INTO alerts_firing (severity, firing) SELECT coalesce(NEW.severity, ''), 1 WHERE NEW.status = 'firing'
+      ON CONFLICT (severity) DO UPDATE SET firing = firing + 1;
+  END;
+  `,
 ];
 
 /** The schema version of a store this burnbook has migrated. */

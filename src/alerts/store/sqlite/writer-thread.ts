@@ -12,7 +12,17 @@ const port = parentPort;
 const reply = (message: WriterReply) => port.postMessage(message);
 
 const store = openSqliteDatabase((workerData as { dataDir: string }).dataDir);
+store.optimize();
 reply({ kind: 'ready' });
+
+// The planner's statistics follow the store as it grows: looked at after a write, at most once a minute.
+const OPTIMIZE_EVERY_MS = 60_000;
+let optimized = Date.now();
+function optimizeNowAndThen(): void {
+  if (Date.now() - optimized < OPTIMIZE_EVERY_MS) return;
+  optimized = Date.now();
+  store.optimize();
+}
 
 function perform(request: WriterRequest): unknown {
   switch (request.op) {
@@ -44,6 +54,11 @@ port.on('message', (request: WriterRequest) => {
         code: typeof code === 'string' ? code : undefined,
       },
     });
+  }
+  try {
+    if (request.op !== 'close') optimizeNowAndThen();
+  } catch {
+    // Statistics not refreshed: lists may be slower, never wrong; the next write says what is at fault.
   }
   // With the port closed and nothing else to do, the thread exits.
   if (request.op === 'close') port.close();
