@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertName } from '../../src/conventions/names.ts';
+import { alertName, sloLabels } from '../../src/conventions/names.ts';
 import { evaluateNow } from '../../src/evaluator/run.ts';
 import { tierFacts } from '../../src/policy/burn.ts';
 import { createPrometheusClient } from '../../src/prometheus/client.ts';
 import {
+  baseRecordings,
   counter,
   DAY,
   historyToOpenMetrics,
@@ -17,8 +18,12 @@ import { slosFrom, writeRules } from '../support/promtool-scenario.ts';
 
 /**
  * burnbook's evaluator and Prometheus running the generated rules agree on which tiers burn, on the
- * same data. The rules only record from Prometheus's start, so every scenario keeps its error ratio
- * for longer than the longest tier window: then every window reads that ratio in both.
+ * same data. Every scenario keeps its error ratio for longer than the longest tier window, and the
+ * history holds the rules' own 5m recordings and start records (computed here from the same increments)
+ * as if the rules had run throughout: freshly loaded rules would otherwise count the windows' unseen past
+ * as healthy (the cold start) and rightly not page yet. The alert conditions, thresholds, minEvents and
+ * the live 5m rates are still Prometheus's, from the generated rules; then every window reads the
+ * scenario's ratio in both.
  * Prometheus holds a burning alert as pending until its `for` has passed; pending or firing is
  * "the condition holds", which is what a one-off evaluation reports as burning.
  */
@@ -68,6 +73,10 @@ const SCENARIOS: Array<{
 
 function series(): SeriesHistory[] {
   return SCENARIOS.flatMap(({ slo, labels, perMinute, errorRatio }) => [
+    ...baseRecordings(timeline, { ...sloLabels(sloNamed(slo)), ...labels }, timeline.start + MINUTE, () => ({
+      errors: (perMinute * errorRatio) / 60,
+      total: perMinute / 60,
+    })),
     {
       name: `${slo}_requests_total`,
       labels: { ...labels, code: '200' },
@@ -79,6 +88,12 @@ function series(): SeriesHistory[] {
       points: counter(timeline, () => perMinute * errorRatio),
     },
   ]);
+}
+
+function sloNamed(name: string) {
+  const slo = slos.find((s) => s.name === name);
+  if (!slo) throw new Error(`no SLO ${name} in SPEC`);
+  return slo;
 }
 
 /** What the math says burns, from the scenario: alertname plus group labels. */

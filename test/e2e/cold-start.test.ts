@@ -16,15 +16,15 @@ import { slosFrom, writeRules } from '../support/promtool-scenario.ts';
 /**
  * New rules on a service with history (issue 14, part 3). Four days of healthy requests are backfilled,
  * then Prometheus starts with the generated rules and a live exporter continues the counters: the rules'
- * own 5m recordings begin now, the raw series go back days. A 20-second blip of 1% errors, then a 2% burn.
+ * own 5m recordings begin now, the raw series go back days. A 20-second blip of 1% errors, then a 5% burn.
  * Each tier must pend when the same math on the raw series says (sum(rate(errors[W])) / sum(rate(total[W]))
  * over both windows), within an evaluation or so, and never before; and burnbook's evaluator, reading the
  * same Prometheus, must say the same. Before, the long windows held only the minutes since the rules were
  * loaded: the blip made the slow and very-slow tiers pend at once, and the burn paged the slow tier in
  * minutes instead of the Workbook's hour and more.
  *
- * 99.999% keeps the test short: the Workbook's detection times of a 2% burn are 26 s (fast), 65 s (slow)
- * and 130 s (very-slow); the blip stays under every threshold.
+ * 99.999% keeps the test short: the Workbook's detection times of a 5% burn are 10 s (fast), 26 s (slow)
+ * and 52 s (very-slow); the blip stays under every threshold. The test watches tiers pend, not `for`.
  */
 
 const SPEC = `
@@ -130,7 +130,7 @@ async function evaluatorBurning(): Promise<string[]> {
 const names = slo.alerting.tiers.map((t) => alertName(slo, t));
 
 describe('cold start: rules loaded on a service with days of history', () => {
-  it('a blip pends nothing; a 2% burn pends each tier when the raw math says, not before', async () => {
+  it('a blip pends nothing; a 5% burn pends each tier when the raw math says, not before', async () => {
     // The first evaluations have run: every window exists, and says so.
     await sleep(15_000);
     expect(await alerts()).toEqual([]);
@@ -146,19 +146,17 @@ describe('cold start: rules loaded on a service with days of history', () => {
     expect(await evaluatorBurning()).toEqual([]);
 
     const burnStart = Date.now();
-    exporter.setRates([PER_SECOND * 0.98, PER_SECOND * 0.02]);
+    exporter.setRates([PER_SECOND * 0.95, PER_SECOND * 0.05]);
     const seen = new Map<string, number>();
     for (const deadline = Date.now() + 240_000; Date.now() < deadline; await sleep(1_000)) {
       const now = await alerts();
       for (const a of now) {
         if (!seen.has(a.labels.alertname ?? '')) seen.set(a.labels.alertname ?? '', Date.parse(a.activeAt));
       }
-      const fast = now.find((a) => a.labels.alertname === names[0]);
-      if (seen.size === names.length && fast?.state === 'firing') break;
+      if (seen.size === names.length) break;
     }
     expect([...seen.keys()].sort()).toEqual([...names].sort());
     const now = await alerts();
-    expect(now.find((a) => a.labels.alertname === names[0])?.state).toBe('firing');
     // Pages, status and the rules agree: what pends or fires in Prometheus burns in burnbook's evaluator.
     expect((await evaluatorBurning()).sort()).toEqual(now.map((a) => a.labels.alertname).sort());
 

@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sloLabels } from '../../src/conventions/names.ts';
 import { createPrometheusClient, type PrometheusClient } from '../../src/prometheus/client.ts';
 import { parseSelector } from '../../src/promql/parse.ts';
 import { sliTestSeries } from '../../src/sli/index.ts';
@@ -11,6 +12,7 @@ import type { Counts, TestSeries } from '../../src/sli/kind.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import type { Slo } from '../../src/spec/model.ts';
 import { type Dashboard, dashboardQueries, interpolate } from '../support/grafana.ts';
+import { baseRecordings, historyToOpenMetrics, MINUTE } from '../support/history.ts';
 import { type CounterSeries, countersToOpenMetrics } from '../support/openmetrics.ts';
 import { grafanaFiles } from '../support/outputs.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -43,16 +45,21 @@ function share(counts: Counts, errorRatio: number): number {
   return counts === 'bad' ? errorRatio : 1 - errorRatio;
 }
 
-function rawSeries(slo: Slo): CounterSeries[] {
-  const series = sliTestSeries(slo.sli) ?? QUERY_SLI_SERIES[`${slo.service}/${slo.name}`] ?? [];
-  const groups = slo.groupBy.length
+function groupsOf(slo: Slo): Array<Record<string, string>> {
+  return slo.groupBy.length
     ? Object.values(TENANTS).map((tenant) => Object.fromEntries(slo.groupBy.map((label) => [label, tenant])))
     : [{}];
-  return groups.flatMap((group) =>
+}
+
+const burnsIn = (group: Record<string, string>) => !Object.values(group).includes(TENANTS.healthy);
+
+function rawSeries(slo: Slo): CounterSeries[] {
+  const series = sliTestSeries(slo.sli) ?? QUERY_SLI_SERIES[`${slo.service}/${slo.name}`] ?? [];
+  return groupsOf(slo).flatMap((group) =>
     series.map(({ selector, counts }) => {
       const parsed = parseSelector(selector);
       if ('offset' in parsed) throw new Error(`${selector}: ${parsed.message}`);
-      const burns = !Object.values(group).includes(TENANTS.healthy);
+      const burns = burnsIn(group);
       return {
         name: parsed.metric,
         labels: { ...Object.fromEntries(parsed.matchers.map((m) => [m.name, m.value])), ...group },
@@ -63,10 +70,45 @@ function rawSeries(slo: Slo): CounterSeries[] {
   );
 }
 
+/**
+ * The rules' own 5m recordings and start records over the history, as if they had run since it began:
+ * without them freshly loaded rules count the windows' unseen past as healthy (the cold start) and rightly
+ * do not page on history. Each 5m rate is the increments of the 15 s steps ending in (t − 5m, t], per second.
+ */
+function ruleRecordings(slo: Slo) {
+  const timeline = { start: START, end: END, stepMs: MINUTE };
+  const fiveMinutes = 5 * MINUTE;
+  return groupsOf(slo).flatMap((group) =>
+    baseRecordings(timeline, { ...sloLabels(slo), ...group }, START + fiveMinutes, (t) => {
+      let errors = 0;
+      for (let s = t - fiveMinutes + STEP_SECONDS * 1000; s <= t; s += STEP_SECONDS * 1000) {
+        if (burnsIn(group) && s > INCIDENT_START) errors += EVENTS_PER_SECOND * STEP_SECONDS * ERROR_RATIO;
+      }
+      return { errors: errors / (fiveMinutes / 1000), total: EVENTS_PER_SECOND };
+    }),
+  );
+}
+
+/**
+ * The budget an SLO (its burning group) has spent, from the increments: the incident's errors over the errors
+ * its period allows at the rate seen. The SLIs are younger than the period, so it is a share, not the
+ * period's error ratio over its budget (issue 14). The rules keep reading the backfill's last 5m rate for the
+ * seconds between its end and the query, so up to a quarter more (5 minutes on the incident's 20); the
+ * records' 1-minute steps and where the traffic is counted from make up to a few percent less.
+ */
+function expectSpent(left: number | undefined, slo: Slo): void {
+  const errors = EVENTS_PER_SECOND * ERROR_RATIO * ((END - INCIDENT_START) / 1000);
+  const allowed = ((100 - slo.objective) / 100) * EVENTS_PER_SECOND * (slo.periodMs / 1000);
+  const where = `${slo.service}/${slo.name}: budget left ${left}`;
+  expect(left, where).toBeTypeOf('number');
+  expect(1 - (left as number), where).toBeGreaterThan((errors / allowed) * 0.9);
+  expect(1 - (left as number), where).toBeLessThan((errors / allowed) * 1.25);
+}
+
 let prometheus: RunningPrometheus;
 let client: PrometheusClient;
 
-/** Recording rules only have data from Prometheus's first evaluation on: wait until every SLO alerts. */
+/** The live rules need an evaluation or two (the 5m rates, the windows, the alerts): wait until every SLO alerts. */
 async function untilEverySloAlerts(): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -87,11 +129,12 @@ beforeAll(async () => {
   prometheus = await startPrometheus({
     ruleFiles: [...new Set(examples.map((slo) => rules.ruleFile(slo.service)))],
     evaluationInterval: '1s',
-    backfillOpenMetrics: countersToOpenMetrics(examples.flatMap(rawSeries), {
-      start: new Date(START),
-      end: new Date(END),
-      stepSeconds: STEP_SECONDS,
-    }),
+    backfillOpenMetrics:
+      countersToOpenMetrics(examples.flatMap(rawSeries), {
+        start: new Date(START),
+        end: new Date(END),
+        stepSeconds: STEP_SECONDS,
+      }).replace(/# EOF\n?$/, '') + historyToOpenMetrics(examples.flatMap(ruleRecordings)),
   });
   client = createPrometheusClient({ url: prometheus.url, timeoutMs: 10_000 });
   await untilEverySloAlerts();
@@ -121,7 +164,7 @@ describe('generated dashboards against a real Prometheus with the generated rule
     },
   );
 
-  it('the overview shows the incident: budget spent, a tier pending or firing, the healthy tenant apart', async () => {
+  it('the overview shows the incident: the budget the incident spent, a tier pending or firing, the healthy tenant apart', async () => {
     const overview = dashboards.find((d) => d.uid === 'burnbook-overview') as Dashboard;
     const table = overview.panels.find((p) => p.type === 'table');
     const target = (refId: string) => {
@@ -138,7 +181,7 @@ describe('generated dashboards against a real Prometheus with the generated rule
 
     const budget = await values('budget');
     expect(Object.keys(budget).sort()).toEqual(examples.map((s) => `${s.service}/${s.name}`).sort());
-    for (const left of Object.values(budget)) expect(left).toBeLessThan(0);
+    for (const slo of examples) expectSpent(budget[`${slo.service}/${slo.name}`], slo);
     const fast = await values('tier-fast');
     for (const state of Object.values(fast)) expect([1, 2]).toContain(state);
     const dashboard = (await target('objective')).result as Array<{ metric: Record<string, string> }>;
@@ -154,6 +197,6 @@ describe('generated dashboards against a real Prometheus with the generated rule
       ]),
     );
     expect(byTenant[TENANTS.healthy]).toBe(1);
-    expect(byTenant[TENANTS.burning]).toBeLessThan(0);
+    expectSpent(byTenant[TENANTS.burning], examples.find((s) => s.service === 'search') as Slo);
   });
 });

@@ -3,6 +3,7 @@
  * reset (a restarted process) and gauges (recording rules' output, as if the rules had always run).
  * Expected numbers in a test come from the same increments, never from burnbook's output.
  */
+import { RECORDS } from '../../src/conventions/names.ts';
 import { formatDuration } from '../../src/policy/duration.ts';
 
 export const MINUTE = 60_000;
@@ -115,6 +116,48 @@ export function recordings(
       name: `slo:sli_error:ratio_rate${formatDuration(w)}`,
       labels: identity,
       points: gauge(timeline, from(values.ratio)),
+    })),
+  ];
+}
+
+/**
+ * The records every window of burnbook's rules is built from, for one group (`labels`: the rules' labels
+ * plus the group's), as if the rules had run since `since` on a service whose events began then: the 5m
+ * error and total rates (per second) at each step, and the two latched start records, both `since`.
+ * With these backfilled, freshly loaded rules read the history's windows as they are, not as the
+ * "healthy before burnbook" the cold start assumes. The rates come from the test's own increments.
+ */
+export function baseRecordings(
+  timeline: Timeline,
+  labels: Record<string, string>,
+  since: number,
+  rates: (t: number) => { errors: number; total: number },
+): SeriesHistory[] {
+  const from = (value: (t: number) => number) => (t: number) => (t >= since ? value(t) : undefined);
+  return [
+    {
+      name: RECORDS.errors,
+      labels,
+      points: gauge(
+        timeline,
+        from((t) => rates(t).errors),
+      ),
+    },
+    {
+      name: RECORDS.total,
+      labels,
+      points: gauge(
+        timeline,
+        from((t) => rates(t).total),
+      ),
+    },
+    ...[RECORDS.recordingsStart, RECORDS.trafficStart].map((name) => ({
+      name,
+      labels,
+      points: gauge(
+        timeline,
+        from(() => since / 1000),
+      ),
     })),
   ];
 }
