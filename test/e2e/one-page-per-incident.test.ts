@@ -1,21 +1,26 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { testApp } from '../support/app.ts';
+import { openChromium } from '../support/browser.ts';
 import { type RunningExporter, startExporter } from '../support/exporter.ts';
 import { alertmanagerFile, ruleFiles } from '../support/outputs.ts';
+import { freePort } from '../support/ports.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
 import { until } from '../support/wait.ts';
 
 /**
  * One incident, one page, through the real stack: a live exporter, Prometheus running the generated rules,
- * Alertmanager with the generated snippet merged under the common root `group_by: [alertname]`, and a
- * webhook sink standing in for the pager and for burnbook. Two services whose SLOs are both named
+ * Alertmanager with the generated snippet merged under the common root `group_by: [alertname]`, burnbook
+ * serving the pages and receiving the snippet's webhook, and a sink that records every notification the pager
+ * and burnbook are sent. After recovery, Chromium reads the incidents burnbook stored. Two services whose SLOs are both named
  * `availability` (so their alerts share alert names) and a `groupBy` SLO with two tenants go down at once;
  * both tiers fire, the slow one under the fast one's inhibition; then they recover.
  *
@@ -58,6 +63,8 @@ const received: Notification[] = [];
 let exporter: RunningExporter;
 let prometheus: RunningPrometheus;
 let alertmanager: RunningAlertmanager;
+let app: FastifyInstance;
+let base: string;
 
 beforeAll(async () => {
   sink = createServer((request, response) => {
@@ -82,8 +89,15 @@ beforeAll(async () => {
     ]),
   ]);
 
-  // The snippet's burnbook receiver posts to <external-url>/hooks/alertmanager: here, the sink.
-  const snippet = parse(alertmanagerFile(slos, sinkUrl));
+  // burnbook's address comes first: Alertmanager delivers to it, Prometheus links to it, and it reads
+  // Prometheus, which starts last.
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const snippet = parse(alertmanagerFile(slos, base));
+  // The sink hears what burnbook is sent, from the same receiver (Alertmanager names it in the payload).
+  for (const receiver of snippet.receivers) {
+    receiver.webhook_configs.push({ url: `${sinkUrl}/burnbook`, send_resolved: true });
+  }
   alertmanager = await startAlertmanager({
     configYaml: stringify({
       route: {
@@ -103,7 +117,7 @@ beforeAll(async () => {
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'burnbook-one-page-'));
-  const files = ruleFiles(slos, sinkUrl).map((file) => {
+  const files = ruleFiles(slos, base).map((file) => {
     const path = join(dir, file.path);
     writeFileSync(path, file.content);
     return path;
@@ -113,9 +127,12 @@ beforeAll(async () => {
     scrapeTargets: [exporter.target],
     alertmanagerUrl: alertmanager.url,
   });
+  app = await testApp({ slos, prometheusUrl: prometheus.url });
+  await app.listen({ port, host: '127.0.0.1' });
 }, 120_000);
 
 afterAll(async () => {
+  await app?.close();
   await Promise.all([prometheus?.stop(), alertmanager?.stop()]);
   await exporter?.close();
   await new Promise((resolve) => sink?.close(resolve));
@@ -202,6 +219,31 @@ describe('one incident, one page, through Prometheus and Alertmanager with the g
           expect(n.alerts.map((a) => `${a.labels.slo_tier} ${a.status}`)).toEqual(['fast firing']);
         }
       }
+    }
+
+    // What on-call sees in burnbook afterwards: one resolved incident per SLO and tenant, each the fast page
+    // with its slow tier (stored as Alertmanager sent it: resolved, once inhibited).
+    const screenshots = join(tmpdir(), `burnbook-one-page-screens-${process.pid}`);
+    mkdirSync(screenshots, { recursive: true });
+    const chromium = await openChromium(base, mkdtempSync(join(tmpdir(), 'burnbook-chromium-')), {
+      width: 1200,
+      height: 900,
+    });
+    try {
+      await chromium.page.goto(`${base}/incidents`);
+      const rows = await chromium.page.locator('table.incidents tbody tr').allInnerTexts();
+      await chromium.page.screenshot({ path: join(screenshots, 'incidents.png'), fullPage: true });
+      expect(rows, rows.join('\n')).toHaveLength(3);
+      for (const row of rows) {
+        expect(row).toMatch(/^resolved\b/);
+        expect(row).toContain('fast tier (page) resolved');
+        expect(row).not.toMatch(/\bfiring\b/);
+      }
+      expect(rows.filter((r) => r.includes('checkout'))).toHaveLength(1);
+      expect(rows.filter((r) => r.includes('search'))).toHaveLength(2);
+      expect(chromium.problems).toEqual([]);
+    } finally {
+      await chromium.browser.close();
     }
   }, 900_000);
 });
