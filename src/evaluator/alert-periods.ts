@@ -1,0 +1,173 @@
+import { parseDuration } from '../policy/duration.ts';
+import { ABSENT_TIER } from '../policy/tiers.ts';
+import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
+import { formatSelector } from '../promql/build.ts';
+import type { LabelMatcher } from '../promql/parse.ts';
+import type { Slo } from '../spec/model.ts';
+import type { AlertPeriod, GroupStatus, HistoryRange, SloStatus } from './report.ts';
+
+/**
+ * When an SLO's tiers were pending or firing, for the SLO page: shaded on its burn charts and the range
+ * the page opens on. From Prometheus's `ALERTS` series when it runs the generated rules (they carry
+ * `slo_service`, `slo`, `slo_tier` and the groupBy labels), and from burnbook's evaluator state when
+ * burnbook is the alert engine (it keeps only the present: the period going on now).
+ */
+
+// A tier pends and fires a handful of times in a week; far more is a flapping rule, and the most recent are kept.
+const MAX_PERIODS = 200;
+// Tiers × {pending, firing}; a misconfigured ALERTS with odd labels cannot grow the answer past this.
+const MAX_SERIES = 50;
+// The longest range the page offers, read at this step to find the last incident: one series, 336 points.
+const INCIDENT_LOOKBACK_MS = 7 * 24 * 3_600_000;
+const INCIDENT_STEP_MS = 30 * 60_000;
+// Prometheus's default rule evaluation interval: each step reads at least this much, so none falls between samples.
+const MIN_READ_MS = 60_000;
+
+/** `ALERTS` of the SLO's burn tiers (not its absent-SLI alert), in one group when `group` is given. */
+function alertsSelector(slo: Slo, group: Record<string, string>): string {
+  const matchers: LabelMatcher[] = [
+    { name: 'slo_service', op: '=', value: slo.service },
+    { name: 'slo', op: '=', value: slo.name },
+    { name: 'slo_tier', op: '!=', value: ABSENT_TIER },
+    ...Object.entries(group).map(([name, value]): LabelMatcher => ({ name, op: '=', value })),
+  ];
+  return formatSelector({ metric: 'ALERTS', matchers });
+}
+
+/**
+ * Whether the alert existed since the previous step (its state is `alertstate`): each point reads the step
+ * before it, less a millisecond, since Prometheus 2's range selectors take in both ends.
+ */
+function presenceQuery(alerts: string, stepMs: number, by: string): string {
+  return `max by (${by}) (max_over_time(${alerts}[${Math.max(stepMs, MIN_READ_MS) - 1}ms]))`;
+}
+
+/** Runs of consecutive steps with a sample, as [first, last] step in ms. */
+function runsOf(values: RangeSeries['values'], stepMs: number): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const { timestampMs } of values) {
+    const last = runs[runs.length - 1];
+    if (last && timestampMs - last[1] <= stepMs) last[1] = timestampMs;
+    else runs.push([timestampMs, timestampMs]);
+  }
+  return runs;
+}
+
+/**
+ * The periods each tier of one group was pending or firing over the grid (epoch ms), read from `ALERTS` at
+ * its step: from the first step that saw the alert to the last, so to within a step. Times in Unix
+ * seconds; the most recent MAX_PERIODS.
+ */
+export async function prometheusAlertPeriods(
+  client: PrometheusClient,
+  slo: Slo,
+  group: Record<string, string>,
+  grid: { start: number; end: number; stepMs: number },
+): Promise<AlertPeriod[]> {
+  const answer = await client.queryRange(
+    presenceQuery(alertsSelector(slo, group), grid.stepMs, 'slo_tier, alertstate'),
+    new Date(grid.start),
+    new Date(grid.end),
+    grid.stepMs / 1000,
+    { maxSeries: MAX_SERIES },
+  );
+  const periods = answer.result.flatMap(({ metric, values }): AlertPeriod[] => {
+    const state = metric.alertstate;
+    const tier = metric.slo_tier;
+    if ((state !== 'pending' && state !== 'firing') || tier === undefined) return [];
+    return runsOf(values, grid.stepMs).map(([start, end]) => ({
+      tier,
+      state,
+      start: start / 1000,
+      end: end / 1000,
+    }));
+  });
+  return mostRecent(periods);
+}
+
+function mostRecent(periods: AlertPeriod[]): AlertPeriod[] {
+  return periods.sort((a, b) => a.start - b.start).slice(-MAX_PERIODS);
+}
+
+/**
+ * The period going on now of each tier burnbook's evaluator holds pending or firing, for an SLO whose
+ * alert engine is burnbook: pending from `activeAt`, firing from `activeAt` + `for`, until `nowMs`.
+ */
+export function evaluatorAlertPeriods(
+  group: Pick<GroupStatus, 'tiers'> | undefined,
+  nowMs: number,
+): AlertPeriod[] {
+  return (group?.tiers ?? []).flatMap((tier): AlertPeriod[] => {
+    if ((tier.state !== 'pending' && tier.state !== 'firing') || !tier.activeAt) return [];
+    const active = Date.parse(tier.activeAt);
+    if (tier.state === 'pending')
+      return [{ tier: tier.tier, state: 'pending', start: active / 1000, end: nowMs / 1000 }];
+    const fired = Math.min(nowMs, active + (parseDuration(tier.for) ?? 0));
+    return [
+      ...(fired > active
+        ? [{ tier: tier.tier, state: 'pending' as const, start: active / 1000, end: fired / 1000 }]
+        : []),
+      { tier: tier.tier, state: 'firing', start: fired / 1000, end: nowMs / 1000 },
+    ];
+  });
+}
+
+/** The runs of steps in which any group of the SLO had an alert pending or firing, oldest first. */
+async function incidentRuns(
+  client: PrometheusClient,
+  slo: Slo,
+  endMs: number,
+  rangeMs: number,
+  stepMs: number,
+) {
+  const answer = await client.queryRange(
+    presenceQuery(alertsSelector(slo, {}), stepMs, 'slo_service'),
+    new Date(endMs - rangeMs),
+    new Date(endMs),
+    stepMs / 1000,
+    { maxSeries: 1 },
+  );
+  return answer.result.flatMap(({ values }) => runsOf(values, stepMs)).sort((a, b) => a[1] - b[1]);
+}
+
+/**
+ * When the most recent period any group of the SLO spent pending or firing began (epoch ms), from
+ * `ALERTS` over the last 7 days: found at a 30-minute step, then to the minute within the step where it
+ * began; null when there was none.
+ */
+export async function lastIncidentStart(
+  client: PrometheusClient,
+  slo: Slo,
+  nowMs: number,
+): Promise<number | null> {
+  const end = Math.ceil(nowMs / INCIDENT_STEP_MS) * INCIDENT_STEP_MS;
+  const last = (await incidentRuns(client, slo, end, INCIDENT_LOOKBACK_MS, INCIDENT_STEP_MS)).at(-1);
+  if (!last) return null;
+  // The run's first point says the period began within the step before it.
+  const first = (await incidentRuns(client, slo, last[0], INCIDENT_STEP_MS, MIN_READ_MS)).at(-1);
+  return first ? first[0] : last[0] - INCIDENT_STEP_MS;
+}
+
+/** When the period the evaluator holds now began, over every group of the SLO; null when none is. */
+export function evaluatorIncidentStart(status: SloStatus | undefined): number | null {
+  if (status?.alertEngine !== 'burnbook') return null;
+  const starts = status.groups.flatMap((g) =>
+    evaluatorAlertPeriods(g, Date.now()).map((p) => p.start * 1000),
+  );
+  return starts.length ? Math.min(...starts) : null;
+}
+
+/**
+ * The shortest of `ranges` (shortest first) whose chart shows the period that began at `startMs` with at
+ * least a quarter of the range before it; the longest when none does.
+ */
+export function rangeCovering(
+  startMs: number,
+  nowMs: number,
+  ranges: readonly HistoryRange[],
+  rangeMs: (range: HistoryRange) => number,
+): HistoryRange {
+  return (
+    ranges.find((r) => nowMs - rangeMs(r) * 0.75 <= startMs) ?? (ranges[ranges.length - 1] as HistoryRange)
+  );
+}
