@@ -24,6 +24,8 @@ const LAPTOP = { width: 1280, height: 900 };
 const { slos } = loadSpecs(['slos']);
 const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
 const STEP_SECONDS = 60;
+// Three tiers' burn rates, the budget, and requests and errors by the first breakdown label.
+const CHARTS = 6;
 
 /** Per second: a steady trickle of 503s, a bad hour yesterday, and a slow burn for the last three hours. */
 function checkoutErrors(t: number): number {
@@ -159,7 +161,7 @@ describe('SLO page charts in Chromium', () => {
   it('draws burn rates per tier against the factor, and the budget left', async () => {
     const started = Date.now();
     await page.goto(`${base}/slos/checkout/availability`);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await page.locator('[data-chart-status]').textContent()).toBe('');
     for (const tier of ['fast', 'slow', 'very-slow']) {
@@ -178,11 +180,11 @@ describe('SLO page charts in Chromium', () => {
   it('switches range with a link, and fits a phone', async () => {
     await page.getByRole('navigation', { name: 'Chart range' }).getByRole('link', { name: '7d' }).click();
     await page.waitForURL(/range=7d/);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(await page.locator('nav.ranges a[aria-current]').textContent()).toBe('7d');
     await page.setViewportSize(PHONE);
     await page.goto(`${base}/slos/checkout/availability?range=24h`);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(await horizontalOverflow()).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(OUTPUT, 'slo-charts-phone.png'), fullPage: true });
     await page.locator('#history').scrollIntoViewIfNeeded();
@@ -192,17 +194,17 @@ describe('SLO page charts in Chromium', () => {
 
   it('charts the most urgent group of a groupBy SLO and offers the others', async () => {
     await page.goto(`${base}/slos/search/tenant-availability`);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     const shown = page.locator('p', { hasText: 'Numbers and charts for' });
     expect(await shown.textContent()).toBe('Numbers and charts for {tenant="a"}.');
     expect(await page.locator('ul.groups a[aria-current]').textContent()).toBe('{tenant="a"}');
     await page.locator('ul.groups').getByRole('link', { name: '{tenant="b"}' }).click();
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(await shown.textContent()).toBe('Numbers and charts for {tenant="b"}.');
     expect(await page.locator('[data-chart-status]').textContent()).toBe('');
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     await page.screenshot({ path: join(OUTPUT, 'slo-charts-group-dark.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
   });

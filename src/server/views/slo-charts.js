@@ -20,16 +20,17 @@ function palette() {
   };
 }
 
-// Okabe and Ito's eight colours, told apart with any colour vision; one per breakdown value.
-const SERIES_COLORS = [
-  '#0072b2',
+// Okabe and Ito's colours, told apart with any colour vision, one per breakdown value; their blue and
+// black come from the theme (the link and text colours), so they show on a dark page too.
+const seriesColors = (colors) => [
+  colors.long,
   '#d55e00',
   '#009e73',
   '#cc79a7',
   '#e69f00',
   '#56b4e9',
   '#f0e442',
-  '#000000',
+  colors.fg,
 ];
 // A tier's alert periods listed under its chart; older ones are counted.
 const PERIODS_LISTED = 5;
@@ -179,6 +180,7 @@ function breakdownChart(figure, history, colors) {
   const { breakdown } = history;
   const values = [...new Set([...breakdown.requests, ...breakdown.errors].map((s) => s.value))].sort();
   const shown = breakdown[figure.dataset.breakdown];
+  const palette = seriesColors(colors);
   const plot = figure.querySelector('.plot');
   const rate = (_u, v) => (v === null || v === undefined ? '–' : `${number(v)}/s`);
   if (breakdown.omitted) {
@@ -196,7 +198,7 @@ function breakdownChart(figure, history, colors) {
         {},
         ...shown.map((s) => ({
           label: s.value === '' ? `(no ${breakdown.label})` : s.value,
-          stroke: SERIES_COLORS[values.indexOf(s.value) % SERIES_COLORS.length],
+          stroke: palette[values.indexOf(s.value) % palette.length],
           width: 1.5,
           value: rate,
         })),
