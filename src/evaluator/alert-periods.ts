@@ -4,7 +4,13 @@ import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
 import { formatSelector } from '../promql/build.ts';
 import type { LabelMatcher } from '../promql/parse.ts';
 import type { Slo } from '../spec/model.ts';
-import type { AlertPeriod, GroupStatus, HistoryRange, SloStatus } from './report.ts';
+import {
+  type AlertPeriod,
+  type GroupStatus,
+  type HistoryRange,
+  type SloStatus,
+  sameLabels,
+} from './report.ts';
 
 /**
  * When an SLO's tiers were pending or firing, for the SLO page: shaded on its burn charts and the range
@@ -112,16 +118,17 @@ export function evaluatorAlertPeriods(
   });
 }
 
-/** The runs of steps in which any group of the SLO had an alert pending or firing, oldest first. */
+/** The runs of steps in which the group (any group, for `{}`) had an alert pending or firing, oldest first. */
 async function incidentRuns(
   client: PrometheusClient,
   slo: Slo,
+  group: Record<string, string>,
   endMs: number,
   rangeMs: number,
   stepMs: number,
 ) {
   const answer = await client.queryRange(
-    presenceQuery(alertsSelector(slo, {}), stepMs, 'slo_service'),
+    presenceQuery(alertsSelector(slo, group), stepMs, 'slo_service'),
     new Date(endMs - rangeMs),
     new Date(endMs),
     stepMs / 1000,
@@ -131,28 +138,43 @@ async function incidentRuns(
 }
 
 /**
- * When the most recent period any group of the SLO spent pending or firing began (epoch ms), from
- * `ALERTS` over the last 7 days: found at a 30-minute step, then to the minute within the step where it
- * began; null when there was none.
+ * When the most recent period the SLO's group (any group, for `{}`) spent pending or firing began (epoch
+ * ms), from `ALERTS` over the last 7 days: found at a 30-minute step, then to the minute within the step
+ * where it began; null when there was none.
  */
 export async function lastIncidentStart(
   client: PrometheusClient,
   slo: Slo,
+  group: Record<string, string>,
   nowMs: number,
 ): Promise<number | null> {
   const end = Math.ceil(nowMs / INCIDENT_STEP_MS) * INCIDENT_STEP_MS;
-  const last = (await incidentRuns(client, slo, end, INCIDENT_LOOKBACK_MS, INCIDENT_STEP_MS)).at(-1);
+  const runs = (endMs: number, rangeMs: number, stepMs: number) =>
+    incidentRuns(client, slo, group, endMs, rangeMs, stepMs);
+  const last = (await runs(end, INCIDENT_LOOKBACK_MS, INCIDENT_STEP_MS)).at(-1);
   if (!last) return null;
   // The run's first point says the period began within the step before it.
-  const first = (await incidentRuns(client, slo, last[0], INCIDENT_STEP_MS, MIN_READ_MS)).at(-1);
+  const first = (await runs(last[0], INCIDENT_STEP_MS, MIN_READ_MS)).at(-1);
   return first ? first[0] : last[0] - INCIDENT_STEP_MS;
 }
 
-/** When the period the evaluator holds now began, over every group of the SLO; null when none is. */
-export function evaluatorIncidentStart(status: SloStatus | undefined): number | null {
+/** The status's groups with these labels; every group when `labels` is undefined. */
+export function groupsWith(status: SloStatus, labels: Record<string, string> | undefined): GroupStatus[] {
+  return labels ? status.groups.filter((g) => sameLabels(g.labels, labels)) : status.groups;
+}
+
+/**
+ * When the period burnbook's evaluator holds now began (epoch ms), for the group (every group when
+ * undefined) of an SLO it is the alert engine of; null when none is pending or firing.
+ */
+export function evaluatorIncidentStart(
+  status: SloStatus | undefined,
+  group: Record<string, string> | undefined,
+  nowMs: number,
+): number | null {
   if (status?.alertEngine !== 'burnbook') return null;
-  const starts = status.groups.flatMap((g) =>
-    evaluatorAlertPeriods(g, Date.now()).map((p) => p.start * 1000),
+  const starts = groupsWith(status, group).flatMap((g) =>
+    evaluatorAlertPeriods(g, nowMs).map((p) => p.start * 1000),
   );
   return starts.length ? Math.min(...starts) : null;
 }

@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
 import type { Slo } from '../spec/model.ts';
-import { evaluatorAlertPeriods, prometheusAlertPeriods } from './alert-periods.ts';
+import { evaluatorAlertPeriods, groupsWith, prometheusAlertPeriods } from './alert-periods.ts';
 import { fetchBreakdown } from './breakdown.ts';
 import { aborted, briefCache } from './brief-cache.ts';
 import { pointsOnGrid } from './history-grid.ts';
@@ -296,12 +296,7 @@ export function sloHistoryFrom(
  */
 function withEvaluatorPeriods(history: SloHistory, status: SloStatus | undefined): SloHistory {
   if (status?.alertEngine !== 'burnbook' || history.group === null) return history;
-  const charted = history.group;
-  const group = status.groups.find(
-    (g) =>
-      Object.keys(charted).length === Object.keys(g.labels).length &&
-      Object.entries(charted).every(([k, v]) => g.labels[k] === v),
-  );
+  const [group] = groupsWith(status, history.group);
   return {
     ...history,
     alertPeriods: [...history.alertPeriods, ...evaluatorAlertPeriods(group, Date.now())],

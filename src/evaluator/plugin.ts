@@ -38,10 +38,10 @@ export interface EvaluationProvider {
   /** Burn rates and budget over a range, for the SLO page's charts. */
   history?: SloHistoryProvider;
   /**
-   * When the SLO's most recent pending or firing period began (epoch ms), within the longest chart range;
-   * null when there was none. Rejects while Prometheus is down.
+   * When the most recent pending or firing period of the SLO's group (any group when undefined) began
+   * (epoch ms), within the longest chart range; null when there was none. Rejects while Prometheus is down.
    */
-  lastIncident?: (slo: Slo) => Promise<number | null>;
+  lastIncident?: (slo: Slo, group?: Record<string, string>) => Promise<number | null>;
   /** Whether the SLO's SLI reads its series (live-check/), for its page; rejects while Prometheus is down. */
   sliCheck?: (slo: Slo) => Promise<SliCheck>;
 }
@@ -99,11 +99,12 @@ export function createEvaluation(setup: EvaluationSetup) {
   const provider: EvaluationProvider = {
     latest: () => evaluator.latest(),
     history: sloHistoryFrom(prometheus, down, status),
-    lastIncident: async (slo) => {
+    lastIncident: async (slo, group) => {
       const reason = down();
       if (reason) throw new Error(reason);
-      const past = await incidents(keyOf(slo), () => lastIncidentStart(prometheus, slo, Date.now()));
-      const now = evaluatorIncidentStart(status(slo));
+      const key = JSON.stringify([keyOf(slo), group ?? null]);
+      const past = await incidents(key, () => lastIncidentStart(prometheus, slo, group ?? {}, Date.now()));
+      const now = evaluatorIncidentStart(status(slo), group, Date.now());
       return now === null ? past : Math.max(past ?? now, now);
     },
     sliCheck: (slo) => {

@@ -224,6 +224,11 @@ export type EvaluatorReport = z.infer<typeof evaluatorReportSchema>;
 export type UnevaluatedReport = z.infer<typeof unevaluatedReportSchema>;
 export type TierLine = z.infer<typeof tierLineSchema>;
 export type HistoryRange = z.infer<typeof historyRangeSchema>;
+/** Whether two label sets are the same labels with the same values. */
+export function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+}
+
 /** One SLO's status in a report. */
 export function statusOf(
   report: Pick<EvaluatorReport, 'slos'>,

@@ -13,6 +13,7 @@ import {
   type EvaluatorReport,
   type GroupStatus,
   type SloStatus,
+  sameLabels,
   statusOf,
   type TierStatus,
 } from '../evaluator/report.ts';
@@ -221,10 +222,6 @@ export function chartQuery(request: HistoryRequest): string {
   for (const [label, value] of Object.entries(request.group ?? {}))
     params.set(`${GROUP_PARAM}${label}`, value);
   return params.toString();
-}
-
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 }
 
 /** The live check of the SLO's SLI as its page got it: the findings, or why there are none. */

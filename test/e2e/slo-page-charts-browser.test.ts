@@ -46,6 +46,10 @@ slos:
   - name: young
     objective: 99.9
     sli: {ratio: {errors: 'young_requests_total{code="500"}', total: young_requests_total}}
+  - name: tenants
+    objective: 99.9
+    groupBy: [tenant]
+    sli: {ratio: {errors: 'tenant_requests_total{code="500"}', total: tenant_requests_total}}
 `;
 const slos = slosFrom(SPEC);
 const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
@@ -76,15 +80,22 @@ function history(): SeriesHistory[] {
   );
   const steady = (metric: string, errors: number, from: Timeline = timeline) =>
     requestCounters(from, metric, { labels: {}, errors: () => errors, total: () => 1000 });
-  const alerts = (state: string, from: number, until: number): SeriesHistory => ({
+  const alerts = (
+    state: string,
+    from: number,
+    until: number,
+    slo = 'availability',
+    more = {},
+  ): SeriesHistory => ({
     name: 'ALERTS',
     labels: {
-      alertname: 'availability-fast-burn',
+      alertname: `${slo}-fast-burn`,
       alertstate: state,
       slo_service: 'shop',
-      slo: 'availability',
+      slo,
       slo_tier: 'fast',
       severity: 'page',
+      ...more,
     },
     points: gauge(timeline, (t) => (t >= from && t < until ? 1 : undefined)),
   });
@@ -95,6 +106,15 @@ function history(): SeriesHistory[] {
     ...steady('young_requests_total', 16, { ...timeline, start: YOUNG_SINCE }),
     alerts('pending', PENDING_FROM, FIRING_FROM),
     alerts('firing', FIRING_FROM, FIRING_UNTIL),
+    ...['a', 'b'].flatMap((tenant) =>
+      requestCounters(timeline, 'tenant_requests_total', {
+        labels: { tenant },
+        errors: () => 0.1,
+        total: () => 1000,
+      }),
+    ),
+    // Only tenant a fired, a day ago.
+    alerts('firing', END - DAY, END - DAY + 20 * MINUTE, 'tenants', { tenant: 'a' }),
   ];
 }
 
@@ -173,6 +193,11 @@ describe('SLO page charts in Chromium (issue 16)', () => {
     expect(
       await chromium.page.locator('figure[data-tier="fast"] [data-alert-periods]').textContent(),
     ).toMatch(/(pending|firing) \d{4}-\d\d-\d\d \d\d:\d\d–now/);
+    // A groupBy SLO's page opens on the charted group's last incident: tenant a fired a day ago, b never did.
+    await openCharts('/slos/shop/tenants?group.tenant=a');
+    expect(await currentRange()).toBe('7d');
+    await openCharts('/slos/shop/tenants?group.tenant=b');
+    expect(await currentRange()).toBe('24h');
     // A range asked for is kept.
     await openCharts('/slos/shop/availability?range=7d');
     expect(await currentRange()).toBe('7d');

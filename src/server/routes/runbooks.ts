@@ -5,7 +5,7 @@ import { isHistoryRange } from '../../evaluator/history.ts';
 import { CHART_LIBRARY_MISSING, chartAssets } from '../assets.ts';
 import { sendError } from '../errors.ts';
 import { serverLinks } from '../links.ts';
-import { liveIndex, openingRequest, type SliCheckState, sloLive } from '../live.ts';
+import { chartRequest, liveIndex, openingRequest, type SliCheckState, sloLive } from '../live.ts';
 import { sendHtml } from '../reply.ts';
 import {
   indexDocument,
@@ -69,7 +69,7 @@ async function routes(app: FastifyInstance, { site }: RunbookRoutesOptions): Pro
             )
           : null,
         lastIncident && !isHistoryRange(request.query.range)
-          ? withTimeout(() => lastIncident(slo)).catch(() => null)
+          ? withTimeout(() => lastIncident(slo, chartRequest(slo, request.query).group)).catch(() => null)
           : null,
       ]);
       const now = Date.now();
