@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatorAlertPeriods } from '../src/evaluator/alert-periods.ts';
+import { evaluatorAlertPeriods, mergedPeriods } from '../src/evaluator/alert-periods.ts';
 import { evaluateSlos } from '../src/evaluator/evaluate.ts';
 import type { EvaluatorReport, TierStatus } from '../src/evaluator/report.ts';
 import { serverLinks } from '../src/server/links.ts';
@@ -75,6 +75,34 @@ describe("periods burnbook's evaluator holds", () => {
       evaluatorAlertPeriods({ tiers: [tier('inactive'), tier('resolved', '2026-06-01T11:00:00Z')] }, NOW),
     ).toEqual([]);
     expect(evaluatorAlertPeriods(undefined, NOW)).toEqual([]);
+  });
+});
+
+describe('periods from several sources', () => {
+  it('are one period where the same tier and state overlap or touch within a step, apart otherwise', () => {
+    const p = (tier: string, state: 'pending' | 'firing', start: number, end: number) => ({
+      tier,
+      state,
+      start,
+      end,
+    });
+    expect(
+      mergedPeriods(
+        [
+          p('fast', 'firing', 100, 200),
+          p('fast', 'firing', 230, 400),
+          p('fast', 'firing', 500, 600),
+          p('fast', 'pending', 90, 100),
+          p('slow', 'firing', 150, 160),
+        ],
+        60,
+      ),
+    ).toEqual([
+      p('fast', 'pending', 90, 100),
+      p('fast', 'firing', 100, 400),
+      p('slow', 'firing', 150, 160),
+      p('fast', 'firing', 500, 600),
+    ]);
   });
 });
 

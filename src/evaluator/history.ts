@@ -4,9 +4,10 @@ import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
 import type { Slo } from '../spec/model.ts';
-import { evaluatorAlertPeriods, groupsWith, prometheusAlertPeriods } from './alert-periods.ts';
+import { alertPeriodsOver, evaluatorAlertPeriods, groupsWith, mergedPeriods } from './alert-periods.ts';
 import { fetchBreakdown } from './breakdown.ts';
 import { aborted, briefCache } from './brief-cache.ts';
+import type { AlertEngine } from './engine.ts';
 import { pointsOnGrid } from './history-grid.ts';
 import { keyOf, MEASURE_LABEL, type PlannedQuery, planFallback, planQueries } from './plan.ts';
 import {
@@ -158,6 +159,8 @@ export async function fetchHistory(
   slo: Slo,
   request: HistoryRequest,
   now = Date.now(),
+  /** The SLO's alert engine, as the evaluator found it: burnbook's has its own record of alerts. */
+  engine?: AlertEngine,
 ): Promise<SloHistory> {
   const grid = historyGrid(request.range, now);
   const windows = windowsOf(slo);
@@ -196,7 +199,7 @@ export async function fetchHistory(
 
   const found = [...collect(slo, outcomes, grid).values()];
   const shown = slo.groupBy.length && !asked ? leastBudgetLeft(slo, found, grid.points) : found[0];
-  const extras = await chartExtras(client, slo, shown?.labels ?? asked ?? {}, grid);
+  const extras = await chartExtras(client, slo, shown?.labels ?? asked ?? {}, grid, engine);
   const budget = errorBudget(slo.objective);
   const ratios = (w: number) => shown?.ratios.get(w) ?? new Array<number | null>(grid.points).fill(null);
   const sources: Record<string, Source> = {};
@@ -226,7 +229,7 @@ export async function fetchHistory(
       shortWindow: formatDuration(tier.shortMs),
     })),
     alertPeriods: extras.alertPeriods,
-    alertPeriodsFrom: ['prometheus'],
+    alertPeriodsFrom: engine === 'burnbook' ? ['prometheus', 'burnbook'] : ['prometheus'],
     breakdown: extras.breakdown,
     errors: [
       ...new Set([...outcomes.flatMap((o) => ('error' in o ? [o.error.message] : [])), ...extras.errors]),
@@ -242,9 +245,15 @@ function lastDataSeconds(series: RangeSeries[]): number | null {
 }
 
 /** The charted group's alert periods and breakdown; a failure of either leaves it empty and says why. */
-async function chartExtras(client: PrometheusClient, slo: Slo, group: Record<string, string>, grid: Grid) {
+async function chartExtras(
+  client: PrometheusClient,
+  slo: Slo,
+  group: Record<string, string>,
+  grid: Grid,
+  engine: AlertEngine | undefined,
+) {
   const [periods, breakdown] = await Promise.allSettled([
-    prometheusAlertPeriods(client, slo, group, grid),
+    alertPeriodsOver(client, slo, group, grid, engine),
     fetchBreakdown(client, slo, group, grid),
   ]);
   const why = (r: PromiseSettledResult<unknown>, what: string) =>
@@ -281,9 +290,10 @@ export function sloHistoryFrom(
   return async (slo, request, signal) => {
     const reason = down();
     if (reason) throw new Error(reason);
-    const key = JSON.stringify([keyOf(slo), request.range, request.group ?? null]);
+    const engine = status(slo)?.alertEngine;
+    const key = JSON.stringify([keyOf(slo), request.range, request.group ?? null, engine ?? null]);
     const history = await Promise.race([
-      cached(key, () => fetchHistory(client, slo, request)),
+      cached(key, () => fetchHistory(client, slo, request, Date.now(), engine)),
       aborted(signal),
     ]);
     return withEvaluatorPeriods(history, status(slo));
@@ -292,14 +302,16 @@ export function sloHistoryFrom(
 
 /**
  * Where burnbook's evaluator is the alert engine, the period its state holds now joins the history's
- * (Prometheus's `ALERTS` has none of this SLO's): read at each request, past the cache, so it is current.
+ * (its gauge in Prometheus lags a scrape, and has no pending): read at each request, past the cache.
  */
 function withEvaluatorPeriods(history: SloHistory, status: SloStatus | undefined): SloHistory {
   if (status?.alertEngine !== 'burnbook' || history.group === null) return history;
   const [group] = groupsWith(status, history.group);
   return {
     ...history,
-    alertPeriods: [...history.alertPeriods, ...evaluatorAlertPeriods(group, Date.now())],
-    alertPeriodsFrom: [...history.alertPeriodsFrom, 'burnbook'],
+    alertPeriods: mergedPeriods(
+      [...history.alertPeriods, ...evaluatorAlertPeriods(group, Date.now())],
+      history.stepSeconds,
+    ),
   };
 }

@@ -102,9 +102,13 @@ export function createEvaluation(setup: EvaluationSetup) {
     lastIncident: async (slo, group) => {
       const reason = down();
       if (reason) throw new Error(reason);
-      const key = JSON.stringify([keyOf(slo), group ?? null]);
-      const past = await incidents(key, () => lastIncidentStart(prometheus, slo, group ?? {}, Date.now()));
-      const now = evaluatorIncidentStart(status(slo), group, Date.now());
+      const current = status(slo);
+      const engine = current?.alertEngine;
+      const key = JSON.stringify([keyOf(slo), group ?? null, engine ?? null]);
+      const past = await incidents(key, () =>
+        lastIncidentStart(prometheus, slo, group ?? {}, engine, Date.now()),
+      );
+      const now = evaluatorIncidentStart(current, group, Date.now());
       return now === null ? past : Math.max(past ?? now, now);
     },
     sliCheck: (slo) => {

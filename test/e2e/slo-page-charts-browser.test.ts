@@ -59,6 +59,8 @@ const YOUNG_SINCE = END - 40 * MINUTE;
 const PENDING_FROM = END - 158 * MINUTE;
 const FIRING_FROM = END - 156 * MINUTE;
 const FIRING_UNTIL = END - 125 * MINUTE;
+const GAUGE_FROM = END - 180 * MINUTE;
+const GAUGE_UNTIL = END - 150 * MINUTE;
 // Ten routes, one named to break out of the page if it were not escaped; eight are drawn.
 const NASTY_ROUTE = '</code><img src=x onerror="window.pwned=1">';
 const ROUTES = [NASTY_ROUTE, ...Array.from({ length: 9 }, (_, i) => `/r${i}`)];
@@ -113,6 +115,12 @@ function history(): SeriesHistory[] {
         total: () => 1000,
       }),
     ),
+    // burnbook's evaluator fired calm's slow tier 3 h ago, as its gauge says where Prometheus scrapes burnbook.
+    {
+      name: 'burnbook_slo_tier_firing',
+      labels: { service: 'shop', slo: 'calm', tier: 'slow', job: 'burnbook' },
+      points: gauge(timeline, (t) => (t > GAUGE_FROM && t <= GAUGE_UNTIL ? 1 : 0)),
+    },
     // Only tenant a fired, a day ago.
     alerts('firing', END - DAY, END - DAY + 20 * MINUTE, 'tenants', { tenant: 'a' }),
   ];
@@ -177,16 +185,21 @@ async function thresholdRow(figure: string): Promise<number> {
 }
 
 describe('SLO page charts in Chromium (issue 16)', () => {
-  it('opens on a range that covers the last incident, and on 24h without one', async () => {
+  it('opens on a range that covers the last incident (ALERTS, or burnbook’s evaluator), and on 24h without one', async () => {
     await openCharts('/slos/shop/availability');
     // The incident began 2 h 38 min ago: 3h would show it with little before, 6h does.
     expect(await currentRange()).toBe('6h');
     expect(await chromium.page.locator('[data-range-opened]').textContent()).toMatch(
       /^Showing 6h: the last incident began \d{4}-\d\d-\d\d/,
     );
+    // burnbook is calm's alert engine: its firing gauge, 3 h ago, is the last incident.
     await openCharts('/slos/shop/calm');
-    expect(await currentRange()).toBe('24h');
-    expect(await chromium.page.locator('[data-range-opened]').count()).toBe(0);
+    expect(await currentRange()).toBe('6h');
+    expect(await chromium.page.locator('figure[data-tier="slow"] [data-alert-periods]').textContent()).toBe(
+      `firing ${new Date(GAUGE_FROM + MINUTE).toISOString().slice(0, 16).replace('T', ' ')}–${new Date(GAUGE_UNTIL).toISOString().slice(11, 16)} UTC (from Prometheus's ALERTS and burnbook's evaluator).`,
+    );
+    const shaded = await colourPixels(chromium.page, 'figure[data-tier="slow"]', '--page', [30, 70]);
+    expect(shaded.columns.filter((n) => n > shaded.height / 3).length).toBeGreaterThan(0);
     // burnbook's evaluator holds the hot SLO's tiers pending since the server started: 1h shows that period.
     await openCharts('/slos/shop/hot');
     expect(await currentRange()).toBe('1h');
@@ -198,6 +211,7 @@ describe('SLO page charts in Chromium (issue 16)', () => {
     expect(await currentRange()).toBe('7d');
     await openCharts('/slos/shop/tenants?group.tenant=b');
     expect(await currentRange()).toBe('24h');
+    expect(await chromium.page.locator('[data-range-opened]').count()).toBe(0);
     // A range asked for is kept.
     await openCharts('/slos/shop/availability?range=7d');
     expect(await currentRange()).toBe('7d');

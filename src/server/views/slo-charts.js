@@ -92,7 +92,7 @@ const utc = (seconds) => `${new Date(seconds * 1000).toISOString().slice(0, 16).
 /** The tier's periods in words, newest first: the shading for a screen reader, and exact times for anyone. */
 function periodsText(periods, history) {
   const source = history.alertPeriodsFrom.includes('burnbook')
-    ? "Prometheus's ALERTS and burnbook's evaluator, which knows only the period going on now"
+    ? "Prometheus's ALERTS and burnbook's evaluator"
     : "Prometheus's ALERTS";
   if (!periods.length) return `Neither pending nor firing in this range (from ${source}).`;
   const end = Date.parse(history.end) / 1000;
