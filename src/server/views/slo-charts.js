@@ -107,6 +107,9 @@ function periodsText(periods, history) {
   return `${listed.join(', ')} UTC${more} (from ${source}).`;
 }
 
+// Times on the axes and in the legends in UTC, as everywhere else on burnbook's pages.
+const inUtc = (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
+
 function size(plot) {
   const width = Math.max(280, plot.clientWidth);
   return { width, height: width < 500 ? 180 : 220 };
@@ -126,6 +129,7 @@ function burnChart(figure, history, tier, colors) {
   return new uPlot(
     {
       ...size(plot),
+      tzDate: inUtc,
       // A burn of 0 sits on the bottom edge (a log scale has no 0).
       scales: { y: { distr: 3, log: 10, range: () => range, clamp: (_u, _v, min) => min } },
       hooks: { drawClear: [shading(periods, colors)] },
@@ -150,6 +154,7 @@ function budgetChart(figure, history, colors) {
   return new uPlot(
     {
       ...size(plot),
+      tzDate: inUtc,
       scales: { y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(100, max ?? 0)] } },
       axes: axes(colors, '%'),
       series: [
@@ -192,6 +197,7 @@ function breakdownChart(figure, history, colors) {
   return new uPlot(
     {
       ...size(plot),
+      tzDate: inUtc,
       scales: { y: { range: (_u, _min, max) => [0, Math.max(max ?? 0, 0.001) * 1.1] } },
       axes: axes(colors, '/s'),
       series: [
