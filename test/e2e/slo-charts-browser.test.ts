@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { openChromium } from '../support/browser.ts';
+import { colourPixels } from '../support/canvas.ts';
 import { DAY, HOUR, MINUTE } from '../support/history.ts';
 import { type CounterSeries, countersToOpenMetrics } from '../support/openmetrics.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -105,32 +106,8 @@ afterAll(async () => {
 });
 
 /** Pixels of a chart's canvas drawn in the color of the page's CSS variable (a series' stroke). */
-function pixelsIn(figure: string, cssVariable: string): Promise<number> {
-  return page.evaluate(
-    ([selector, variable]) => {
-      const canvas = document.querySelector(`${selector} canvas`) as HTMLCanvasElement | null;
-      if (!canvas) return -1;
-      const hex = getComputedStyle(document.documentElement)
-        .getPropertyValue(variable as string)
-        .trim();
-      const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
-      const { data } = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
-        0,
-        0,
-        canvas.width,
-        canvas.height,
-      );
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        const close = (a: number, b: number) => Math.abs(a - b) < 12;
-        if (close(data[i] as number, r as number) && close(data[i + 1] as number, g as number)) {
-          if (close(data[i + 2] as number, b as number) && (data[i + 3] as number) > 200) n++;
-        }
-      }
-      return n;
-    },
-    [figure, cssVariable],
-  );
+async function pixelsIn(figure: string, cssVariable: string): Promise<number> {
+  return (await colourPixels(page, figure, cssVariable)).count;
 }
 
 async function chartsDrawn(count: number): Promise<void> {
