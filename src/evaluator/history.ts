@@ -174,6 +174,10 @@ export async function fetchHistory(
   const stepOf = (q: PlannedQuery) =>
     q.source === 'raw' && q.windowMs === slo.periodMs ? budgetStepMs : grid.stepMs;
   const ask = (q: PlannedQuery) => run(client, q, asked ?? {}, grid, stepOf(q));
+  // The alert periods and breakdown of a group known now run beside the burn queries; of the group with the
+  // least budget left, after them.
+  const known = asked ?? (slo.groupBy.length ? undefined : {});
+  const early = known && chartExtras(client, slo, known, grid, engine);
   // The shortest window first: without its record the rules are not loaded here (or not recording yet), so
   // every window goes to the raw SLI at once, one query each, instead of a rules query and a raw one each.
   const planned = planQueries([slo]);
@@ -199,7 +203,7 @@ export async function fetchHistory(
 
   const found = [...collect(slo, outcomes, grid).values()];
   const shown = slo.groupBy.length && !asked ? leastBudgetLeft(slo, found, grid.points) : found[0];
-  const extras = await chartExtras(client, slo, shown?.labels ?? asked ?? {}, grid, engine);
+  const extras = await (early ?? chartExtras(client, slo, shown?.labels ?? {}, grid, engine));
   const budget = errorBudget(slo.objective);
   const ratios = (w: number) => shown?.ratios.get(w) ?? new Array<number | null>(grid.points).fill(null);
   const sources: Record<string, Source> = {};
