@@ -130,6 +130,7 @@ describe('the availability tile', () => {
   it('cuts to one digit more than the objective, so just under it never reads as meeting it', () => {
     expect(tile(0.00051, 30 * 24 * 3600)).toMatchObject({ text: '99.949%', verdict: 'below', basis: null });
     expect(tile(0.0004, 30 * 24 * 3600)).toMatchObject({ text: '99.960%', verdict: 'meets', level: 'ok' });
+    expect(tile(0.0005, 30 * 24 * 3600)).toMatchObject({ text: '99.950%', verdict: 'meets' });
   });
 
   it('says what a young SLO rests on, and "no data" when nothing is known', () => {

@@ -18,7 +18,7 @@ import {
   type TierStatus,
 } from '../evaluator/report.ts';
 import type { SliCheck } from '../live-check/check.ts';
-import { tierFacts } from '../policy/burn.ts';
+import { errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import { formatLabels } from '../runbooks/render.ts';
@@ -351,7 +351,8 @@ export function sloLive(
 function availabilityText(ratio: number, objective: number): string {
   const digits = Math.max(2, (String(objective).split('.')[1] ?? '').length + 1);
   const scale = 10 ** digits;
-  return `${(Math.floor(ratio * 100 * scale) / scale).toFixed(digits)}%`;
+  // The float of 1 − 0.0005 is a hair either side of 0.9995: the objective itself must print as itself.
+  return `${(Math.floor(ratio * 100 * scale + 1e-6) / scale).toFixed(digits)}%`;
 }
 
 /**
@@ -360,12 +361,13 @@ function availabilityText(ratio: number, objective: number): string {
  */
 function availabilityView(slo: Slo, group: GroupStatus | undefined) {
   const ratio = group?.errorRatios[formatDuration(slo.periodMs)] ?? null;
-  const availability = ratio === null ? null : 1 - ratio;
+  // Compared as error ratios, against the budget computed in decimal from the objective's digits.
+  const meets = ratio === null ? null : ratio <= errorBudget(slo.objective);
   return {
-    text: availability === null ? UNKNOWN : availabilityText(availability, slo.objective),
+    text: ratio === null ? UNKNOWN : availabilityText(1 - ratio, slo.objective),
     objective: `${slo.objective}%`,
-    level: availability === null ? 'unknown' : availability * 100 >= slo.objective ? 'ok' : 'spent',
-    verdict: availability === null ? null : availability * 100 >= slo.objective ? 'meets' : 'below',
+    level: meets === null ? 'unknown' : meets ? 'ok' : 'spent',
+    verdict: meets === null ? null : meets ? 'meets' : 'below',
     basis: group ? dataText(group, slo.periodMs) : null,
   };
 }
