@@ -39,10 +39,21 @@ const PERIODS_LISTED = 5;
 const number = (v) =>
   v === null || v === undefined ? '–' : String(Number(v.toPrecision(3))).replace(/^-/, '\u2212');
 
+/** `14:30` in UTC, and under the first tick of each day its date (`11-30`). */
+function timeLabels(_u, splits) {
+  let day = '';
+  return splits.map((seconds) => {
+    const iso = new Date(seconds * 1000).toISOString();
+    if (iso.slice(0, 10) === day) return iso.slice(11, 16);
+    day = iso.slice(0, 10);
+    return `${iso.slice(11, 16)}\n${iso.slice(5, 10)}`;
+  });
+}
+
 function axes(colors, unit) {
   const grid = { stroke: colors.line, width: 1 };
   return [
-    { stroke: colors.muted, grid, ticks: grid },
+    { stroke: colors.muted, grid, ticks: grid, values: timeLabels },
     {
       stroke: colors.muted,
       grid,
