@@ -1,5 +1,6 @@
 import { burnText, percentText } from '../evaluator/format.ts';
 import type { EvaluatorReport, GroupStatus } from '../evaluator/report.ts';
+import { statusOf } from '../evaluator/report.ts';
 import { errorBudget } from '../policy/burn.ts';
 import { humanDuration, parseDuration } from '../policy/duration.ts';
 import { formatNumber } from '../policy/number.ts';
@@ -7,7 +8,6 @@ import type { Tier } from '../policy/tiers.ts';
 import type { TierNow } from '../runbooks/providers.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import type { Slo } from '../spec/model.ts';
-import { statusOf } from './live.ts';
 
 const STATE_TEXT: Record<TierNow['state'], string> = {
   firing: 'firing',

@@ -221,8 +221,9 @@ describe('live pages on backfilled history (real Prometheus, real evaluator)', (
     expect(html).toContain('<h2 id="now">Now</h2>');
     expect(html).toMatch(/<tr data-tier="fast">[\s\S]*?class="state (pending|firing)"/);
     expect(html).toMatch(/<tr data-tier="slow">[\s\S]*?class="state quiet"/);
+    // The evaluator holds the fast tier pending or firing since it started: the charts open on 1h, which shows that.
     expect(html).toContain(
-      'data-history="..&#x2F;..&#x2F;api&#x2F;v1&#x2F;slos&#x2F;live&#x2F;incident&#x2F;history?range&#x3D;24h"',
+      'data-history="..&#x2F;..&#x2F;api&#x2F;v1&#x2F;slos&#x2F;live&#x2F;incident&#x2F;history?range&#x3D;1h"',
     );
     // The chart library is served by burnbook and allowed by the page's CSP, pinned by integrity.
     const src = /<script src="([^"]+)" integrity="(sha384-[^"]+)"/.exec(html);

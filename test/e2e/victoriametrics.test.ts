@@ -355,5 +355,13 @@ describe('burnbook serving from VictoriaMetrics, with the replayed recording rul
     // The outage is in the chart: at its height the 5m window burns 1 / 0.005 = 200 times the budget.
     const fiveMinutes = (history.burnRates['5m'] ?? []).filter((rate): rate is number => rate !== null);
     expect(Math.max(...fiveMinutes)).toBeCloseTo(200, -1);
+    // The ALERTS vmalert wrote back shade the outage on the fast tier's chart, and the first breakdown
+    // label splits its requests, through VictoriaMetrics's Prometheus API as through Prometheus's.
+    const fastFiring = history.alertPeriods.filter((p) => p.tier === 'fast' && p.state === 'firing');
+    expect(fastFiring).toHaveLength(1);
+    expect(fastFiring[0]?.start).toBeGreaterThan((START + 2 * HOUR) / 1000);
+    expect(fastFiring[0]?.end).toBeLessThan((START + 2 * HOUR + 30 * MINUTE) / 1000);
+    expect(history.breakdown?.label).toBe('route');
+    expect(history.breakdown?.requests.length).toBeGreaterThan(0);
   });
 });
