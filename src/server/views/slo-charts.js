@@ -120,6 +120,8 @@ function periodsText(periods, history) {
 
 // Times on the axes and in the legends in UTC, as everywhere else on burnbook's pages.
 const inUtc = (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
+/** The time series of a chart: its legend reads 24-hour UTC, like the axis. */
+const TIME = { value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC' };
 
 function size(plot) {
   const width = Math.max(280, plot.clientWidth);
@@ -146,7 +148,7 @@ function burnChart(figure, history, tier, colors) {
       hooks: { drawClear: [shading(periods, colors)] },
       axes: axes(colors, '×'),
       series: [
-        {},
+        TIME,
         { label: `${tier.longWindow} window`, stroke: colors.long, width: 2, value },
         { label: `${tier.shortWindow} window`, stroke: colors.short, width: 1.5, value },
         { label: `fires above ${tier.factor}×`, stroke: colors.threshold, width: 1.5, dash: [6, 4], value },
@@ -169,7 +171,7 @@ function budgetChart(figure, history, colors) {
       scales: { y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(100, max ?? 0)] } },
       axes: axes(colors, '%'),
       series: [
-        {},
+        TIME,
         {
           label: 'budget left',
           // From the raw SLI sampled hourly or so (see budgetStepSeconds): the steps between are not gaps.
@@ -212,7 +214,7 @@ function breakdownChart(figure, history, colors) {
       scales: { y: { range: (_u, _min, max) => [0, Math.max(max ?? 0, 0.001) * 1.1] } },
       axes: axes(colors, '/s'),
       series: [
-        {},
+        TIME,
         ...shown.map((s) => ({
           label: s.value === '' ? `(no ${breakdown.label})` : s.value,
           stroke: palette[values.indexOf(s.value) % palette.length],
