@@ -26,6 +26,19 @@ import { alertingTiers, type Slo } from '../../spec/model.ts';
  * A tier's alerts are told apart by `slo_tier`, not by alertname: every tier may share one name
  * (`alerting.alertname`, as Sloth and Pyrra name them).
  */
+/**
+ * The 5m error ratio above which a firing tier holds (the slowest alerting tier's threshold, as the rule
+ * prints it); undefined for the slowest tier and silent ones, which do not hold.
+ */
+export function holdThreshold(slo: Slo, tier: Tier): string | undefined {
+  const tiers = alertingTiers(slo);
+  const at = tiers.findIndex((t) => t.name === tier.name);
+  const slowest = tiers[tiers.length - 1];
+  return slowest && at !== -1 && at < tiers.length - 1
+    ? formatNumber(tierFacts(slowest, slo.periodMs, slo.objective).threshold)
+    : undefined;
+}
+
 export function incidentClauses(slo: Slo, tier: Tier): { hold?: string; settled?: string } {
   // Silent tiers never fire: they neither hold a page open nor settle one.
   const tiers = alertingTiers(slo);
@@ -42,12 +55,16 @@ export function incidentClauses(slo: Slo, tier: Tier): { hold?: string; settled?
         { name: 'alertstate', op: '=', value: 'firing' },
       ],
     });
-  const slowest = tiers[tiers.length - 1];
   const faster = tiers.slice(0, at);
+  const holdAbove = holdThreshold(slo, tier);
+  // The long window's ratio is the value: `$value` in the description reads the same while the tier holds.
+  const long = labelSelector(errorRatioRecord(tier.longMs), sloIdentity(slo));
   return {
-    ...(slowest && at < tiers.length - 1
+    ...(holdAbove
       ? {
-          hold: `${now} > ${thresholdOf(slowest)}\nand ${on}\n${firing({ name: 'slo_tier', op: '=', value: tier.name })}`,
+          hold:
+            `${long}\nand ${on}\n${now} > ${holdAbove}\n` +
+            `and ${on}\n${firing({ name: 'slo_tier', op: '=', value: tier.name })}`,
         }
       : {}),
     ...(faster.length > 0
