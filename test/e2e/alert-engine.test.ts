@@ -3,10 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sloLabels } from '../../src/conventions/names.ts';
 import type { EvaluationProvider } from '../../src/evaluator/plugin.ts';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { testApp } from '../support/app.ts';
-import { DAY, historyToOpenMetrics, MINUTE, requestCounters, type Timeline } from '../support/history.ts';
+import {
+  baseRecordings,
+  DAY,
+  historyToOpenMetrics,
+  MINUTE,
+  requestCounters,
+  type Timeline,
+} from '../support/history.ts';
 import { ruleFiles } from '../support/outputs.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { slosFrom } from '../support/promtool-scenario.ts';
@@ -46,6 +54,14 @@ beforeAll(async () => {
   const series = [
     ...requestCounters(timeline, 'ruled_total', burning),
     ...requestCounters(timeline, 'bare_total', burning),
+    // The rules' own 5m records and start records, as if they had run all day: freshly loaded rules would
+    // count their windows' unseen past as healthy (the cold start) and not fire for an hour.
+    ...(ruled
+      ? baseRecordings(timeline, sloLabels(ruled), timeline.start + MINUTE, () => ({
+          errors: 200 / 60,
+          total: 1000 / 60,
+        }))
+      : []),
   ];
   // Prometheus runs the generated rules of `ruled` only, and sends its alerts nowhere.
   const dir = mkdtempSync(join(tmpdir(), 'burnbook-engine-'));
