@@ -278,14 +278,19 @@ export class Evaluator {
    * A groupBy SLO's groups as the generated absent-SLI rule sees them: a group that read data within
    * `vanishedGroupLookbackMs` and is missing from a complete answer now (its target stopped being scraped
    * while the others still report) is kept as "no data", not dropped; a group that has read no data for
-   * longer than that is dropped (a tenant removed on purpose stops showing and alerting by itself).
+   * longer than that, or not since burnbook started, is dropped (a tenant removed on purpose stops showing
+   * and alerting by itself).
    */
   private withVanishedGroups(slo: Slo, status: SloStatus, groups: GroupStatus[], now: number): GroupStatus[] {
     if (!slo.groupBy.length || status.errors.length) return groups;
     const lookback = vanishedGroupLookbackMs(slo);
     const seen = this.lastData.get(keyOf(slo)) ?? new Map<string, DataSeen>();
-    const fresh = (labels: Record<string, string>) =>
-      now - (seen.get(JSON.stringify(labels))?.at ?? this.startedAt) <= lookback;
+    // Seen since burnbook started, and within the lookback. A group that vanished before the start is not
+    // known to have read data lately: every restart would otherwise report each group gone in the last 30d.
+    const fresh = (labels: Record<string, string>) => {
+      const at = seen.get(JSON.stringify(labels))?.at;
+      return at !== undefined && now - at <= lookback;
+    };
     const present = new Set(groups.map((g) => JSON.stringify(g.labels)));
     const vanished: GroupStatus[] = [];
     for (const [key, { labels, at }] of seen) {
