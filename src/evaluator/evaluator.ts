@@ -381,8 +381,9 @@ export class Evaluator {
       if (state.state === 'firing') this.lastFired.set(key, now);
       const lastFired = this.lastFired.get(key);
       if (lastFired !== undefined) fasterFiredAt.push(lastFired);
+      // While a tier holds, its `$value` is the long window's ratio now, as the rule's hold clause gives it.
       const alert =
-        status.burning && status.longErrorRatio !== null
+        (status.burning || state.state === 'firing') && status.longErrorRatio !== null
           ? alertContent(slo, tier, group.labels, status.longErrorRatio, this.options.alertOptions)
           : previous?.alert;
       this.track(key, { slo, tier, state, ...(alert ? { alert } : {}) });
