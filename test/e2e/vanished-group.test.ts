@@ -9,6 +9,7 @@ import type { EvaluatorReport } from '../../src/evaluator/report.ts';
 import { vanishedGroupLookbackMs } from '../../src/outputs/rules/absent.ts';
 import { createPrometheusClient } from '../../src/prometheus/client.ts';
 import type { Slo } from '../../src/spec/model.ts';
+import { testApp } from '../support/app.ts';
 import {
   historyToOpenMetrics,
   MINUTE,
@@ -196,5 +197,26 @@ describe('a group that vanishes alone', () => {
     expect(meanwhile?.groups.find((g) => g.labels.tenant === 'a')?.broken).toBeNull();
     const after = status(STOPPED + LOOKBACK + 10);
     expect(after?.groups.map((g) => g.labels.tenant)).toEqual(['a']);
+  });
+
+  it('the overview and the SLO page show that report: the SLO as "no data", the group marked in the list', async () => {
+    const report = reports.get(STOPPED + 20);
+    if (!report) throw new Error('no report at that minute');
+    const app = await testApp({ slos, evaluation: { latest: () => report } });
+    try {
+      const overview = (await app.inject({ url: '/' })).body;
+      expect(overview).toMatch(
+        /<tr data-slo="svc\/tenants">[\s\S]*?<a class="badge broken" href="[^"]*" title="No data from \{tenant&#x3D;&quot;b&quot;\} since [^"]*">no data<\/a>/,
+      );
+      const page = (await app.inject({ url: '/slos/svc/tenants' })).body;
+      expect(page).toMatch(
+        /<code>\{tenant&#x3D;&quot;b&quot;\}<\/code><\/a> <small[^>]*>[^<]*<\/small> <span class="badge broken" title="No data from/,
+      );
+      expect(page).not.toMatch(
+        /<code>\{tenant&#x3D;&quot;a&quot;\}<\/code><\/a> <small[^>]*>[^<]*<\/small> <span class="badge broken"/,
+      );
+    } finally {
+      await app.close();
+    }
   });
 });
