@@ -1,3 +1,4 @@
+import { holdThreshold } from '../outputs/rules/incident.ts';
 import type { Tier } from '../policy/tiers.ts';
 import { alertingTiers, type Slo } from '../spec/model.ts';
 import { above, allOf, anyOf, ruleThreshold } from './evaluate.ts';
@@ -29,11 +30,10 @@ export function incidentCondition(
   memory: IncidentMemory,
   now: number,
 ): boolean | null {
-  const tiers = alertingTiers(slo);
-  const at = tiers.findIndex((t) => t.name === tier.name);
-  const slowest = tiers[tiers.length - 1];
-  if (at === -1 || !slowest) return condition;
-  const hold = at < tiers.length - 1 && memory.firing ? above(ratioNow, ruleThreshold(slo, slowest)) : false;
+  const at = alertingTiers(slo).findIndex((t) => t.name === tier.name);
+  if (at === -1) return condition;
+  const holdAbove = holdThreshold(slo, tier);
+  const hold = holdAbove !== undefined && memory.firing ? above(ratioNow, Number(holdAbove)) : false;
   const held = anyOf([condition, hold]);
   if (at === 0 || !memory.fasterFiredAt.some((t) => t >= now - tier.shortMs)) return held;
   const atOrUnder = ratioNow === null ? null : ratioNow <= ruleThreshold(slo, tier);
