@@ -8,6 +8,7 @@ import { EVIDENCE_SERIES, evidenceResultSchema } from '../alerts/evidence.ts';
 import { type AlertLink, httpUrl, type LinkTargets, linkAlert, runbookPathOf } from '../alerts/link.ts';
 import type { AlertDetail, AlertEvent, AlertRow, TruncatedDelivery } from '../alerts/store/store.ts';
 import { alertPath, incidentPath } from '../conventions/urls.ts';
+import { type BurnEnd, evidenceAfterRecovery } from '../incidents/evidence-timing.ts';
 import { humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import { isoTime } from '../text/time.ts';
@@ -190,7 +191,7 @@ function shownPart(result: unknown): unknown {
   };
 }
 
-function evidenceView(evidence: AlertDetail['evidence'][number]) {
+function evidenceView(evidence: AlertDetail['evidence'][number], end: BurnEnd | null) {
   const parsed = evidenceResultSchema.safeParse(shownPart(evidence.result));
   const samples = parsed.success
     ? {
@@ -210,10 +211,16 @@ function evidenceView(evidence: AlertDetail['evidence'][number]) {
     title: evidence.queryName,
     expr: evidence.expr,
     capturedAt: isoTime(evidence.capturedAt),
+    afterRecovery: evidenceAfterRecovery(evidence.capturedAt, end),
     error: evidence.error,
     samples,
     raw: parsed.success || evidence.result === null ? null : JSON.stringify(evidence.result, null, 2),
   };
+}
+
+/** Evidence captured after a resolved alert's end was captured after its burn ended too. */
+function alertEnd(alert: AlertDetail): BurnEnd | null {
+  return alert.status === 'resolved' && alert.endsAt !== null ? { atMs: alert.endsAt, by: 'alert' } : null;
 }
 
 function evidenceNote(alert: AlertDetail, link: AlertLink, prometheusConfigured: boolean): string | null {
@@ -264,7 +271,7 @@ export function alertDocument(input: AlertPage, links: Links): string {
       : null,
     source: source ? { href: source.href } : null,
     events: alert.events.map((e) => ({ at: isoTime(e.at), what: EVENT_TEXT[e.kind] })),
-    evidence: alert.evidence.map(evidenceView),
+    evidence: alert.evidence.map((e) => evidenceView(e, alertEnd(alert))),
     evidenceNote: evidenceNote(alert, link, input.prometheusConfigured),
     labels: entries(alert.labels),
     annotations: entries(alert.annotations),

@@ -317,6 +317,7 @@ export function sloLive(
       href: self({ range: asked.range, group: g.labels }),
       current: Boolean(shown.group && sameLabels(g.labels, shown.group)),
       budget: percentText(g.budgetRemaining) ?? UNKNOWN,
+      noData: g.broken?.reason === 'no-data' ? g.broken.message : null,
     })),
     moreGroups: ranked.length > GROUPS_OFFERED ? ranked.length - GROUPS_OFFERED : null,
     charts: {

@@ -5,9 +5,10 @@ import { budgetTimeMs, errorBudget, IMPOSSIBLE_ERROR_RATIO, tierFacts } from '..
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
 import { formatNumber, formatPercent } from '../../policy/number.ts';
 import type { Tier } from '../../policy/tiers.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import { labelSelector } from '../../promql/build.ts';
 import type { Slo } from '../../spec/model.ts';
-import { withIncidentClauses } from './incident.ts';
+import { holdThreshold, withIncidentClauses } from './incident.ts';
 import { windowTotal } from './recording.ts';
 
 export interface AlertingRule {
@@ -39,6 +40,14 @@ export const TEMPLATE_VALUES: AnnotationValues = {
   label: (name) => `{{ $labels.${name} }}`,
 };
 
+/** How a firing tier holds (outputs/rules/incident.ts), as the description says it. */
+function holding(slo: Slo, tier: Tier): string {
+  const above = holdThreshold(slo, tier);
+  return above
+    ? `, and once firing it holds while the ratio over ${formatDuration(BASE_WINDOW_MS)} stays above ${above} (the burn goes on, if slower)`
+    : '';
+}
+
 export function alertAnnotations(
   slo: Slo,
   tier: Tier,
@@ -53,9 +62,9 @@ export function alertAnnotations(
   return {
     summary: `${slo.service}/${slo.name}${group ? ` (${group})` : ''} is burning its error budget ${formatNumber(f.factor)}× too fast`,
     description:
-      `Error ratio over ${long} is ${values.value}, above ${formatNumber(f.threshold)} ` +
-      `(${formatNumber(f.factor)} × the ${formatPercent(budget)} error budget of a ${slo.objective}% objective), ` +
-      `and over ${short} as well. At this rate the ${formatDuration(slo.periodMs)} budget ` +
+      `Error ratio over ${long} is ${values.value}. The alert fires while it and the ratio over ${short} are above ` +
+      `${formatNumber(f.threshold)} (${formatNumber(f.factor)} × the ${formatPercent(budget)} error budget of a ` +
+      `${slo.objective}% objective)${holding(slo, tier)}. At ${formatNumber(f.factor)}× the ${formatDuration(slo.periodMs)} budget ` +
       `(${humanDuration(budgetTimeMs(slo.periodMs, slo.objective))} of full outage) is gone in ` +
       `${humanDuration(f.timeToExhaustionMs)}; ${formatNumber(tier.budgetPercent)}% of it is spent within ${long}.`,
     runbook_url: opts.urls.runbook(slo, tier),

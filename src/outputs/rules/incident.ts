@@ -9,6 +9,19 @@ import type { LabelMatcher } from '../../promql/parse.ts';
 import { alertingTiers, type Slo } from '../../spec/model.ts';
 
 /**
+ * The 5m error ratio above which a firing tier holds (the slowest alerting tier's threshold, as the rule
+ * prints it); undefined for the slowest tier and silent ones, which do not hold.
+ */
+export function holdThreshold(slo: Slo, tier: Tier): string | undefined {
+  const tiers = alertingTiers(slo);
+  const at = tiers.findIndex((t) => t.name === tier.name);
+  const slowest = tiers[tiers.length - 1];
+  return slowest && at !== -1 && at < tiers.length - 1
+    ? formatNumber(tierFacts(slowest, slo.periodMs, slo.objective).threshold)
+    : undefined;
+}
+
+/**
  * One incident, one page: the two clauses that keep an SLO's tiers from paging twice for one outage.
  *
  * Alertmanager's inhibit rules hold a slower tier back only while a faster one fires. The fast tier resolves
@@ -24,7 +37,8 @@ import { alertingTiers, type Slo } from '../../spec/model.ts';
  * that settles the slower tiers: Alertmanager sees them all resolve together, and sends one resolve.
  * ALERTS is Prometheus's own series of alert states (Prometheus docs, "Alerting rules", inspecting alerts).
  * A tier's alerts are told apart by `slo_tier`, not by alertname: every tier may share one name
- * (`alerting.alertname`, as Sloth and Pyrra name them).
+ * (`alerting.alertname`, as Sloth and Pyrra name them). burnbook's own evaluator keeps the same two clauses
+ * over its own alert states (evaluator/incident.ts).
  */
 export function incidentClauses(slo: Slo, tier: Tier): { hold?: string; settled?: string } {
   // Silent tiers never fire: they neither hold a page open nor settle one.
@@ -42,12 +56,16 @@ export function incidentClauses(slo: Slo, tier: Tier): { hold?: string; settled?
         { name: 'alertstate', op: '=', value: 'firing' },
       ],
     });
-  const slowest = tiers[tiers.length - 1];
   const faster = tiers.slice(0, at);
+  const holdAbove = holdThreshold(slo, tier);
+  // The long window's ratio is the value: `$value` in the description reads the same while the tier holds.
+  const long = labelSelector(errorRatioRecord(tier.longMs), sloIdentity(slo));
   return {
-    ...(slowest && at < tiers.length - 1
+    ...(holdAbove
       ? {
-          hold: `${now} > ${thresholdOf(slowest)}\nand ${on}\n${firing({ name: 'slo_tier', op: '=', value: tier.name })}`,
+          hold:
+            `${long}\nand ${on}\n${now} > ${holdAbove}\n` +
+            `and ${on}\n${firing({ name: 'slo_tier', op: '=', value: tier.name })}`,
         }
       : {}),
     ...(faster.length > 0
