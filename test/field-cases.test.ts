@@ -386,8 +386,8 @@ ${series}    promql_expr_test:
         exp_alerts:
           - exp_labels: {slo_service: search, slo: latency, slo_tier: sli-absent, severity: ticket}
             exp_annotations:
-              summary: search/latency reads no SLI data, so its burn-rate alerts cannot fire
-              description: 'For 11m there has been no SLI to compute for search/latency. Either search_request_duration_seconds_count{job="search"} (the total) or its bucket le="0.3" matches no series, or the recording rules burnbook generated for it fail (see its rule group on the /rules page of Prometheus). Until it is back the SLO reads no data and its 1 burn-rate alert cannot fire. Run burnbook validate --prometheus-url to see what is missing.'
+              summary: search/latency reads no usable SLI data, so its burn-rate alerts cannot fire
+              description: 'For 11m there has been no SLI to compute for search/latency. Either search_request_duration_seconds_count{job="search"} (the total) or its bucket le="0.3" matches no series, or its error ratio reads above 1 or below 0 (errors and total swapped?), or the recording rules burnbook generated for it fail (see its rule group on the /rules page of Prometheus). Until it is back the SLO reads no data and its 1 burn-rate alert cannot fire. Run burnbook validate --prometheus-url to see what is missing.'
               runbook_url: http://127.0.0.1:8080/runbooks/search/latency-sli-absent
 `,
       // What a working SLI does with the same total latency outage: threshold 0.25 is a bucket.

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { writeKubernetesExample } from '../scripts/kubernetes-example.ts';
+import { EXTERNAL_URL, writeKubernetesExample } from '../scripts/kubernetes-example.ts';
+import { SiteUrls } from '../src/conventions/urls.ts';
+import { alertmanagerSnippet } from '../src/outputs/alertmanager/snippet.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { burnbook } from './support/cli.ts';
 import { coreProblems, crdValidator } from './support/kubernetes.ts';
@@ -209,5 +211,23 @@ describe('deploy/kubernetes', () => {
     expect(amc.spec.receivers[0].webhookConfigs[0].url).toBe(
       `http://${service.metadata.name}.${service.metadata.namespace}.svc:${service.spec.ports[0].port}/hooks/alertmanager`,
     );
+  });
+
+  it('groups and inhibits as the generated Alertmanager snippet of slos/ does: same labels, same rules, none per SLO', () => {
+    const amc = parseAllDocuments(readFileSync('deploy/kubernetes/alertmanagerconfig.yaml', 'utf8'))
+      .map((d) => d.toJS())
+      .find((o) => o?.kind === 'AlertmanagerConfig');
+    const snippet = alertmanagerSnippet(loadSpecs(['slos']).slos, new SiteUrls(EXTERNAL_URL));
+    expect(amc.spec.route.groupBy).toEqual(snippet.route.routes[0]?.group_by);
+    // The CRD spells `slo_tier=~"a|b"` as {name, matchType, value}; matchType "=" is the default.
+    const asText = (m: { name: string; matchType?: string; value: string }) =>
+      `${m.name}${m.matchType ?? '='}"${m.value}"`;
+    expect(
+      amc.spec.inhibitRules.map((r: Record<string, never[]>) => ({
+        source_matchers: r.sourceMatch?.map(asText),
+        target_matchers: r.targetMatch?.map(asText),
+        equal: r.equal,
+      })),
+    ).toEqual(snippet.inhibit_rules);
   });
 });

@@ -11,6 +11,7 @@ import { promtool } from '../src/promtool/promtool.ts';
 import { loadSpecs, loadSpecText } from '../src/spec/load.ts';
 import type { Slo } from '../src/spec/model.ts';
 import { alertmanagerFile, promtoolTestFiles, ruleFiles } from './support/outputs.ts';
+import { slosFrom } from './support/promtool-scenario.ts';
 import { requireTool } from './support/tools.ts';
 
 interface Rule {
@@ -128,22 +129,32 @@ describe('generated rules for the example SLOs', () => {
     expect(all).not.toMatch(/\d\.\d*0000000\d|\d\.\d*9999999\d/);
   });
 
-  it('writes an Alertmanager snippet: webhook receiver, faster tiers inhibit slower ones and every tier the absent alert, per SLO and group', () => {
-    const snippet = parse(alertmanagerFile(examples.slos)) as {
+  it('writes an Alertmanager snippet: one group per SLO and group, a capped webhook, inhibit rules per tier name that no new SLO changes', () => {
+    type Snippet = {
+      route: { routes: Array<{ group_by: string[]; routes: unknown[] }> };
       receivers: Array<{ webhook_configs: Array<{ url: string; send_resolved: boolean }> }>;
       inhibit_rules: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
     };
+    const snippet = parse(alertmanagerFile(examples.slos)) as Snippet;
+    expect(snippet.route.routes[0]?.group_by).toEqual(['slo_service', 'slo', 'tenant']);
     expect(snippet.receivers[0]?.webhook_configs[0]).toEqual({
       url: 'http://burnbook.test/hooks/alertmanager',
       send_resolved: true,
+      max_alerts: 500,
     });
-    const search = snippet.inhibit_rules.filter((r) => r.source_matchers.includes('slo_service="search"'));
-    expect(search.map((r) => [r.source_matchers.at(-1), r.target_matchers.at(-1)])).toEqual([
+    expect(snippet.inhibit_rules.map((r) => [r.source_matchers.at(-1), r.target_matchers.at(-1)])).toEqual([
       ['slo_tier="fast"', 'slo_tier=~"slow|very-slow"'],
       ['slo_tier="slow"', 'slo_tier=~"very-slow"'],
-      ['slo_tier=~"fast|slow|very-slow"', 'slo_tier="sli-absent"'],
+      ['slo_tier!="sli-absent"', 'slo_tier="sli-absent"'],
     ]);
-    for (const rule of search) expect(rule.equal).toEqual(['slo_service', 'slo', 'tenant']);
+    for (const rule of snippet.inhibit_rules) expect(rule.equal).toEqual(['slo_service', 'slo', 'tenant']);
+    const more = slosFrom(`apiVersion: burnbook/v1
+service: another
+slos:
+  - {name: availability, objective: 99, sli: {ratio: {errors: 'x_total{code="500"}', total: x_total}}}
+`);
+    const grown = parse(alertmanagerFile([...examples.slos, ...more])) as Snippet;
+    expect(grown.inhibit_rules).toEqual(snippet.inhibit_rules);
   });
 
   it('Alertmanager accepts the snippet as a config', () => {

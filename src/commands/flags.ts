@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 /**
  * Every command's flags, one typed table per command: cli.ts builds commander from these tables, and
@@ -39,7 +39,7 @@ export interface CommandTable {
 }
 
 export const DEFAULT_PATHS = ['slos/'];
-const DEFAULT_EXTERNAL_URL = 'http://127.0.0.1:8080';
+export const DEFAULT_EXTERNAL_URL = 'http://127.0.0.1:8080';
 
 /** Flags for reaching Prometheus, the same on every command that asks it; only the timeout's default differs. */
 function prometheusFlags<Timeout extends string>(defaultTimeout: Timeout) {
@@ -258,8 +258,32 @@ function option(key: string, flag: Flag): Option {
     `BURNBOOK_${kebab(key).toUpperCase().replace(/-/g, '_')}`,
   );
   if (flag.default !== undefined) opt.default(flag.default);
+  // The HTTP URLs (--store takes a postgres:// URL, checked by the store).
+  if (flag.value === 'url' && key.endsWith('Url')) opt.argParser(absoluteUrl);
   if (flag.repeatable) opt.argParser((value: string, previous: string[] = []) => [...previous, value]);
   return opt;
+}
+
+/**
+ * A URL flag's value, checked when the command line is read: a URL without a scheme (`burnbook.example.com`)
+ * would make relative links in every alert, or fail deep inside a fetch. Commander names the flag in the
+ * error and cli.ts exits 2 (usage).
+ */
+function absoluteUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(
+      `expected an absolute http(s) URL such as https://host:port, got "${value}"`,
+    );
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw new InvalidArgumentError(
+      `expected an http:// or https:// URL with a host, got "${value}" (did you mean http://${value}?)`,
+    );
+  }
+  return value;
 }
 
 /**

@@ -9,7 +9,7 @@ import { promtoolTestsOutput, type RulesOutputOptions, rulesOutput } from '../ou
 import { WriteFailed } from '../outputs/write.ts';
 import { OutputCheckFailed, OutputsRun } from '../outputs/write-outputs.ts';
 import type { LoadResult } from '../spec/load.ts';
-import type { FlagsOf } from './flags.ts';
+import { DEFAULT_EXTERNAL_URL, type FlagsOf } from './flags.ts';
 import { EXIT, paint, progress, statusLine } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
 
@@ -134,6 +134,14 @@ export async function generateCommand(
       `${count(outputs.rules)} ${outputs.rules.name}${outputs.tests ? ` and ${count(outputs.tests)} promtool tests` : ''} for ${loaded.slos.length} SLOs in ${flags.out}${boards} ` +
         `(${report.written.length} written, ${report.unchanged.length} unchanged) in ${Date.now() - started} ms.`,
     );
+    if (flags.externalUrl === DEFAULT_EXTERNAL_URL) {
+      progress(
+        paint(
+          'yellow',
+          `Alerts link to runbooks under ${DEFAULT_EXTERNAL_URL}, the default: pass --external-url with the URL people reach burnbook at.`,
+        ),
+      );
+    }
   } catch (error) {
     status.done();
     if (error instanceof WriteFailed) {

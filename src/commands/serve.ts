@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { SiteUrls } from '../conventions/urls.ts';
 import { buildApp } from '../server/app.ts';
+import { formatSpecError } from '../spec/errors.ts';
+import { loadSpecs } from '../spec/load.ts';
+import type { Slo } from '../spec/model.ts';
 import { alertSettings, describeAlertSettings } from './alert-options.ts';
 import { durationFlag } from './duration-flag.ts';
 import type { FlagsOf } from './flags.ts';
 import { prometheusClientOptions } from './prometheus-options.ts';
+import { watchForReload } from './reload.ts';
 import { storeChoice } from './store-options.ts';
 import { EXIT, paint, progress } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
@@ -34,31 +38,43 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
     return;
   }
   const port = Number(opts.port);
-  const externalUrl = opts.externalUrl ?? `http://${opts.host}:${port}`;
-  let app: FastifyInstance | undefined;
-  try {
-    app = await buildApp({
-      slos: loaded.slos,
-      externalUrl,
-      runbooksDir: opts.runbooks,
-      dataDir: opts.dataDir,
-      openStore: store.open,
-      ...evaluation,
-      ...alerts,
-      ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
-      ...(opts.grafanaUrl ? { grafanaUrl: opts.grafanaUrl } : {}),
-    });
-    // The store is ready once the server is: PostgreSQL is reached and migrated here.
-    await app.ready();
-  } catch (error) {
-    // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a database
-    // not reachable, a newer schema.
-    console.error(`Cannot start with ${store.flag}: ${(error as Error).message}`);
-    process.exitCode = EXIT.environment;
-    // What did open (the store's connections, the evaluator) would keep the process from exiting.
-    await app?.close().catch(() => {});
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port ${JSON.stringify(opts.port)} is not a port number (0 to 65535)`);
+    process.exitCode = EXIT.usage;
     return;
   }
+  const externalUrl = opts.externalUrl ?? `http://${opts.host}:${port}`;
+  const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
+  const build = async (slos: Slo[]): Promise<FastifyInstance | undefined> => {
+    let built: FastifyInstance | undefined;
+    try {
+      built = await buildApp({
+        slos,
+        externalUrl,
+        runbooksDir: opts.runbooks,
+        dataDir: opts.dataDir,
+        openStore: store.open,
+        log,
+        ...evaluation,
+        ...alerts,
+        ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
+        ...(opts.grafanaUrl ? { grafanaUrl: opts.grafanaUrl } : {}),
+      });
+      // The store is ready once the server is: PostgreSQL is reached and migrated here.
+      await built.ready();
+      return built;
+    } catch (error) {
+      // Opening the alert store is what can fail here: a damaged file, another burnbook on it, a database
+      // not reachable, a newer schema.
+      console.error(`Cannot start with ${store.flag}: ${(error as Error).message}`);
+      process.exitCode = EXIT.environment;
+      // What did open (the store's connections, the evaluator) would keep the process from exiting.
+      await built?.close().catch(() => {});
+      return undefined;
+    }
+  };
+  let app = await build(loaded.slos);
+  if (!app) return;
   // A store that cannot write starts the server read-only (alerts/store/sqlite/start.ts): say so first.
   const health = await app.alertStore.health();
   if (!health.ok) console.error(paint('yellow', `Starting read-only: ${health.problem}`));
@@ -66,8 +82,9 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
     await app.listen({ port, host: opts.host });
   } catch (error) {
     console.error(`Cannot listen on ${opts.host}:${port}: ${(error as Error).message}`);
-    process.exitCode = EXIT.environment;
-    return;
+    // The store's writer thread and the evaluator keep the process alive: stop them, then exit.
+    await app.close();
+    process.exit(EXIT.environment);
   }
   progress(
     `burnbook serving ${loaded.slos.length} SLOs at http://${opts.host}:${port} (links use ${externalUrl})`,
@@ -79,9 +96,39 @@ export async function serveCommand(paths: string[], opts: ServeOptions): Promise
       : 'No Prometheus configured: pages show specs without live values.',
   );
   progress(describeAlertSettings(alerts, new SiteUrls(externalUrl).webhook, store.description));
+
+  const reloader = watchForReload(
+    [...paths, opts.runbooks],
+    async (why) => {
+      const result = loadSpecs(paths, { runbooksDir: opts.runbooks });
+      if (result.errors.length) {
+        const [first] = result.errors;
+        log(
+          `reload (${why}) refused, still serving the SLOs loaded before: ${result.errors.length} error(s) in the specs` +
+            (first ? `; first: ${formatSpecError(first).split('\n')[0]}` : ''),
+        );
+        return;
+      }
+      // A new app on the same port: the SLOs reach the evaluator, pages, links and alert matching at build
+      // time. Webhook deliveries in the moment between are refused and retried by Alertmanager.
+      await app?.close();
+      app = await build(result.slos);
+      if (!app) process.exit(EXIT.environment);
+      try {
+        await app.listen({ port, host: opts.host });
+      } catch (error) {
+        console.error(`Cannot listen on ${opts.host}:${port} after reload: ${(error as Error).message}`);
+        await app.close();
+        process.exit(EXIT.environment);
+      }
+      log(`reloaded (${why}): ${result.slos.length} SLOs`);
+    },
+    (error) => log(`reload failed: ${error.message}`),
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void app.close().then(() => process.exit(EXIT.ok));
+      reloader.close();
+      void reloader.idle().then(() => app?.close().then(() => process.exit(EXIT.ok)));
     });
   }
 }

@@ -42,6 +42,16 @@ export function sloLabels(slo: Slo): Record<string, string> {
   return labels;
 }
 
+/**
+ * The labels that tell one incident from another: an SLO, and a group of a `groupBy` SLO. Alertmanager groups
+ * on them (one notification group, one page, per incident, whatever the tier or the alert name) and inhibits
+ * with `equal` on them (a tier holds back only its own SLO's and group's slower tiers). The incidents of
+ * issue 20 are keyed by them too.
+ */
+export function incidentLabelNames(slo: Pick<Slo, 'groupBy'>): string[] {
+  return ['slo_service', 'slo', ...slo.groupBy];
+}
+
 /** One of an SLO's alerts: a burn tier's, or the absent-SLI alert (which has the tier's label, not its math). */
 export type SloAlert = Pick<Tier, 'name' | 'severity'> | AbsentAlert;
 

@@ -37,12 +37,12 @@ function finite(value: number | undefined): number | null {
 }
 
 /** Three-valued AND: one false settles it; otherwise any unknown leaves it unknown. */
-function allOf(conditions: Array<boolean | null>): boolean | null {
+export function allOf(conditions: Array<boolean | null>): boolean | null {
   if (conditions.includes(false)) return false;
   return conditions.includes(null) ? null : true;
 }
 
-function above(value: number | null, limit: number): boolean | null {
+export function above(value: number | null, limit: number): boolean | null {
   return value === null ? null : value > limit;
 }
 
@@ -181,21 +181,28 @@ function groupStatus(slo: Slo, group: GroupValues, answered: boolean): GroupStat
   };
 }
 
-/** Lower is more urgent: the fastest tier that fires (or burns), then the least budget left. */
-function urgency(group: GroupStatus): [number, number] {
+/**
+ * Lower is more urgent: the fastest tier that fires (or burns), then a broken SLI (a group that reads no
+ * data, its target perhaps no longer scraped, before the quiet ones), then the least budget left.
+ */
+function urgency(group: GroupStatus): [number, number, number] {
   const hot = group.tiers.findIndex((t) => t.firing || t.burning);
-  return [hot === -1 ? group.tiers.length : hot, group.budgetRemaining ?? Number.POSITIVE_INFINITY];
+  return [
+    hot === -1 ? group.tiers.length : hot,
+    group.broken ? 0 : 1,
+    group.budgetRemaining ?? Number.POSITIVE_INFINITY,
+  ];
 }
 
 export function byUrgency(groups: GroupStatus[]): GroupStatus[] {
   return [...groups].sort((a, b) => {
     const [ua, ub] = [urgency(a), urgency(b)];
-    return ua[0] - ub[0] || ua[1] - ub[1];
+    return ua[0] - ub[0] || ua[1] - ub[1] || ua[2] - ub[2];
   });
 }
 
-/** Three-valued OR over groups: one true settles it; false only when every group is known false. */
-function anyOf(conditions: Array<boolean | null>): boolean | null {
+/** Three-valued OR: one true settles it; false only when every condition is known false. */
+export function anyOf(conditions: Array<boolean | null>): boolean | null {
   if (conditions.includes(true)) return true;
   return conditions.length && conditions.every((c) => c === false) ? false : null;
 }
@@ -233,6 +240,13 @@ export function summarize(groups: GroupStatus[], unknown: GroupStatus): GroupSta
 
 function emptyGroup(): GroupValues {
   return { labels: {}, values: { ratio: new Map(), events: new Map(), budget: new Map(), data: new Map() } };
+}
+
+/** A group Prometheus answered nothing for although it read data before: no data, every tier false. */
+export function vanishedGroup(slo: Slo, labels: Record<string, string>): GroupStatus {
+  const group = groupStatus(slo, { ...emptyGroup(), labels }, true);
+  // The rules' alerts of the group end with its series; unknown would hold them firing.
+  return { ...group, tiers: group.tiers.map((t) => ({ ...t, burning: false, firing: false })) };
 }
 
 /** A group whose numbers are unknown this evaluation (its queries failed): every tier's condition is unknown. */

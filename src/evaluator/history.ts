@@ -4,9 +4,19 @@ import { formatDuration, parseDuration } from '../policy/duration.ts';
 import type { PrometheusClient, RangeSeries } from '../prometheus/client.ts';
 import { scopedTo } from '../promql/build.ts';
 import type { Slo } from '../spec/model.ts';
+import { alertPeriodsOver, evaluatorAlertPeriods, groupsWith, mergedPeriods } from './alert-periods.ts';
+import { fetchBreakdown } from './breakdown.ts';
 import { aborted, briefCache } from './brief-cache.ts';
+import type { AlertEngine } from './engine.ts';
+import { pointsOnGrid } from './history-grid.ts';
 import { keyOf, MEASURE_LABEL, type PlannedQuery, planFallback, planQueries } from './plan.ts';
-import { type HistoryRange, historyRangeSchema, type SloHistory, type Source } from './report.ts';
+import {
+  type HistoryRange,
+  historyRangeSchema,
+  type SloHistory,
+  type SloStatus,
+  type Source,
+} from './report.ts';
 
 /**
  * One SLO's burn rates and budget over the last hours or days, for the SLO page's charts. The
@@ -16,7 +26,13 @@ import { type HistoryRange, historyRangeSchema, type SloHistory, type Source } f
  */
 
 /** The step of each range a chart offers: near 300–400 points each. */
-const RANGES: Record<HistoryRange, string> = { '6h': '1m', '24h': '5m', '7d': '30m' };
+const RANGES: Record<HistoryRange, string> = {
+  '1h': '15s',
+  '3h': '30s',
+  '6h': '1m',
+  '24h': '5m',
+  '7d': '30m',
+};
 export const HISTORY_RANGES = historyRangeSchema.options;
 export const DEFAULT_RANGE: HistoryRange = '24h';
 
@@ -79,11 +95,7 @@ function collect(slo: Slo, outcomes: Outcome[], grid: Grid): Map<string, GroupRa
       const id = JSON.stringify(labels);
       const group = groups.get(id) ?? { labels, ratios: new Map(), budget: undefined, data: undefined };
       groups.set(id, group);
-      const points = new Array<number | null>(grid.points).fill(null);
-      for (const { timestampMs, value } of values) {
-        const i = Math.round((timestampMs - grid.start) / grid.stepMs);
-        if (i >= 0 && i < grid.points && Number.isFinite(value)) points[i] = value;
-      }
+      const points = pointsOnGrid(values, grid);
       if (measure === 'ratio') group.ratios.set(outcome.query.windowMs, points);
       else group[measure] = points;
     }
@@ -147,6 +159,8 @@ export async function fetchHistory(
   slo: Slo,
   request: HistoryRequest,
   now = Date.now(),
+  /** The SLO's alert engine, as the evaluator found it: burnbook's has its own record of alerts. */
+  engine?: AlertEngine,
 ): Promise<SloHistory> {
   const grid = historyGrid(request.range, now);
   const windows = windowsOf(slo);
@@ -160,6 +174,10 @@ export async function fetchHistory(
   const stepOf = (q: PlannedQuery) =>
     q.source === 'raw' && q.windowMs === slo.periodMs ? budgetStepMs : grid.stepMs;
   const ask = (q: PlannedQuery) => run(client, q, asked ?? {}, grid, stepOf(q));
+  // The alert periods and breakdown of a group known now run beside the burn queries; of the group with the
+  // least budget left, after them.
+  const known = asked ?? (slo.groupBy.length ? undefined : {});
+  const early = known && chartExtras(client, slo, known, grid, engine);
   // The shortest window first: without its record the rules are not loaded here (or not recording yet), so
   // every window goes to the raw SLI at once, one query each, instead of a rules query and a raw one each.
   const planned = planQueries([slo]);
@@ -170,12 +188,22 @@ export async function fetchHistory(
   const fallback = recorded
     ? planFallback(first.flatMap(answered))
     : planFallback(planned.map((query) => ({ query, samples: [] })));
-  const outcomes = [...first, ...(await Promise.all(fallback.map(ask)))];
+  const sparse = [...first, ...(await Promise.all(fallback.map(ask)))];
+  // A young SLO's raw period window reads only its own minutes at each point: at the grid's step, the
+  // budget chart starts at its first minute instead of at the next sparse sample.
+  const rawPeriod = sparse.find((o) => o.query.source === 'raw' && o.query.windowMs === slo.periodMs);
+  const dataSeconds = rawPeriod && 'series' in rawPeriod ? lastDataSeconds(rawPeriod.series) : null;
+  const fine =
+    rawPeriod && dataSeconds !== null && dataSeconds * 1000 < grid.rangeMs && budgetStepMs > grid.stepMs
+      ? await run(client, rawPeriod.query, asked ?? {}, grid, grid.stepMs)
+      : undefined;
+  const outcomes = fine && 'series' in fine ? sparse.map((o) => (o === rawPeriod ? fine : o)) : sparse;
   const failed = outcomes.find((o) => 'error' in o);
   if (failed && outcomes.every((o) => 'error' in o)) throw failed.error;
 
   const found = [...collect(slo, outcomes, grid).values()];
   const shown = slo.groupBy.length && !asked ? leastBudgetLeft(slo, found, grid.points) : found[0];
+  const extras = await (early ?? chartExtras(client, slo, shown?.labels ?? {}, grid, engine));
   const budget = errorBudget(slo.objective);
   const ratios = (w: number) => shown?.ratios.get(w) ?? new Array<number | null>(grid.points).fill(null);
   const sources: Record<string, Source> = {};
@@ -185,7 +213,7 @@ export async function fetchHistory(
     slo: slo.name,
     range: request.range,
     stepSeconds: grid.stepMs / 1000,
-    budgetStepSeconds: (sources[formatDuration(slo.periodMs)] === 'raw' ? budgetStepMs : grid.stepMs) / 1000,
+    budgetStepSeconds: (rawPeriod && outcomes.includes(rawPeriod) ? budgetStepMs : grid.stepMs) / 1000,
     start: new Date(grid.start).toISOString(),
     end: new Date(grid.end).toISOString(),
     group: shown?.labels ?? asked ?? (slo.groupBy.length ? null : {}),
@@ -204,7 +232,42 @@ export async function fetchHistory(
       longWindow: formatDuration(tier.longMs),
       shortWindow: formatDuration(tier.shortMs),
     })),
-    errors: [...new Set(outcomes.flatMap((o) => ('error' in o ? [o.error.message] : [])))],
+    alertPeriods: extras.alertPeriods,
+    alertPeriodsFrom: engine === 'burnbook' ? ['prometheus', 'burnbook'] : ['prometheus'],
+    breakdown: extras.breakdown,
+    errors: [
+      ...new Set([...outcomes.flatMap((o) => ('error' in o ? [o.error.message] : [])), ...extras.errors]),
+    ],
+  };
+}
+
+/** The most seconds of data any group's period window rests on at the last step it answered. */
+function lastDataSeconds(series: RangeSeries[]): number | null {
+  const data = series.filter((s) => s.metric[MEASURE_LABEL] === 'data').map((s) => s.values.at(-1)?.value);
+  const known = data.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return known.length ? Math.max(...known) : null;
+}
+
+/** The charted group's alert periods and breakdown; a failure of either leaves it empty and says why. */
+async function chartExtras(
+  client: PrometheusClient,
+  slo: Slo,
+  group: Record<string, string>,
+  grid: Grid,
+  engine: AlertEngine | undefined,
+) {
+  const [periods, breakdown] = await Promise.allSettled([
+    alertPeriodsOver(client, slo, group, grid, engine),
+    fetchBreakdown(client, slo, group, grid),
+  ]);
+  const why = (r: PromiseSettledResult<unknown>, what: string) =>
+    r.status === 'rejected'
+      ? [`${what}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+      : [];
+  return {
+    alertPeriods: periods.status === 'fulfilled' ? periods.value : [],
+    breakdown: breakdown.status === 'fulfilled' ? breakdown.value : null,
+    errors: [...why(periods, 'alert periods'), ...why(breakdown, 'breakdown')],
   };
 }
 
@@ -222,12 +285,37 @@ const CACHE_MS = 30_000;
  * The SLO page's history, with a brief cache. While the evaluator finds Prometheus down (`down()`
  * returns why), the answer is that, at once, instead of another wait for a timeout.
  */
-export function sloHistoryFrom(client: PrometheusClient, down: () => string | undefined): SloHistoryProvider {
+export function sloHistoryFrom(
+  client: PrometheusClient,
+  down: () => string | undefined,
+  status: (slo: Slo) => SloStatus | undefined,
+): SloHistoryProvider {
   const cached = briefCache<SloHistory>(CACHE_MS, 100);
-  return (slo, request, signal) => {
+  return async (slo, request, signal) => {
     const reason = down();
-    if (reason) return Promise.reject(new Error(reason));
-    const key = JSON.stringify([keyOf(slo), request.range, request.group ?? null]);
-    return Promise.race([cached(key, () => fetchHistory(client, slo, request)), aborted(signal)]);
+    if (reason) throw new Error(reason);
+    const engine = status(slo)?.alertEngine;
+    const key = JSON.stringify([keyOf(slo), request.range, request.group ?? null, engine ?? null]);
+    const history = await Promise.race([
+      cached(key, () => fetchHistory(client, slo, request, Date.now(), engine)),
+      aborted(signal),
+    ]);
+    return withEvaluatorPeriods(history, status(slo));
+  };
+}
+
+/**
+ * Where burnbook's evaluator is the alert engine, the period its state holds now joins the history's
+ * (its gauge in Prometheus lags a scrape, and has no pending): read at each request, past the cache.
+ */
+function withEvaluatorPeriods(history: SloHistory, status: SloStatus | undefined): SloHistory {
+  if (status?.alertEngine !== 'burnbook' || history.group === null) return history;
+  const [group] = groupsWith(status, history.group);
+  return {
+    ...history,
+    alertPeriods: mergedPeriods(
+      [...history.alertPeriods, ...evaluatorAlertPeriods(group, Date.now())],
+      history.stepSeconds,
+    ),
   };
 }

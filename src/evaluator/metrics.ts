@@ -3,13 +3,15 @@ import type { Slo } from '../spec/model.ts';
 import type { SloStatus } from './report.ts';
 
 const FIXED = ['service', 'slo', 'window', 'tier'];
+/** 1 while a tier fires, per SLO, group and tier: burnbook's own record of its alerts, where Prometheus scrapes it. */
+export const TIER_FIRING_METRIC = 'burnbook_slo_tier_firing';
 
 /**
  * groupBy labels become labels of the SLO gauges, so `burnbook_slo_burn_rate{tenant="acme"}` reads
  * like the generated series. One that collides with a fixed label gets Prometheus's `exported_`
  * prefix, as a scrape with honor_labels: false would name it.
  */
-function gaugeLabel(name: string): string {
+export function gaugeLabel(name: string): string {
   return FIXED.includes(name) ? `exported_${name}` : name;
 }
 
@@ -30,7 +32,7 @@ export function createEvaluatorMetrics(registry: Registry, slos: Slo[]) {
       ['service', 'slo'],
     ),
     tierFiring: gauge(
-      'burnbook_slo_tier_firing',
+      TIER_FIRING_METRIC,
       "1 while the tier's alert fires (its condition held for `for`), else 0",
       ['service', 'slo', 'tier'],
     ),

@@ -7,6 +7,7 @@ import { checkSli, type SliCheck } from '../live-check/check.ts';
 import { createPrometheusClient, type PrometheusClientOptions } from '../prometheus/client.ts';
 import type { LiveValues } from '../runbooks/providers.ts';
 import type { Slo } from '../spec/model.ts';
+import { evaluatorIncidentStart, lastIncidentStart } from './alert-periods.ts';
 import { createAlertmanagerClient } from './alertmanager-client.ts';
 import { briefCache } from './brief-cache.ts';
 import { Evaluator } from './evaluator.ts';
@@ -14,7 +15,7 @@ import { type SloHistoryProvider, sloHistoryFrom } from './history.ts';
 import { liveValuesFrom } from './live-values.ts';
 import { createEvaluatorMetrics } from './metrics.ts';
 import { keyOf } from './plan.ts';
-import type { EvaluatorReport } from './report.ts';
+import { type EvaluatorReport, statusOf } from './report.ts';
 
 /** Server options the evaluator reads, besides the SLOs and the URLs. */
 export interface EvaluationSettings {
@@ -22,6 +23,8 @@ export interface EvaluationSettings {
   evaluationIntervalMs?: number;
   /** Timeout, auth and headers for Prometheus; its URL is `prometheusUrl`. */
   prometheusAccess?: Omit<PrometheusClientOptions, 'url'>;
+  /** Where the evaluator tells a change of its health (a failing Prometheus or Alertmanager), once per change. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -34,6 +37,11 @@ export interface EvaluationProvider {
   latest(): EvaluatorReport;
   /** Burn rates and budget over a range, for the SLO page's charts. */
   history?: SloHistoryProvider;
+  /**
+   * When the most recent pending or firing period of the SLO's group (any group when undefined) began
+   * (epoch ms), within the longest chart range; null when there was none. Rejects while Prometheus is down.
+   */
+  lastIncident?: (slo: Slo, group?: Record<string, string>) => Promise<number | null>;
   /** Whether the SLO's SLI reads its series (live-check/), for its page; rejects while Prometheus is down. */
   sliCheck?: (slo: Slo) => Promise<SliCheck>;
 }
@@ -53,6 +61,8 @@ const DEFAULT_INTERVAL_MS = 30_000;
 // of caching spares it the reloads of an incident.
 const CHECK_CACHE_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
+// The last incident decides the range an SLO page opens on; a new one shows within this.
+const INCIDENT_CACHE_MS = 30_000;
 
 /**
  * The evaluator and what it serves: its latest report and the SLO page's history for the routes, and the
@@ -73,6 +83,7 @@ export function createEvaluation(setup: EvaluationSetup) {
     intervalMs,
     alertOptions: { urls: setup.urls, ...(setup.grafana ? { grafana: setup.grafana } : {}) },
     metrics: createEvaluatorMetrics(setup.registry, setup.slos),
+    ...(setup.log ? { log: setup.log } : {}),
     ...(setup.alertmanagerUrl
       ? { alertmanager: createAlertmanagerClient({ url: setup.alertmanagerUrl, timeoutMs }) }
       : {}),
@@ -83,9 +94,23 @@ export function createEvaluation(setup: EvaluationSetup) {
     return state === 'failed' ? error?.message : undefined;
   };
   const checks = briefCache<SliCheck>(CHECK_CACHE_MS);
+  const incidents = briefCache<number | null>(INCIDENT_CACHE_MS);
+  const status = (slo: Slo) => statusOf(evaluator.latest(), slo);
   const provider: EvaluationProvider = {
     latest: () => evaluator.latest(),
-    history: sloHistoryFrom(prometheus, down),
+    history: sloHistoryFrom(prometheus, down, status),
+    lastIncident: async (slo, group) => {
+      const reason = down();
+      if (reason) throw new Error(reason);
+      const current = status(slo);
+      const engine = current?.alertEngine;
+      const key = JSON.stringify([keyOf(slo), group ?? null, engine ?? null]);
+      const past = await incidents(key, () =>
+        lastIncidentStart(prometheus, slo, group ?? {}, engine, Date.now()),
+      );
+      const now = evaluatorIncidentStart(current, group, Date.now());
+      return now === null ? past : Math.max(past ?? now, now);
+    },
     sliCheck: (slo) => {
       const reason = down();
       if (reason) return Promise.reject(new Error(reason));

@@ -99,6 +99,11 @@ export const sloStatusSchema = groupStatusSchema.extend({
   groups: z.array(groupStatusSchema),
   /** Failed queries that left some of this SLO's numbers unknown. */
   errors: z.array(z.string()),
+  /**
+   * Where the tiers' `state` comes from, only from the server's evaluator: `prometheus` when Prometheus runs
+   * the SLO's generated alerting rules (their state is shown; burnbook pushes none), else `burnbook`.
+   */
+  alertEngine: z.enum(['prometheus', 'burnbook']).optional(),
 });
 
 export const problemSchema = z.strictObject({ at: instant, message: z.string() });
@@ -144,8 +149,29 @@ export const tierLineSchema = z.strictObject({
   shortWindow: z.string(),
 });
 
+/** A period a tier's alert spent pending or firing (Unix seconds), shaded on its burn chart. */
+export const alertPeriodSchema = z.strictObject({
+  tier: z.string(),
+  state: z.enum(['pending', 'firing']),
+  start: z.number(),
+  end: z.number(),
+});
+
+/** One value of the breakdown label and its rate (per second) at each step. */
+export const breakdownSeriesSchema = z.strictObject({ value: z.string(), points: z.array(known) });
+
+/** Requests and errors per second by the SLO's first `breakdown` label, over `window` at each step. */
+export const breakdownSchema = z.strictObject({
+  label: z.string(),
+  window: z.string(),
+  requests: z.array(breakdownSeriesSchema),
+  errors: z.array(breakdownSeriesSchema),
+  /** Values left out of the larger answer (the ones with the highest last rates are kept). */
+  omitted: z.number(),
+});
+
 /** The ranges an SLO page's charts offer. */
-export const historyRangeSchema = z.enum(['6h', '24h', '7d']);
+export const historyRangeSchema = z.enum(['1h', '3h', '6h', '24h', '7d']);
 
 /** `GET /api/v1/slos/<service>/<slo>/history`: one SLO's burn rates and budget over a range. */
 export const sloHistorySchema = z.strictObject({
@@ -174,6 +200,15 @@ export const sloHistorySchema = z.strictObject({
   budgetRemaining: z.array(known),
   sources: z.record(z.string(), sourceSchema),
   tiers: z.array(tierLineSchema),
+  /**
+   * When the charted group's tiers were pending or firing, from each of `alertPeriodsFrom`: Prometheus's
+   * `ALERTS` (`prometheus`), and, where burnbook's evaluator is the alert engine, the period its state holds
+   * now (`burnbook`; it keeps no past periods).
+   */
+  alertPeriods: z.array(alertPeriodSchema),
+  alertPeriodsFrom: z.array(z.enum(['prometheus', 'burnbook'])),
+  /** Null when the SLO names no `breakdown` label, or its queries failed (see `errors`). */
+  breakdown: breakdownSchema.nullable(),
   /** Failed queries; their windows read null throughout. */
   errors: z.array(z.string()),
 });
@@ -189,4 +224,20 @@ export type EvaluatorReport = z.infer<typeof evaluatorReportSchema>;
 export type UnevaluatedReport = z.infer<typeof unevaluatedReportSchema>;
 export type TierLine = z.infer<typeof tierLineSchema>;
 export type HistoryRange = z.infer<typeof historyRangeSchema>;
+/** Whether two label sets are the same labels with the same values. */
+export function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+}
+
+/** One SLO's status in a report. */
+export function statusOf(
+  report: Pick<EvaluatorReport, 'slos'>,
+  slo: { service: string; name: string },
+): SloStatus | undefined {
+  return report.slos.find((s) => s.service === slo.service && s.slo === slo.name);
+}
+
+export type AlertPeriod = z.infer<typeof alertPeriodSchema>;
+export type Breakdown = z.infer<typeof breakdownSchema>;
+export type BreakdownSeries = z.infer<typeof breakdownSeriesSchema>;
 export type SloHistory = z.infer<typeof sloHistorySchema>;

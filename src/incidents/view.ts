@@ -8,6 +8,7 @@ import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { formatNumber, formatPercent } from '../policy/number.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import { isoTime } from '../text/time.ts';
+import { evidenceAfterRecovery } from './evidence-timing.ts';
 import type { IncidentReport } from './report.ts';
 import { alertTitle } from './timeline.ts';
 
@@ -23,6 +24,8 @@ function readableValue(value: string): string {
 const EVIDENCE_ROWS = 10;
 
 function evidenceOf(report: IncidentReport) {
+  const recovered = report.burn?.recoveredMs ?? null;
+  const burnEnd = recovered === null ? null : ({ atMs: recovered, by: 'burn' } as const);
   return report.alerts.flatMap((alert) =>
     alert.evidence.map((evidence) => {
       const parsed = evidenceResultSchema.safeParse(evidence.result);
@@ -35,6 +38,7 @@ function evidenceOf(report: IncidentReport) {
         title: evidence.queryName,
         expr: evidence.expr,
         capturedAt: isoTime(evidence.capturedAt),
+        afterRecovery: evidenceAfterRecovery(evidence.capturedAt, burnEnd),
         error: evidence.error,
         rows: samples.map((s) => ({ labels: formatLabels(s.labels), value: readableValue(s.value) })),
         more:

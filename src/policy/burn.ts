@@ -90,13 +90,19 @@ export function absentForMs(fastest: Tier, periodMs: number, objectivePercent: n
  * increments of one request do not read as broken.
  */
 export function impossibleErrorRatio(ratio: number): boolean {
-  return ratio > 1.01;
+  return ratio > IMPOSSIBLE_ERROR_RATIO;
 }
+
+/** The bound of `impossibleErrorRatio`, for the generated rules, which must agree with the evaluator. */
+export const IMPOSSIBLE_ERROR_RATIO = 1.01;
 
 /**
  * An error ratio below 0, which only a gauge read as 0/1 can give (a boolGauge SLI over a gauge that reads
  * 100): it would read as better than perfect. The same 0.01 margin as above 1.
  */
 export function negativeErrorRatio(ratio: number): boolean {
-  return ratio < -0.01;
+  return ratio < NEGATIVE_ERROR_RATIO;
 }
+
+/** The bound of `negativeErrorRatio`, for the generated absent-SLI rule, which must agree with the evaluator. */
+export const NEGATIVE_ERROR_RATIO = -0.01;

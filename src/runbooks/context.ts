@@ -83,6 +83,8 @@ export interface TierContext extends TierSummary {
   ask: Ask;
   queries: FirstLookQuery[];
   otherTiers: TierSummary[];
+  /** When the alert resolves, as its rule has it (outputs/rules/incident.ts): one sentence. */
+  resolves: string;
 }
 
 function tierSummary(slo: Slo, tier: Tier): TierSummary {
@@ -213,7 +215,37 @@ export function tierContext(slo: Slo, tier: Tier): TierContext {
     ask: ask(tier.severity, summary, self),
     queries: firstLookQueries(slo, tier),
     otherTiers: summary.tiers.filter((t) => t.name !== tier.name),
+    resolves: resolvesText(slo, tier),
   };
+}
+
+/**
+ * When a tier's alert resolves: as soon as either window drops under its threshold, but a tier that may hold
+ * stays while the burn now (5m) is above the slowest tier's threshold, and a slower tier settles at once once
+ * a faster one has paged (see outputs/rules/incident.ts).
+ */
+function resolvesText(slo: Slo, tier: Tier): string {
+  // As the rules do: silent tiers neither hold nor settle, and a silent tier has no alert to resolve.
+  const tiers = alertingTiers(slo);
+  const at = tiers.findIndex((t) => t.name === tier.name);
+  const slowest = tiers[tiers.length - 1];
+  const threshold = (t: Tier) => formatNumber(tierFacts(t, slo.periodMs, slo.objective).threshold);
+  const parts = [
+    `It resolves when either window, ${formatDuration(tier.longMs)} or ${formatDuration(tier.shortMs)}, drops under ${threshold(tier)}`,
+  ];
+  if (at === -1) return `${parts[0]}.`;
+  if (slowest && at < tiers.length - 1) {
+    parts.push(
+      `and the error ratio over the last 5m is at or under ${threshold(slowest)} (the ${slowest.name} tier's threshold): ` +
+        'a burn that eases but goes on keeps this alert, and its page, open',
+    );
+  }
+  const text = `${parts.join(', ')}.`;
+  if (at === 0) return text;
+  return (
+    `${text} After a faster tier of this SLO fired, it also resolves, or never fires, once the 5m ratio is at ` +
+    `or under ${threshold(tier)}: its ${formatDuration(tier.shortMs)} window then still reads the incident already paged.`
+  );
 }
 
 /** What the absent-SLI alert's page says: when it fires, what is missing, and how to find out which. */

@@ -1,3 +1,4 @@
+import type { Tier } from '../policy/tiers.ts';
 import type { Slo } from '../spec/model.ts';
 
 /**
@@ -46,8 +47,29 @@ export type AlertsFor = (runbookPath: string) => AlertSummary[] | Promise<AlertS
 /** The SLO's dashboard, when one is known (e.g. a Grafana URL). */
 export type DashboardUrl = (slo: Slo) => string | undefined;
 
+/** A tier's state now, as its page opens with it; every text already formatted for people. */
+export interface TierNow {
+  state: 'firing' | 'pending' | 'burning' | 'quiet' | 'unknown';
+  stateText: string;
+  /** When it started firing (or pending), ISO; null when it is neither. */
+  since: string | null;
+  sinceLabel: string;
+  sinceAgo: string;
+  burnLong: string;
+  burnShort: string;
+  longRatio: string;
+  goneIn: string;
+  goneInNote: string;
+  /** The group shown, for a groupBy SLO. */
+  group: string | null;
+}
+
+/** The tier's live state from the evaluator; null without one. */
+export type TierNowOf = (slo: Slo, tier: Tier) => TierNow | null;
+
 export interface RunbookProviders {
   liveValues?: LiveValues;
   alertsFor?: AlertsFor;
   dashboardUrl?: DashboardUrl;
+  tierNow?: TierNowOf;
 }

@@ -3,7 +3,7 @@ import Mustache from 'mustache';
 import { prometheusGraphUrl } from '../conventions/urls.ts';
 import type { AbsentContext, FirstLookQuery, TierContext } from './context.ts';
 import { codeFence, escapeMarkdown, markdownToHtml } from './markdown.ts';
-import type { LiveSample } from './providers.ts';
+import type { LiveSample, TierNow } from './providers.ts';
 import {
   parseSections,
   type RunbookSections,
@@ -49,6 +49,8 @@ export interface TierPageInput {
   dashboardUrl?: string;
   /** One per query, in order. */
   live: LiveState[];
+  /** The tier's state now, when a server's evaluator knows it: the page opens with it. */
+  now?: TierNow;
 }
 
 export function formatLabels(labels: Record<string, string>): string {
@@ -155,6 +157,14 @@ export function tierPageView(input: TierPageInput) {
     dashboardUrl: input.dashboardUrl,
     otherTiers: context.otherTiers.map((t) => ({ ...t, href: linkTo(t.path) })),
     queries: queryViews(context.queries, input.live, context.thresholdValue, input.prometheusUrl),
+    now: input.now
+      ? {
+          ...input.now,
+          longWindow: context.longWindow,
+          shortWindow: context.shortWindow,
+          threshold: context.threshold,
+        }
+      : null,
   };
   const defaultsMarkdown = Mustache.render(
     requireTemplate(input.templates, 'defaults.md'),

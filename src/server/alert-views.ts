@@ -8,6 +8,7 @@ import { EVIDENCE_SERIES, evidenceResultSchema } from '../alerts/evidence.ts';
 import { type AlertLink, httpUrl, type LinkTargets, linkAlert, runbookPathOf } from '../alerts/link.ts';
 import type { AlertDetail, AlertEvent, AlertRow, TruncatedDelivery } from '../alerts/store/store.ts';
 import { alertPath, incidentPath } from '../conventions/urls.ts';
+import { type BurnEnd, evidenceAfterRecovery } from '../incidents/evidence-timing.ts';
 import { humanDuration } from '../policy/duration.ts';
 import { formatLabels } from '../runbooks/render.ts';
 import { isoTime } from '../text/time.ts';
@@ -73,6 +74,8 @@ function rowView(row: AlertRow, targets: LinkTargets, links: Links, now: number)
     status: row.status,
     href: links.to(alertPath(row.id)),
     alertname: row.alertname ?? '(no alertname)',
+    // Every SLO named `availability` has the same alert names: the service tells them apart.
+    service: row.labels.slo_service ?? null,
     summary: row.annotations.summary ?? null,
     severity:
       row.severity === null ? null : { name: row.severity, class: severityClass(row.severity, targets) },
@@ -188,7 +191,7 @@ function shownPart(result: unknown): unknown {
   };
 }
 
-function evidenceView(evidence: AlertDetail['evidence'][number]) {
+function evidenceView(evidence: AlertDetail['evidence'][number], end: BurnEnd | null) {
   const parsed = evidenceResultSchema.safeParse(shownPart(evidence.result));
   const samples = parsed.success
     ? {
@@ -208,10 +211,16 @@ function evidenceView(evidence: AlertDetail['evidence'][number]) {
     title: evidence.queryName,
     expr: evidence.expr,
     capturedAt: isoTime(evidence.capturedAt),
+    afterRecovery: evidenceAfterRecovery(evidence.capturedAt, end),
     error: evidence.error,
     samples,
     raw: parsed.success || evidence.result === null ? null : JSON.stringify(evidence.result, null, 2),
   };
+}
+
+/** Evidence captured after a resolved alert's end was captured after its burn ended too. */
+function alertEnd(alert: AlertDetail): BurnEnd | null {
+  return alert.status === 'resolved' && alert.endsAt !== null ? { atMs: alert.endsAt, by: 'alert' } : null;
 }
 
 function evidenceNote(alert: AlertDetail, link: AlertLink, prometheusConfigured: boolean): string | null {
@@ -246,6 +255,7 @@ export function alertDocument(input: AlertPage, links: Links): string {
   const alertname = alert.alertname ?? '(no alertname)';
   const body = renderView('alert-detail', {
     ...rowView(alert, input.targets, links, input.now),
+    moments: moments(alert, link),
     alertname,
     description: alert.annotations.description ?? null,
     fingerprint: alert.fingerprint,
@@ -261,14 +271,45 @@ export function alertDocument(input: AlertPage, links: Links): string {
       : null,
     source: source ? { href: source.href } : null,
     events: alert.events.map((e) => ({ at: isoTime(e.at), what: EVENT_TEXT[e.kind] })),
-    evidence: alert.evidence.map(evidenceView),
+    evidence: alert.evidence.map((e) => evidenceView(e, alertEnd(alert))),
     evidenceNote: evidenceNote(alert, link, input.prometheusConfigured),
     labels: entries(alert.labels),
     annotations: entries(alert.annotations),
     banner: input.banner,
   });
-  const crumbs = [{ label: 'Alerts', path: '/alerts' }, { label: `${alertname} #${alert.id}` }];
-  return page({ title: `${alertname} · alert ${alert.id}`, body, links, nav: 'alerts', crumbs });
+  const service = alert.labels.slo_service;
+  const named = service ? `${service} · ${alertname}` : alertname;
+  const crumbs = [{ label: 'Alerts', path: '/alerts' }, { label: `${named} #${alert.id}` }];
+  return page({ title: `${named} · alert ${alert.id}`, body, links, nav: 'alerts', crumbs });
+}
+
+/**
+ * When the burn began, when the alert fired, when burnbook first had it: three different moments of one
+ * incident. Prometheus sends `startsAt` as the moment the alert fired (its `for` over); a burnbook tier's
+ * condition held for `for` before that, so the burn began then at the latest. The first delivery comes after
+ * Alertmanager's group_wait, and later still when a notification failed.
+ */
+function moments(alert: AlertDetail, link: AlertLink) {
+  const forMs = link.kind === 'tier' ? link.tier.forMs : link.kind === 'absent' ? link.absent.forMs : null;
+  const delivery = alert.firstReceivedAt - alert.startsAt;
+  return [
+    ...(forMs
+      ? [
+          {
+            label: link.kind === 'absent' ? 'Data stopped' : 'Burn began',
+            at: isoTime(alert.startsAt - forMs),
+            note: `by then at the latest: the condition held for ${humanDuration(forMs)} before it fired`,
+          },
+        ]
+      : []),
+    { label: 'Fired', at: isoTime(alert.startsAt), note: 'startsAt, as Prometheus sent it' },
+    {
+      label: 'First delivered',
+      at: isoTime(alert.firstReceivedAt),
+      note:
+        delivery >= 0 ? `${humanDuration(delivery)} after it fired` : 'before its startsAt (clocks differ)',
+    },
+  ];
 }
 
 function runbookJson(link: AlertLink): { path: string } | { url: string } | null {

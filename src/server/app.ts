@@ -13,6 +13,7 @@ import {
   type EvaluationSettings,
   evaluatorPlugin,
 } from '../evaluator/plugin.ts';
+import type { Tier } from '../policy/tiers.ts';
 import { catalogue } from '../runbooks/pages.ts';
 import type { RunbookProviders } from '../runbooks/providers.ts';
 import { readMarkdownFiles } from '../runbooks/sources.ts';
@@ -26,6 +27,7 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { liveRoutes } from './routes/live.ts';
 import { notFound, runbookRoutes } from './routes/runbooks.ts';
 import { loadSite, type Site } from './site.ts';
+import { tierNowView } from './tier-now.ts';
 
 /** What the server is started with. It only reads the model, the store and Prometheus. */
 export interface ServerOptions extends EvaluationSettings, AlertSettings {
@@ -97,10 +99,14 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     pages: catalogue(slos, readMarkdownFiles(options.runbooksDir, slos)).pages,
     urls,
   });
+  const evaluationProvider = options.evaluation ?? evaluation?.provider ?? null;
   const providers: RunbookProviders = {
     ...(evaluation ? { liveValues: evaluation.liveValues } : {}),
     alertsFor: runbookAlerts(store, targets),
     ...(grafana ? { dashboardUrl: (slo: Slo) => grafana.sloDashboard(slo) } : {}),
+    ...(evaluationProvider
+      ? { tierNow: (slo: Slo, tier: Tier) => tierNowView(slo, tier, evaluationProvider.latest(), Date.now()) }
+      : {}),
     ...options.providers,
   };
   const site = (): Site =>
@@ -117,7 +123,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     // The evaluator first: it starts asking Prometheus while the store's writer thread is still starting.
     await app.register(evaluatorPlugin, {
       ...(evaluation ? { evaluator: evaluation.evaluator } : {}),
-      evaluation: options.evaluation ?? evaluation?.provider ?? null,
+      evaluation: evaluationProvider,
     });
     await app.register(alertsPlugin, {
       store,

@@ -38,6 +38,8 @@ export interface ScriptFile {
 }
 
 const STYLE = viewAsset('style.css');
+/** How often a live page reloads itself while its auto-refresh toggle is on (Pyrra reloads every 10-30 s). */
+const REFRESH_SECONDS = 30;
 const SCRIPT = viewAsset('page.js');
 
 const NAV: Array<{ item: NavItem; label: string; path: string }> = [
@@ -93,6 +95,10 @@ export function page(options: PageOptions): string {
     crumbs,
     hasCrumbs: crumbs.length > 0,
     home: options.links.to('/'),
+    // Pages a server renders show the state of now and refresh themselves; the static export (which has no
+    // alert pages) has nothing newer to load.
+    live: options.links.to('/alerts') !== undefined,
+    refreshSeconds: REFRESH_SECONDS,
     body: options.body,
   });
 }

@@ -1,10 +1,24 @@
 import { historyPath, sloPath, tierPath } from '../conventions/urls.ts';
+import { rangeCovering } from '../evaluator/alert-periods.ts';
 import { byUrgency } from '../evaluator/evaluate.ts';
 import { budgetLevel, burnText, dataText, exhaustionText, percentText } from '../evaluator/format.ts';
-import { DEFAULT_RANGE, HISTORY_RANGES, type HistoryRequest, isHistoryRange } from '../evaluator/history.ts';
-import type { EvaluatorReport, GroupStatus, SloStatus, TierStatus } from '../evaluator/report.ts';
+import {
+  DEFAULT_RANGE,
+  HISTORY_RANGES,
+  type HistoryRequest,
+  historyGrid,
+  isHistoryRange,
+} from '../evaluator/history.ts';
+import {
+  type EvaluatorReport,
+  type GroupStatus,
+  type SloStatus,
+  sameLabels,
+  statusOf,
+  type TierStatus,
+} from '../evaluator/report.ts';
 import type { SliCheck } from '../live-check/check.ts';
-import { tierFacts } from '../policy/burn.ts';
+import { errorBudget, tierFacts } from '../policy/burn.ts';
 import { formatDuration, humanDuration } from '../policy/duration.ts';
 import { BASE_WINDOW_MS } from '../policy/windows.ts';
 import { formatLabels } from '../runbooks/render.ts';
@@ -93,10 +107,6 @@ function banners(report: EvaluatorReport, now: number): Banner[] {
   return [evaluationBanner(report, now), alertmanagerBanner(report, now)].filter((b) => b !== null);
 }
 
-export function statusOf(report: EvaluatorReport, slo: Slo): SloStatus | undefined {
-  return report.slos.find((s) => s.service === slo.service && s.slo === slo.name);
-}
-
 /** The tier's alert as people name it: firing and pending from the evaluator's `for`, else burning. */
 function tierState(tier: TierStatus): 'firing' | 'pending' | 'burning' | 'quiet' | 'unknown' {
   if (tier.state === 'firing' || tier.state === 'pending') return tier.state;
@@ -156,6 +166,8 @@ function indexRow(slo: Slo, status: SloStatus | undefined, links: Links) {
     }),
     alerts,
     broken: status?.broken?.message ?? null,
+    // A stopped scrape is no data, never a quiet SLO: the badge says so, its title since when.
+    brokenBadge: status?.broken?.reason === 'no-data' ? 'no data' : 'broken SLI',
     quiet: alerts.length === 0 && !status?.broken,
     group: groupedBy(slo, status),
     budgetRemaining: status?.budgetRemaining ?? null,
@@ -187,15 +199,29 @@ export function chartRequest(slo: Slo, query: Record<string, unknown>): HistoryR
   return { range, group: Object.fromEntries(slo.groupBy.map((l, i) => [l, values[i] as string])) };
 }
 
+/**
+ * The range and group the SLO page opens on: as asked, or, without a range asked for, the shortest that
+ * shows the last incident (which began at `incidentStart`, epoch ms) with some time before it.
+ */
+export function openingRequest(
+  slo: Slo,
+  query: Record<string, unknown>,
+  incidentStart: number | null,
+  now: number,
+): HistoryRequest {
+  const asked = chartRequest(slo, query);
+  if (isHistoryRange(query.range) || incidentStart === null) return asked;
+  return {
+    ...asked,
+    range: rangeCovering(incidentStart, now, HISTORY_RANGES, (r) => historyGrid(r, now).rangeMs),
+  };
+}
+
 export function chartQuery(request: HistoryRequest): string {
   const params = new URLSearchParams({ range: request.range });
   for (const [label, value] of Object.entries(request.group ?? {}))
     params.set(`${GROUP_PARAM}${label}`, value);
   return params.toString();
-}
-
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 }
 
 /** The live check of the SLO's SLI as its page got it: the findings, or why there are none. */
@@ -208,6 +234,17 @@ function sliCheckView(state: SliCheckState | null) {
     error: null,
     findings: state.check.findings.map((f) => ({ ...f, hint: f.hint ?? null })),
   };
+}
+
+/** Which alert engine the tier states come from, and what burnbook does with them (evaluator/engine.ts). */
+function engineText(engine: SloStatus['alertEngine'], report: EvaluatorReport): string | null {
+  if (engine === 'prometheus') {
+    return "Alert state from Prometheus: it runs this SLO's generated rules and sends their alerts; burnbook sends none.";
+  }
+  if (engine !== 'burnbook') return null;
+  return report.alertmanager
+    ? `Alert state from burnbook's evaluator: Prometheus runs no rules for this SLO, so burnbook sends its alerts to ${report.alertmanager.url}.`
+    : "Alert state from burnbook's evaluator: Prometheus runs no rules for this SLO, and without --alertmanager-url nobody is told.";
 }
 
 /**
@@ -224,6 +261,8 @@ export function sloLive(
   /** Why the page cannot draw charts whatever Prometheus says (no chart library); null if it can. */
   noCharts: string | null,
   check: SliCheckState | null = null,
+  /** When the last incident began (epoch ms), when the range was chosen to cover it. */
+  incidentStart: number | null = null,
 ) {
   const status = statusOf(report, slo);
   const askedGroup = asked.group;
@@ -244,7 +283,9 @@ export function sloLive(
   return {
     banners: banners(report, now),
     broken: group?.broken?.message ?? null,
+    brokenTitle: group?.broken?.reason === 'no-data' ? 'No data' : 'Broken SLI',
     sliCheck: sliCheckView(check),
+    engine: engineText(status?.alertEngine, report),
     evaluatedAt: report.evaluatedAt ? when(report.evaluatedAt, now) : null,
     source: status?.source ?? null,
     budget: budgetView(slo, group),
@@ -276,6 +317,7 @@ export function sloLive(
       href: self({ range: asked.range, group: g.labels }),
       current: Boolean(shown.group && sameLabels(g.labels, shown.group)),
       budget: percentText(g.budgetRemaining) ?? UNKNOWN,
+      noData: g.broken?.reason === 'no-data' ? g.broken.message : null,
     })),
     moreGroups: ranked.length > GROUPS_OFFERED ? ranked.length - GROUPS_OFFERED : null,
     charts: {
@@ -293,7 +335,41 @@ export function sloLive(
         shortWindow: formatDuration(tier.shortMs),
       })),
       budgetWindow,
+      breakdown: slo.breakdown[0] ?? null,
+      opened:
+        incidentStart === null
+          ? null
+          : `Showing ${asked.range}: the last incident began ${when(new Date(incidentStart).toISOString(), now)}.`,
     },
+    availability: availabilityView(slo, group),
+  };
+}
+
+/**
+ * A percentage with one digit more than the objective has (two at least), cut rather than rounded, so
+ * availability just under the objective never reads as meeting it: `99.949%` against 99.95%.
+ */
+function availabilityText(ratio: number, objective: number): string {
+  const digits = Math.max(2, (String(objective).split('.')[1] ?? '').length + 1);
+  const scale = 10 ** digits;
+  // The float of 1 − 0.0005 is a hair either side of 0.9995: the objective itself must print as itself.
+  return `${(Math.floor(ratio * 100 * scale + 1e-6) / scale).toFixed(digits)}%`;
+}
+
+/**
+ * Availability so far in the period (1 − the period's error ratio) against the objective, and what it
+ * rests on while the SLO is younger than its period.
+ */
+function availabilityView(slo: Slo, group: GroupStatus | undefined) {
+  const ratio = group?.errorRatios[formatDuration(slo.periodMs)] ?? null;
+  // Compared as error ratios, against the budget computed in decimal from the objective's digits.
+  const meets = ratio === null ? null : ratio <= errorBudget(slo.objective);
+  return {
+    text: ratio === null ? UNKNOWN : availabilityText(1 - ratio, slo.objective),
+    objective: `${slo.objective}%`,
+    level: meets === null ? 'unknown' : meets ? 'ok' : 'spent',
+    verdict: meets === null ? null : meets ? 'meets' : 'below',
+    basis: group ? dataText(group, slo.periodMs) : null,
   };
 }
 

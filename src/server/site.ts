@@ -202,7 +202,11 @@ async function tierBody(
   const context = tierContext(p.slo, p.tier);
   const runbook = readSloRunbook(p.slo, site.runbooksDir);
   const inputs = await alertPageInputs(site, p.slo, links, context.queries);
-  return renderTierPage({ context, ...(runbook ? { runbook } : {}), ...inputs }, format);
+  const now = format === 'html' ? (site.providers?.tierNow?.(p.slo, p.tier) ?? null) : null;
+  return renderTierPage(
+    { context, ...(runbook ? { runbook } : {}), ...inputs, ...(now ? { now } : {}) },
+    format,
+  );
 }
 
 async function absentBody(

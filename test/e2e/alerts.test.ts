@@ -128,7 +128,7 @@ describe('an SLO burning through the real stack', () => {
     expect(firing?.slo?.path).toBe('/slos/shop/checkout');
 
     const list = await get('/alerts?status=firing');
-    expect(list).toContain(`>checkout-fast-burn</a>`);
+    expect(list).toContain(`>shop · checkout-fast-burn</a>`);
     expect(list).toContain('href="runbooks&#x2F;shop&#x2F;checkout-fast-burn"');
     const runbook = await get(RUNBOOK);
     const section = runbook.slice(runbook.indexOf('<h2 id="alerts">'));

@@ -186,7 +186,7 @@ describe('a broken SLI is reported as broken, not as a number', () => {
   it('the SLO page says why it has no numbers, and shows the live check with the real buckets', async () => {
     const html = (await app.inject({ url: '/slos/search/latency' })).body;
     expect(html).toMatch(
-      /<div class="banner failed" role="status" id="broken-sli"><strong>Broken SLI<\/strong> <span>the SLI reads no data over the last 5m/,
+      /<div class="banner failed" role="status" id="broken-sli"><strong>No data<\/strong> <span>No data since burnbook started \([^)]+\): the SLI reads no data over the last 5m/,
     );
     const check = html.slice(html.indexOf('<h2 id="sli-check">'), html.indexOf('<h2 id="history">'));
     expect(check).toContain(
@@ -196,7 +196,7 @@ describe('a broken SLI is reported as broken, not as a number', () => {
     expect(check).toContain('the nearest are 0.25 (below: stricter) and 0.5 (above: looser)');
     const index = (await app.inject({ url: '/' })).body;
     expect(index).toMatch(
-      /<tr data-slo="search\/latency">[\s\S]*?<a class="badge broken" href="[^"]*" title="the SLI reads no data/,
+      /<tr data-slo="search\/latency">[\s\S]*?<a class="badge broken" href="[^"]*" title="No data since burnbook started \([^)]+\): the SLI reads no data[^"]*">no data<\/a>/,
     );
     expect(index).toMatch(/<tr data-slo="search\/payments">[\s\S]*?>broken SLI<\/a>/);
     const working = (await app.inject({ url: '/slos/search/latency-bucket' })).body;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { openChromium } from '../support/browser.ts';
+import { colourPixels } from '../support/canvas.ts';
 import { DAY, HOUR, MINUTE } from '../support/history.ts';
 import { type CounterSeries, countersToOpenMetrics } from '../support/openmetrics.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -24,6 +25,8 @@ const LAPTOP = { width: 1280, height: 900 };
 const { slos } = loadSpecs(['slos']);
 const END = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
 const STEP_SECONDS = 60;
+// Three tiers' burn rates, the budget, and requests and errors by the first breakdown label.
+const CHARTS = 6;
 
 /** Per second: a steady trickle of 503s, a bad hour yesterday, and a slow burn for the last three hours. */
 function checkoutErrors(t: number): number {
@@ -103,32 +106,8 @@ afterAll(async () => {
 });
 
 /** Pixels of a chart's canvas drawn in the color of the page's CSS variable (a series' stroke). */
-function pixelsIn(figure: string, cssVariable: string): Promise<number> {
-  return page.evaluate(
-    ([selector, variable]) => {
-      const canvas = document.querySelector(`${selector} canvas`) as HTMLCanvasElement | null;
-      if (!canvas) return -1;
-      const hex = getComputedStyle(document.documentElement)
-        .getPropertyValue(variable as string)
-        .trim();
-      const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
-      const { data } = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
-        0,
-        0,
-        canvas.width,
-        canvas.height,
-      );
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        const close = (a: number, b: number) => Math.abs(a - b) < 12;
-        if (close(data[i] as number, r as number) && close(data[i + 1] as number, g as number)) {
-          if (close(data[i + 2] as number, b as number) && (data[i + 3] as number) > 200) n++;
-        }
-      }
-      return n;
-    },
-    [figure, cssVariable],
-  );
+async function pixelsIn(figure: string, cssVariable: string): Promise<number> {
+  return (await colourPixels(page, figure, cssVariable)).count;
 }
 
 async function chartsDrawn(count: number): Promise<void> {
@@ -159,7 +138,7 @@ describe('SLO page charts in Chromium', () => {
   it('draws burn rates per tier against the factor, and the budget left', async () => {
     const started = Date.now();
     await page.goto(`${base}/slos/checkout/availability`);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await page.locator('[data-chart-status]').textContent()).toBe('');
     for (const tier of ['fast', 'slow', 'very-slow']) {
@@ -178,11 +157,11 @@ describe('SLO page charts in Chromium', () => {
   it('switches range with a link, and fits a phone', async () => {
     await page.getByRole('navigation', { name: 'Chart range' }).getByRole('link', { name: '7d' }).click();
     await page.waitForURL(/range=7d/);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(await page.locator('nav.ranges a[aria-current]').textContent()).toBe('7d');
     await page.setViewportSize(PHONE);
     await page.goto(`${base}/slos/checkout/availability?range=24h`);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(await horizontalOverflow()).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(OUTPUT, 'slo-charts-phone.png'), fullPage: true });
     await page.locator('#history').scrollIntoViewIfNeeded();
@@ -192,17 +171,17 @@ describe('SLO page charts in Chromium', () => {
 
   it('charts the most urgent group of a groupBy SLO and offers the others', async () => {
     await page.goto(`${base}/slos/search/tenant-availability`);
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     const shown = page.locator('p', { hasText: 'Numbers and charts for' });
     expect(await shown.textContent()).toBe('Numbers and charts for {tenant="a"}.');
     expect(await page.locator('ul.groups a[aria-current]').textContent()).toBe('{tenant="a"}');
     await page.locator('ul.groups').getByRole('link', { name: '{tenant="b"}' }).click();
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     expect(await shown.textContent()).toBe('Numbers and charts for {tenant="b"}.');
     expect(await page.locator('[data-chart-status]').textContent()).toBe('');
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();
-    await chartsDrawn(4);
+    await chartsDrawn(CHARTS);
     await page.screenshot({ path: join(OUTPUT, 'slo-charts-group-dark.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
   });

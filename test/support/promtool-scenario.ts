@@ -98,7 +98,14 @@ export function firings(opts: {
       { lineWidth: 0 },
     ),
   );
-  const run = spawnSync(promtool, ['test', 'rules', file], { encoding: 'utf8', timeout: 300_000 });
+  // Every firing minute is a failed expectation in the output: many outages over hours print megabytes, and a
+  // cut-off output (spawnSync's default 1 MiB) would read as alerts that stopped firing.
+  const run = spawnSync(promtool, ['test', 'rules', file], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  if (run.error) throw run.error;
   const output = `${run.stdout}${run.stderr}`;
   if (run.status !== 0 && !output.includes('FAILED')) throw new Error(`promtool failed:\n${output}`);
   return output

@@ -94,7 +94,12 @@ export interface ReplayOptions {
  * one after another with a fixed pause for what one wrote to become searchable by the next; on a loaded
  * machine that pause is sometimes too short. So the rules go in dependency order instead: every rule that
  * reads only raw series first, then those reading what they recorded, and so on, with VictoriaMetrics
- * flushed in between. Returns vmalert's logs.
+ * flushed in between. `ALERTS` counts as recorded by the alerting rules it selects: a slower tier's settled
+ * clause reads the faster tiers' `ALERTS`, so it is replayed after them, as Prometheus and a live vmalert
+ * (the previous evaluation's `ALERTS`, written back) see them. A rule's read of its own `ALERTS` (the hold
+ * clause) cannot be replayed: a range query over the whole span runs before any of its alerts exist, so the
+ * replayed hold never holds; at the test's 1m steps that ends a page at most a minute or two earlier.
+ * Returns vmalert's logs.
  */
 export async function replayRules(options: ReplayOptions): Promise<string[]> {
   const logs: string[] = [];
@@ -124,10 +129,20 @@ function byDependencyLevel(groups: readonly RuleGroup[]): RuleGroup[][] {
         levelOfName.set(rule.record, Math.max(levelOfName.get(rule.record) ?? 0, levelOf(rule.expr)));
     }
   }
+  const alerting = rules.filter((rule) => rule.alert);
+  const alertLevel = new Map<RuleGroup['rules'][number], number>();
+  const ruleLevel = (rule: RuleGroup['rules'][number]): number => {
+    const known = alertLevel.get(rule);
+    if (known !== undefined) return known;
+    const after = alerting.filter((other) => other !== rule && readsAlertsOf(rule.expr, other));
+    const level = Math.max(levelOf(rule.expr), ...after.map((other) => ruleLevel(other) + 1));
+    if (rule.alert) alertLevel.set(rule, level);
+    return level;
+  };
   const levels: RuleGroup[][] = [];
   for (const group of groups) {
     for (const rule of group.rules) {
-      const level = levelOf(rule.expr);
+      const level = ruleLevel(rule);
       levels[level] ??= [];
       const into = levels[level] as RuleGroup[];
       const same = into.find((g) => g.name === group.name);
@@ -136,6 +151,22 @@ function byDependencyLevel(groups: readonly RuleGroup[]): RuleGroup[][] {
     }
   }
   return levels.filter(Boolean);
+}
+
+/** Whether `expr` selects `ALERTS` of the alerting rule `rule`: every matcher of one selector holds for its labels. */
+function readsAlertsOf(expr: string, rule: RuleGroup['rules'][number]): boolean {
+  const labels: Record<string, string> = {
+    ...(rule.labels as Record<string, string> | undefined),
+    alertname: String(rule.alert),
+  };
+  return [...expr.matchAll(/\bALERTS\{([^}]*)\}/g)].some(([, body]) =>
+    [...(body ?? '').matchAll(/(\w+)\s*(=~|!=|=)\s*"([^"]*)"/g)].every(([, name = '', op, value = '']) => {
+      if (name === 'alertstate') return true;
+      const actual = labels[name] ?? '';
+      if (op === '=~') return new RegExp(`^(?:${value})$`).test(actual);
+      return op === '=' ? actual === value : actual !== value;
+    }),
+  );
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { GrafanaUrls } from '../../conventions/dashboards.ts';
 import { alertLabels, alertName, errorRatioRecord, sloIdentity } from '../../conventions/names.ts';
 import type { SiteUrls } from '../../conventions/urls.ts';
-import { budgetTimeMs, errorBudget, tierFacts } from '../../policy/burn.ts';
+import { budgetTimeMs, errorBudget, IMPOSSIBLE_ERROR_RATIO, tierFacts } from '../../policy/burn.ts';
 import { formatDuration, humanDuration } from '../../policy/duration.ts';
 import { formatNumber, formatPercent } from '../../policy/number.ts';
 import type { Tier } from '../../policy/tiers.ts';
+import { BASE_WINDOW_MS } from '../../policy/windows.ts';
 import { labelSelector } from '../../promql/build.ts';
 import type { Slo } from '../../spec/model.ts';
+import { holdThreshold, withIncidentClauses } from './incident.ts';
 import { windowTotal } from './recording.ts';
 
 export interface AlertingRule {
@@ -38,6 +40,14 @@ export const TEMPLATE_VALUES: AnnotationValues = {
   label: (name) => `{{ $labels.${name} }}`,
 };
 
+/** How a firing tier holds (outputs/rules/incident.ts), as the description says it. */
+function holding(slo: Slo, tier: Tier): string {
+  const above = holdThreshold(slo, tier);
+  return above
+    ? `, and once firing it holds while the ratio over ${formatDuration(BASE_WINDOW_MS)} stays above ${above} (the burn goes on, if slower)`
+    : '';
+}
+
 export function alertAnnotations(
   slo: Slo,
   tier: Tier,
@@ -52,9 +62,9 @@ export function alertAnnotations(
   return {
     summary: `${slo.service}/${slo.name}${group ? ` (${group})` : ''} is burning its error budget ${formatNumber(f.factor)}× too fast`,
     description:
-      `Error ratio over ${long} is ${values.value}, above ${formatNumber(f.threshold)} ` +
-      `(${formatNumber(f.factor)} × the ${formatPercent(budget)} error budget of a ${slo.objective}% objective), ` +
-      `and over ${short} as well. At this rate the ${formatDuration(slo.periodMs)} budget ` +
+      `Error ratio over ${long} is ${values.value}. The alert fires while it and the ratio over ${short} are above ` +
+      `${formatNumber(f.threshold)} (${formatNumber(f.factor)} × the ${formatPercent(budget)} error budget of a ` +
+      `${slo.objective}% objective)${holding(slo, tier)}. At ${formatNumber(f.factor)}× the ${formatDuration(slo.periodMs)} budget ` +
       `(${humanDuration(budgetTimeMs(slo.periodMs, slo.objective))} of full outage) is gone in ` +
       `${humanDuration(f.timeToExhaustionMs)}; ${formatNumber(tier.budgetPercent)}% of it is spent within ${long}.`,
     runbook_url: opts.urls.runbook(slo, tier),
@@ -64,15 +74,19 @@ export function alertAnnotations(
   };
 }
 
-/** Both windows above the tier's threshold; with `minEvents`, enough traffic in the long window too. */
+/**
+ * Both windows above the tier's threshold (and not above 1: see `impossibleErrorRatio`); with `minEvents`,
+ * enough traffic in the long window too.
+ */
 export function alertExpr(slo: Slo, tier: Tier): string {
   const { threshold } = tierFacts(tier, slo.periodMs, slo.objective);
   const t = formatNumber(threshold);
   const id = sloIdentity(slo);
-  const lines = [
-    `${labelSelector(errorRatioRecord(tier.longMs), id)} > ${t}`,
-    `${labelSelector(errorRatioRecord(tier.shortMs), id)} > ${t}`,
-  ];
+  // Above 1 is no burn but a broken SLI (errors and total swapped?): the absent-SLI alert says so instead, and
+  // the evaluator calls it broken and fires no tier either.
+  const within = (windowMs: number) =>
+    `${labelSelector(errorRatioRecord(windowMs), id)} > ${t} <= ${IMPOSSIBLE_ERROR_RATIO}`;
+  const lines = [within(tier.longMs), within(tier.shortMs)];
   if (slo.minEvents !== undefined) {
     lines.push(`${windowTotal(tier.longMs, (record) => labelSelector(record, id))} >= ${slo.minEvents}`);
   }
@@ -82,7 +96,7 @@ export function alertExpr(slo: Slo, tier: Tier): string {
 export function alertingRule(slo: Slo, tier: Tier, opts: AlertOptions): AlertingRule {
   return {
     alert: alertName(slo, tier),
-    expr: alertExpr(slo, tier),
+    expr: withIncidentClauses(slo, tier, alertExpr(slo, tier)),
     ...(tier.forMs ? { for: formatDuration(tier.forMs) } : {}),
     labels: alertLabels(slo, tier),
     annotations: alertAnnotations(slo, tier, opts),

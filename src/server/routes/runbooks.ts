@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RUNBOOKS_PATH, sloPath } from '../../conventions/urls.ts';
+import { isHistoryRange } from '../../evaluator/history.ts';
 import { CHART_LIBRARY_MISSING, chartAssets } from '../assets.ts';
 import { sendError } from '../errors.ts';
 import { serverLinks } from '../links.ts';
-import { chartRequest, liveIndex, type SliCheckState, sloLive } from '../live.ts';
+import { chartRequest, liveIndex, openingRequest, type SliCheckState, sloLive } from '../live.ts';
 import { sendHtml } from '../reply.ts';
 import {
   indexDocument,
@@ -56,17 +57,25 @@ async function routes(app: FastifyInstance, { site }: RunbookRoutesOptions): Pro
       const report = app.evaluation?.latest();
       if (!report) return sendHtml(reply, sloDocument(s, slo, links));
       const assets = chartAssets(links);
-      const asked = chartRequest(slo, request.query);
       const sliCheck = app.evaluation?.sliCheck;
-      // The one wait of this page, bounded: the live check of the SLI (cached for a minute).
-      const check: SliCheckState | null = sliCheck
-        ? await withTimeout(() => sliCheck(slo)).then(
-            (found) => ({ check: found }),
-            (error: Error) => ({ error: error.message }),
-          )
-        : null;
+      const lastIncident = app.evaluation?.lastIncident;
+      // The waits of this page, together and bounded: the live check of the SLI (cached for a minute) and,
+      // without a range asked for, when the last incident began (the range the charts open on covers it).
+      const [check, incidentStart] = await Promise.all([
+        sliCheck
+          ? withTimeout(() => sliCheck(slo)).then(
+              (found): SliCheckState => ({ check: found }),
+              (error: Error): SliCheckState => ({ error: error.message }),
+            )
+          : null,
+        lastIncident && !isHistoryRange(request.query.range)
+          ? withTimeout(() => lastIncident(slo, chartRequest(slo, request.query).group)).catch(() => null)
+          : null,
+      ]);
+      const now = Date.now();
+      const asked = openingRequest(slo, request.query, incidentStart, now);
       const noCharts = assets ? null : CHART_LIBRARY_MISSING;
-      const live = sloLive(slo, report, asked, links, Date.now(), noCharts, check);
+      const live = sloLive(slo, report, asked, links, now, noCharts, check, incidentStart);
       const charts = assets && live.charts.historyHref ? { ...assets, scripts: [CHARTS_SCRIPT] } : undefined;
       return sendHtml(reply, sloDocument(s, slo, links, live, charts));
     },

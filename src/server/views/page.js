@@ -45,3 +45,37 @@ if (filter) {
   filter.addEventListener('input', apply);
   apply();
 }
+
+// Auto-refresh, on by default and remembered per browser; never while printing (the toggle is hidden in print).
+const refresh = document.querySelector('input[data-auto-refresh]');
+if (refresh) {
+  const KEY = 'burnbook.autoRefresh';
+  const remembered = () => {
+    try {
+      return localStorage.getItem(KEY);
+    } catch {
+      return null;
+    }
+  };
+  refresh.checked = remembered() !== 'off';
+  const printing = matchMedia('print');
+  let timer;
+  const schedule = () => {
+    clearTimeout(timer);
+    if (refresh.checked && !printing.matches) {
+      timer = setTimeout(() => location.reload(), Number(refresh.dataset.autoRefresh) * 1000);
+    }
+  };
+  refresh.addEventListener('change', () => {
+    try {
+      localStorage.setItem(KEY, refresh.checked ? 'on' : 'off');
+    } catch {
+      // Storage refused (private mode): the choice holds for this page only.
+    }
+    schedule();
+  });
+  printing.addEventListener('change', schedule);
+  addEventListener('beforeprint', () => clearTimeout(timer));
+  addEventListener('afterprint', schedule);
+  schedule();
+}
