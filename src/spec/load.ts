@@ -10,6 +10,7 @@ import type { Translation } from './formats/translate.ts';
 import type { ModelProblem, Slo } from './model.ts';
 import { SourcePositions } from './positions.ts';
 import { DEFAULT_RUNBOOKS_DIR, runbookFileProblem, runbookRoots } from './runbook-file.ts';
+import { tierOrderProblems } from './tier-order.ts';
 import { checkShape, YAML_OPTIONS } from './yaml-limits.ts';
 
 export interface LoadResult {
@@ -226,6 +227,7 @@ export function loadSpecs(paths: readonly string[], options: LoadOptions = {}): 
       slos.push(slo);
     }
   }
+  errors.push(...tierOrderProblems(slos));
   if (!files.length && !errors.length) {
     errors.push({
       file: paths.join(', '),
