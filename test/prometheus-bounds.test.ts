@@ -29,7 +29,8 @@ let prometheus: Server;
 let base: string;
 let wideVector: string;
 let wideMatrix: string;
-let rangeQueries = 0;
+/** The range queries asked, decoded. */
+const rangeQueries: string[] = [];
 
 beforeAll(async () => {
   wideVector = answer('vector', sample);
@@ -47,8 +48,18 @@ beforeAll(async () => {
       more();
       return;
     }
-    if (request.url?.includes('query_range')) rangeQueries++;
-    response.end(request.url?.includes('query_range') ? wideMatrix : wideVector);
+    if (!request.url?.includes('query_range')) {
+      response.end(wideVector);
+      return;
+    }
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      rangeQueries.push(new URLSearchParams(body).get('query') ?? '');
+      response.end(wideMatrix);
+    });
   });
   await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
@@ -145,13 +156,19 @@ describe('the server', () => {
   }, 60_000);
 
   it('charts from at most 500 series of each range query, saying how many groups were left out', async () => {
-    const before = rangeQueries;
+    const before = rangeQueries.length;
     const response = await app.inject({ url: '/api/v1/slos/search/tenant-availability/history?range=6h' });
     expect(response.statusCode).toBe(200);
     const history = response.json() as { groupsOmitted: number; burnRates: Record<string, unknown> };
     expect(history).toMatchObject({ groupsOmitted: SERIES - 500 });
-    // No rules' record comes back: one raw query per window after the shortest window's probe, not two per window.
-    expect(rangeQueries - before).toBe(Object.keys(history.burnRates).length + 1);
+    // No rules' record comes back: one raw query per window after the shortest window's probe, not two per
+    // window. Besides those, the chart reads its alert periods (ALERTS) once and its breakdown twice
+    // (requests and errors by the first breakdown label).
+    const asked = rangeQueries.slice(before);
+    const periods = asked.filter((q) => /\bALERTS\{/.test(q));
+    const breakdown = asked.filter((q) => q.startsWith('sum by (index)'));
+    expect([periods.length, breakdown.length]).toEqual([1, 2]);
+    expect(asked.length - periods.length - breakdown.length).toBe(Object.keys(history.burnRates).length + 1);
   }, 60_000);
 
   it('evaluates from the 10,000 highest series and says the rest were left out', async () => {

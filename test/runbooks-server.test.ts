@@ -201,7 +201,9 @@ describe('server pages with providers plugged in', () => {
       const started = Date.now();
       const response = await hanging.inject('/runbooks/checkout/availability-fast-burn');
       expect(response.statusCode).toBe(200);
-      expect(Date.now() - started).toBeLessThan(PROVIDER_TIMEOUT_MS + 1500);
+      // Every query waits out the same timeout at once: well under two timeouts even on a loaded machine,
+      // where queries waited one after another would take one each.
+      expect(Date.now() - started).toBeLessThan(2 * PROVIDER_TIMEOUT_MS);
       expect(response.body).toContain(
         `Prometheus did not answer: no answer within ${PROVIDER_TIMEOUT_MS / 1000} s`,
       );
