@@ -5,17 +5,19 @@
  * `validate` asks whether promtool passed it before. Rendering is a pure function of those SLOs, the flags
  * and the code, so a key known is content known.
  *
- * Also what was verified on disk: a generated file's status (size, modification and change times in
- * nanoseconds, inode, device) when its content was last read and found to have a digest. A file whose
+ * Also what was verified on disk: a generated file's status (size, modification and change times, inode,
+ * device) when its content was last read and found to have a digest. A file whose
  * status is unchanged still holds that content, so the 8,000 files (190 MB) of 10,000 SLOs are not read
  * again on every run. As git's index does, a status taken within RACY_MS of the file's last change is not
  * kept: a write in the same clock tick could leave it unchanged.
  *
- * One entry per scope (the code, the flags that shape the files, the spec paths), holding what the last
- * run used only: it grows with the number of files generated, not with the number of runs.
+ * One entry of digests per scope (the code, the flags that shape the files, the spec paths), and one of
+ * statuses per set of output directories (so `generate` into two directories by turns reads neither
+ * again), each holding what the last run used only: they grow with the number of files generated, not with
+ * the number of runs.
  */
 import { createHash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import type { Slo } from '../spec/model.ts';
 import type { CacheEntries } from './entries.ts';
 import { fingerprintOf } from './fingerprint.ts';
@@ -23,12 +25,12 @@ import { fingerprintOf } from './fingerprint.ts';
 /** How a key that rendered to no file at all (OutputFile.content undefined) is kept. */
 const NO_FILE = '-';
 const RENDERED = /^R ([0-9a-f]{64}) ([0-9a-f]{64}|-)$/;
-const ON_DISK = /^D ([0-9a-f]{64}) (\d+(?:\.\d+){4}) (".*")$/;
+const ON_DISK = /^D ([0-9a-f]{64}) ([\d.]+(?: [\d.]+){4}) (".*")$/;
 const RACY_MS = 2000;
 
-/** A file's status as compared between runs. */
-function statusOf(stat: BigIntStats): string {
-  return [stat.size, stat.mtimeNs, stat.ctimeNs, stat.ino, stat.dev].join('.');
+/** A file's status as compared between runs; times in milliseconds with their fraction (to about 0.2 µs). */
+function statusOf(stat: Stats): string {
+  return `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino} ${stat.dev}`;
 }
 
 export class RenderedDigests {
@@ -37,16 +39,25 @@ export class RenderedDigests {
   private readonly diskBefore = new Map<string, { status: string; digest: string }>();
   private readonly diskNow = new Map<string, { status: string; digest: string }>();
   private readonly name: string;
+  private readonly diskName: string | undefined;
 
-  /** `scope`: the code identity, the flags that change what is rendered, and the spec paths, as text. */
+  /**
+   * `scope`: the code identity, the flags that change what is rendered, and the spec paths, as text;
+   * `outputs`: where the files are written, as text, or undefined when nothing is (a dry run).
+   */
   constructor(
     private readonly entries: CacheEntries,
     scope: string,
+    outputs?: string,
   ) {
-    this.name = `renders-${createHash('sha256').update(scope).digest('hex')}`;
+    const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+    this.name = `renders-${hash(scope)}`;
     for (const line of entries.read(this.name)?.split('\n') ?? []) {
       const rendered = RENDERED.exec(line);
       if (rendered) this.before.set(rendered[1] as string, rendered[2] as string);
+    }
+    this.diskName = outputs === undefined ? undefined : `disk-${hash(`${scope}\n${outputs}`)}`;
+    for (const line of this.diskName === undefined ? [] : (entries.read(this.diskName)?.split('\n') ?? [])) {
       const disk = ON_DISK.exec(line);
       if (!disk) continue;
       try {
@@ -82,7 +93,7 @@ export class RenderedDigests {
   }
 
   /** The SHA-256 of the file at `path`, when it was read with this very status before; kept for the next run. */
-  onDisk(path: string, stat: BigIntStats): string | undefined {
+  onDisk(path: string, stat: Stats): string | undefined {
     const seen = this.diskBefore.get(path);
     if (seen === undefined || seen.status !== statusOf(stat)) return undefined;
     this.diskNow.set(path, seen);
@@ -90,29 +101,30 @@ export class RenderedDigests {
   }
 
   /** Remembers that the file at `path`, with this status, was read and holds content of this SHA-256. */
-  readOnDisk(path: string, stat: BigIntStats, digest: string): void {
-    const changed = Math.max(Number(stat.ctimeNs), Number(stat.mtimeNs)) / 1e6;
+  readOnDisk(path: string, stat: Stats, digest: string): void {
+    const changed = Math.max(stat.ctimeMs, stat.mtimeMs);
     if (Date.now() - changed < RACY_MS) return;
     this.diskNow.set(path, { status: statusOf(stat), digest });
   }
 
-  /** Keeps this run's keys and statuses for the next run, when they differ from the last run's. */
+  /** Keeps this run's keys and statuses for the next run, each where it differs from the last run's. */
   save(): void {
     const same = <T>(a: Map<string, T>, b: Map<string, T>, eq: (x: T, y: T | undefined) => boolean) =>
       a.size === b.size && [...a].every(([k, v]) => eq(v, b.get(k)));
-    if (
-      same(this.now, this.before, (x, y) => x === y) &&
-      same(this.diskNow, this.diskBefore, (x, y) => x.status === y?.status && x.digest === y.digest)
-    ) {
-      return;
+    if (!same(this.now, this.before, (x, y) => x === y)) {
+      this.entries.write(this.name, [...this.now].map(([key, digest]) => `R ${key} ${digest}`).join('\n'));
     }
-    const lines = [
-      ...[...this.now].map(([key, digest]) => `R ${key} ${digest}`),
-      ...[...this.diskNow].map(
+    const sameOnDisk = same(
+      this.diskNow,
+      this.diskBefore,
+      (x, y) => x.status === y?.status && x.digest === y.digest,
+    );
+    if (this.diskName !== undefined && !sameOnDisk) {
+      const lines = [...this.diskNow].map(
         ([path, { status, digest }]) => `D ${digest} ${status} ${JSON.stringify(path)}`,
-      ),
-    ];
-    this.entries.write(this.name, lines.join('\n'));
+      );
+      this.entries.write(this.diskName, lines.join('\n'));
+    }
   }
 }
 

@@ -153,7 +153,9 @@ export async function generateCommand(
     return undefined;
   }
   if (!dryRun) progress(`Checked ${loaded.slos.length} SLOs in ${loaded.files.length} files.`);
-  const run = new OutputsRun(outputs.all, loaded.slos, new RenderedDigests(cache, renderScope(paths, flags)));
+  const written = dryRun ? undefined : JSON.stringify(outputs.all.map((o) => resolve(o.dir)));
+  const renders = new RenderedDigests(cache, renderScope(paths, flags), written);
+  const run = new OutputsRun(outputs.all, loaded.slos, renders);
   const status = statusLine(() => `${command}: ${run.progress()}`);
   try {
     const report = await run.write({ dryRun });

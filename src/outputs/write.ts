@@ -1,5 +1,4 @@
 import {
-  type BigIntStats,
   closeSync,
   copyFileSync,
   fsyncSync,
@@ -10,6 +9,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -35,8 +35,8 @@ export type PlannedFile =
 
 /** The SHA-256 of files as read by earlier runs, by path and status (cache/renders.ts). */
 export interface DiskRecords {
-  onDisk(path: string, stat: BigIntStats): string | undefined;
-  readOnDisk(path: string, stat: BigIntStats, digest: string): void;
+  onDisk(path: string, stat: Stats): string | undefined;
+  readOnDisk(path: string, stat: Stats, digest: string): void;
 }
 
 export interface WriteOptions {
@@ -164,14 +164,14 @@ function sameAsOnDisk(
   digest: string | undefined,
   disk: DiskRecords | undefined,
 ): boolean {
-  if (digest === undefined) return readFileSync(path, 'utf8') === content();
-  const stat = disk && statSync(path, { bigint: true });
+  const stat = disk && statSync(path);
   const recorded = stat && disk?.onDisk(path, stat);
-  if (recorded !== undefined) return recorded === digest;
+  if (recorded !== undefined && digest !== undefined) return recorded === digest;
   const onDisk = readFileSync(path);
-  const actual = contentDigest(onDisk);
-  if (stat) disk?.readOnDisk(path, stat, actual);
-  return actual === digest;
+  const same = digest === undefined ? onDisk.toString('utf8') === content() : contentDigest(onDisk) === digest;
+  // Only a file found to hold what this run would write is recorded: the next run then need not read it.
+  if (same && stat) disk?.readOnDisk(path, stat, digest ?? contentDigest(onDisk));
+  return same;
 }
 
 /**
@@ -376,7 +376,7 @@ function staleFiles(
 ): { stale: string[]; leftovers: string[] } {
   const stale: string[] = [];
   const leftovers: string[] = [];
-  for (const path of new Set(dirs.flatMap(filesUnder))) {
+  for (const path of new Set([...new Set(dirs)].flatMap(filesUnder))) {
     if (keep.has(path)) continue;
     const read = () => readOrUndefined(path);
     const temp = TEMP_NAME.exec(basename(path));
