@@ -61,7 +61,7 @@ export class CacheEntries {
     const newline = raw.indexOf('\n');
     const text = raw.slice(newline + 1);
     if (newline < 0 || raw.slice(0, newline) !== `${HEADER}${sha256(text)}`) {
-      rmSync(path, { force: true });
+      removeQuietly(path);
       return undefined;
     }
     return text;
@@ -78,7 +78,7 @@ export class CacheEntries {
       renameSync(temp, path);
       this.wrote = true;
     } catch {
-      rmSync(temp, { force: true });
+      removeQuietly(temp);
     }
   }
 
@@ -102,7 +102,7 @@ export class CacheEntries {
       try {
         const { size, mtimeMs } = statSync(path);
         if (name.endsWith('.tmp')) {
-          if (Date.now() - mtimeMs > STALE_TEMP_MS) rmSync(path, { force: true });
+          if (Date.now() - mtimeMs > STALE_TEMP_MS) removeQuietly(path);
           continue;
         }
         entries.push({ path, size, used: mtimeMs });
@@ -115,8 +115,17 @@ export class CacheEntries {
     entries.sort((a, b) => a.used - b.used);
     for (const entry of entries) {
       if (total <= this.maxBytes * 0.75) break;
-      rmSync(entry.path, { force: true });
+      removeQuietly(entry.path);
       total -= entry.size;
     }
+  }
+}
+
+/** Removes a file if it can: a read-only cache is still a cache. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Read-only or gone.
   }
 }
