@@ -168,7 +168,8 @@ function sameAsOnDisk(
   const recorded = stat && disk?.onDisk(path, stat);
   if (recorded !== undefined && digest !== undefined) return recorded === digest;
   const onDisk = readFileSync(path);
-  const same = digest === undefined ? onDisk.toString('utf8') === content() : contentDigest(onDisk) === digest;
+  const same =
+    digest === undefined ? onDisk.toString('utf8') === content() : contentDigest(onDisk) === digest;
   // Only a file found to hold what this run would write is recorded: the next run then need not read it.
   if (same && stat) disk?.readOnDisk(path, stat, digest ?? contentDigest(onDisk));
   return same;
