@@ -52,7 +52,7 @@ export class CacheEntries {
     try {
       const { mtimeMs } = fstatSync(fd);
       raw = readFileSync(fd, 'utf8');
-      if (Date.now() - mtimeMs > TOUCH_AFTER_MS) futimesSync(fd, new Date(), new Date());
+      if (Date.now() - mtimeMs > TOUCH_AFTER_MS) touch(fd);
     } catch {
       return undefined;
     } finally {
@@ -127,5 +127,14 @@ function removeQuietly(path: string): void {
     rmSync(path, { force: true });
   } catch {
     // Read-only or gone.
+  }
+}
+
+/** Marks an entry used; on a read-only cache it simply is not marked. */
+function touch(fd: number): void {
+  try {
+    futimesSync(fd, new Date(), new Date());
+  } catch {
+    // Read-only: eviction goes by when it was written.
   }
 }
