@@ -8,8 +8,9 @@
  * Also what was verified on disk: a generated file's status (size, modification and change times, inode,
  * device) when its content was last read and found to have a digest. A file whose
  * status is unchanged still holds that content, so the 8,000 files (190 MB) of 10,000 SLOs are not read
- * again on every run. As git's index does, a status taken within RACY_MS of the file's last change is not
- * kept: a write in the same clock tick could leave it unchanged.
+ * again on every run. As git's index does, a status taken within a clock tick or two of the file's last
+ * change is not kept (racy): a second write in the same tick could leave it unchanged. On a filesystem
+ * with whole-second times that is 2 s, else RACY_MS.
  *
  * One entry of digests per scope (the code, the flags that shape the files, the spec paths), and one of
  * statuses per set of output directories (so `generate` into two directories by turns reads neither
@@ -26,7 +27,7 @@ import { fingerprintOf } from './fingerprint.ts';
 const NO_FILE = '-';
 const RENDERED = /^R ([0-9a-f]{64}) ([0-9a-f]{64}|-)$/;
 const ON_DISK = /^D ([0-9a-f]{64}) ([\d.]+(?: [\d.]+){4}) (".*")$/;
-const RACY_MS = 2000;
+const RACY_MS = 50;
 
 /** A file's status as compared between runs; times in milliseconds with their fraction (to about 0.2 µs). */
 function statusOf(stat: Stats): string {
@@ -100,10 +101,11 @@ export class RenderedDigests {
     return seen.digest;
   }
 
-  /** Remembers that the file at `path`, with this status, was read and holds content of this SHA-256. */
-  readOnDisk(path: string, stat: Stats, digest: string): void {
+  /** Remembers that the file at `path`, with this status, holds content of this SHA-256 (read or just written). */
+  sawOnDisk(path: string, stat: Stats, digest: string): void {
     const changed = Math.max(stat.ctimeMs, stat.mtimeMs);
-    if (Date.now() - changed < RACY_MS) return;
+    const wholeSeconds = stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0;
+    if (Date.now() - changed < (wholeSeconds ? 2000 : RACY_MS)) return;
     this.diskNow.set(path, { status: statusOf(stat), digest });
   }
 

@@ -36,7 +36,7 @@ export type PlannedFile =
 /** The SHA-256 of files as read by earlier runs, by path and status (cache/renders.ts). */
 export interface DiskRecords {
   onDisk(path: string, stat: Stats): string | undefined;
-  readOnDisk(path: string, stat: Stats, digest: string): void;
+  sawOnDisk(path: string, stat: Stats, digest: string): void;
 }
 
 export interface WriteOptions {
@@ -97,6 +97,8 @@ export async function writeAtomically(
 ): Promise<WriteReport> {
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
   const staged = new Map<string, string>();
+  // The SHA-256 of each staged file, to remember its status once renamed into place (opts.disk).
+  const written = new Map<string, string>();
   const targets = new Set<string>();
   const dirs = new Directories();
   const turn = new Turns();
@@ -124,6 +126,7 @@ export async function writeAtomically(
         const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
         writeFileSync(temp, content());
         staged.set(path, temp);
+        if (opts.disk && !opts.dryRun) written.set(path, contentDigest(content()));
         if (!opts.dryRun) sync.add(temp);
         opts.staged?.(path, temp, content());
       }
@@ -150,6 +153,14 @@ export async function writeAtomically(
   for (const dir of new Set([...dirs.created, ...[...staged.keys(), ...stale, ...leftovers].map(dirname)])) {
     syncDirectory(dir);
   }
+  // What was just written need not be read by the next run (but for the last few milliseconds' files).
+  for (const [path, digest] of written) {
+    try {
+      opts.disk?.sawOnDisk(path, statSync(path), digest);
+    } catch {
+      // Removed meanwhile: the next run finds out.
+    }
+  }
   return report;
 }
 
@@ -171,7 +182,7 @@ function sameAsOnDisk(
   const same =
     digest === undefined ? onDisk.toString('utf8') === content() : contentDigest(onDisk) === digest;
   // Only a file found to hold what this run would write is recorded: the next run then need not read it.
-  if (same && stat) disk?.readOnDisk(path, stat, digest ?? contentDigest(onDisk));
+  if (same && stat) disk?.sawOnDisk(path, stat, digest ?? contentDigest(onDisk));
   return same;
 }
 
