@@ -126,7 +126,7 @@ export async function writeAtomically(
         const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
         writeFileSync(temp, content());
         staged.set(path, temp);
-        if (opts.disk && !opts.dryRun) written.set(path, contentDigest(content()));
+        if (opts.disk && !opts.dryRun) written.set(path, digest ?? contentDigest(content()));
         if (!opts.dryRun) sync.add(temp);
         opts.staged?.(path, temp, content());
       }
