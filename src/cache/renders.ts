@@ -88,9 +88,11 @@ export class RenderedDigests {
     return digest === NO_FILE ? null : digest;
   }
 
-  /** Remembers what `key` rendered to: content (kept by its SHA-256), or no file. */
-  rendered(key: string, content: string | undefined): void {
-    this.now.set(key, content === undefined ? NO_FILE : contentDigest(content));
+  /** Remembers what `key` rendered to: content (kept by its SHA-256, which is returned), or no file. */
+  rendered(key: string, content: string | undefined): string | undefined {
+    const digest = content === undefined ? undefined : contentDigest(content);
+    this.now.set(key, digest ?? NO_FILE);
+    return digest;
   }
 
   /** The SHA-256 of the file at `path`, when it was read with this very status before; kept for the next run. */

@@ -73,10 +73,11 @@ export class OutputsRun {
           const key = renders?.keyOf(output.name, file.path, file.from);
           const known = key === undefined ? undefined : renders?.known(key);
           if (known === null) continue;
+          let digest = known;
           const render = () => {
             run.rendered++;
             const content = file.content;
-            if (key !== undefined) renders?.rendered(key, content);
+            if (key !== undefined) digest = renders?.rendered(key, content);
             return content;
           };
           // Not known from an earlier run: rendered now, which also tells whether the file exists at all.
@@ -85,9 +86,10 @@ export class OutputsRun {
           const path = resolve(output.dir, file.path);
           owner.set(path, output);
           if (output.counts?.(file) ?? true) counted.set(output, (counted.get(output) ?? 0) + 1);
-          yield content === undefined
-            ? [path, () => render() ?? noLongerAFile(path), known]
-            : [path, content];
+          if (content === undefined) yield [path, () => render() ?? noLongerAFile(path), known];
+          else if (digest === undefined) yield [path, content];
+          // Rendered just now: its digest, taken once, serves the disk comparison and promtool's verdicts too.
+          else yield [path, () => content, digest];
         }
       }
     }
