@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { errorRatioRecord, RECORDS, windowsOf } from '../src/conventions/names.ts';
 import { SiteUrls } from '../src/conventions/urls.ts';
+import { renderedFiles } from '../src/outputs/output.ts';
 import type { AlertingRule } from '../src/outputs/rules/alerting.ts';
 import { type RuleGroup, ruleGroup } from '../src/outputs/rules/groups.ts';
 import { rulesOutput } from '../src/outputs/rules/output.ts';
@@ -487,9 +488,10 @@ export async function rulesBench(args: string[]): Promise<void> {
     (bench[i] as BenchSlo).recordLabels = errors.labels;
   }
   const baselineGroups = slos.map(baselineGroup);
-  const burnbookFiles = writeRuleFiles(join(dir, 'burnbook'), [
-    ...rulesOutput({ dir: '.', alerts: ALERT_OPTIONS }).files(slos),
-  ]);
+  const burnbookFiles = writeRuleFiles(
+    join(dir, 'burnbook'),
+    renderedFiles(rulesOutput({ dir: '.', alerts: ALERT_OPTIONS }), slos),
+  );
   const baselineFiles = writeRuleFiles(
     join(dir, 'baseline'),
     slos.map((slo, i) => ({

@@ -7,7 +7,7 @@ import { GrafanaUrls } from '../src/conventions/dashboards.ts';
 import { SiteUrls, tierPath } from '../src/conventions/urls.ts';
 import { alertmanagerOutput } from '../src/outputs/alertmanager/output.ts';
 import { grafanaOutput } from '../src/outputs/grafana/output.ts';
-import type { Output } from '../src/outputs/output.ts';
+import { type Output, renderedFiles } from '../src/outputs/output.ts';
 import { promtoolTestsOutput, rulesOutput } from '../src/outputs/rules/output.ts';
 import type { Tier } from '../src/policy/tiers.ts';
 import { exportSite } from '../src/server/export.ts';
@@ -49,7 +49,7 @@ async function generated(slos: Slo[]): Promise<Map<string, string>> {
   ];
   const files = new Map<string, string>();
   for (const [dir, output] of outputs) {
-    for (const file of output.files(slos)) {
+    for (const file of renderedFiles(output, slos)) {
       if (file.path.startsWith('provisioning/')) continue;
       files.set(join(dir, file.path), file.content);
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SiteUrls } from '../src/conventions/urls.ts';
+import { renderedFiles } from '../src/outputs/output.ts';
 import { ruleGroup } from '../src/outputs/rules/groups.ts';
 import { rulesOutput } from '../src/outputs/rules/output.ts';
 import { burnFactor } from '../src/policy/burn.ts';
@@ -23,7 +24,7 @@ const ALERTS = { urls: new SiteUrls('http://burnbook.test') };
 function rules(slos: readonly Slo[]): string[] {
   const output = rulesOutput({ dir: 'rules', alerts: ALERTS });
   // Headers name the spec file; everything under them must be the same.
-  return [...output.files(slos)].map((f) => f.content.split('\n').slice(1).join('\n'));
+  return renderedFiles(output, slos).map((f) => f.content.split('\n').slice(1).join('\n'));
 }
 
 function scratch(): string {

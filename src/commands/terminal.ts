@@ -19,16 +19,23 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, environment: 3 } as const;
 /**
  * One line on stderr that redraws in place while long work runs, on a terminal only (a pipe or a log
  * gets the summary lines alone). `text` is asked for the line every 200 ms, whenever the event loop
- * gets a turn; `done` clears it (once, however often it is called).
+ * gets a turn, or when `tick` is called that long after the last draw (from work that keeps the event
+ * loop busy); `done` clears it (once, however often it is called).
  */
-export function statusLine(text: () => string): { done: () => void } {
-  if (!process.stderr.isTTY) return { done: () => undefined };
+export function statusLine(text: () => string): { tick: () => void; done: () => void } {
+  if (!process.stderr.isTTY) return { tick: () => undefined, done: () => undefined };
   const started = Date.now();
-  const draw = () =>
-    process.stderr.write(`\r\x1b[K${text()} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  let drawn = started;
+  const draw = () => {
+    drawn = Date.now();
+    process.stderr.write(`\r\x1b[K${text()} (${((drawn - started) / 1000).toFixed(1)} s)`);
+  };
   const timer = setInterval(draw, 200);
   let cleared = false;
   return {
+    tick: () => {
+      if (Date.now() - drawn >= 200) draw();
+    },
     done: () => {
       clearInterval(timer);
       if (!cleared) process.stderr.write('\r\x1b[K');

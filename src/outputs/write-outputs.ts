@@ -1,7 +1,14 @@
 import { resolve } from 'node:path';
+import type { RenderedDigests } from '../cache/renders.ts';
 import type { Slo } from '../spec/model.ts';
 import type { FileCheck, Output } from './output.ts';
-import { type WriteReport, writeAtomically } from './write.ts';
+import { type PlannedFile, type WriteReport, writeAtomically } from './write.ts';
+
+function noLongerAFile(path: string): never {
+  throw new Error(
+    `${path}: rendered to a file in an earlier run, to none now: the render cache is inconsistent`,
+  );
+}
 
 /** An output's checker refused a file: nothing was written. The message names the files as people know them. */
 export class OutputCheckFailed extends Error {}
@@ -19,21 +26,36 @@ export interface OutputsReport extends WriteReport {
  * (promtool) runs while the rest is rendered and written. Nothing is renamed into place unless every check
  * passed; then generated files under the directories outputs own that no output produced any more are
  * removed. Rejects with OutputCheckFailed when a check refused a file.
+ *
+ * With `renders`, a file made from the same SLOs as in an earlier run is not rendered to learn its content:
+ * its SHA-256 is known, and compared with the file on disk (generate) or looked up among the contents its
+ * check passed before (validate).
  */
 export class OutputsRun {
   private readonly checks = new Map<Output, FileCheck>();
+  private planned = 0;
   private rendered = 0;
 
   constructor(
     private readonly outputs: readonly Output[],
     private readonly slos: readonly Slo[],
+    private readonly renders?: RenderedDigests,
   ) {}
 
-  /** One line on how far it got: files rendered, and each check's own progress. */
+  private checkOf(output: Output): FileCheck | undefined {
+    if (!output.check) return undefined;
+    let check = this.checks.get(output);
+    if (!check) {
+      check = output.check();
+      this.checks.set(output, check);
+    }
+    return check;
+  }
+
+  /** One line on how far it got: files gone through and rendered, and each check's own progress. */
   progress(): string {
-    return [`${this.rendered} files rendered`, ...[...this.checks.values()].map((c) => c.progress())].join(
-      '; ',
-    );
+    const files = `${this.planned} files (${this.rendered} rendered, the rest known from the last run)`;
+    return [files, ...[...this.checks.values()].map((c) => c.progress())].join('; ');
   }
 
   /** With `dryRun`, every file is rendered, staged and checked, and then removed again: nothing changes. */
@@ -43,14 +65,31 @@ export class OutputsRun {
     // A checker names the temporary files it was given; people should read the names they asked for.
     const tempNames = new Map<string, string>();
     const run = this;
-    function* files(): Generator<[string, string]> {
+    const renders = this.renders;
+    function* files(): Generator<PlannedFile> {
       for (const output of run.outputs) {
         for (const file of output.files(run.slos)) {
+          run.planned++;
+          const key = renders?.keyOf(output.name, file.path, file.from);
+          const known = key === undefined ? undefined : renders?.known(key);
+          if (known === null) continue;
+          let digest = known;
+          const render = () => {
+            run.rendered++;
+            const content = file.content;
+            if (key !== undefined) digest = renders?.rendered(key, content);
+            return content;
+          };
+          // Not known from an earlier run: rendered now, which also tells whether the file exists at all.
+          const content = known === undefined ? render() : undefined;
+          if (known === undefined && content === undefined) continue;
           const path = resolve(output.dir, file.path);
           owner.set(path, output);
-          run.rendered++;
           if (output.counts?.(file) ?? true) counted.set(output, (counted.get(output) ?? 0) + 1);
-          yield [path, file.content];
+          if (content === undefined) yield [path, () => render() ?? noLongerAFile(path), known];
+          else if (digest === undefined) yield [path, content];
+          // Rendered just now: its digest, taken once, serves the disk comparison and promtool's verdicts too.
+          else yield [path, () => content, digest];
         }
       }
     }
@@ -60,14 +99,12 @@ export class OutputsRun {
         pruneDirs: this.outputs.filter((o) => o.prune).map((o) => resolve(o.dir)),
         dryRun,
         checked: (path) => owner.get(path)?.check !== undefined,
+        ...(this.renders ? { disk: this.renders } : {}),
+        passedBefore: (path, digest) =>
+          this.checkOf(owner.get(path) as Output)?.passedBefore?.(digest) ?? false,
         staged: (path, temp, content) => {
-          const output = owner.get(path) as Output;
-          if (!output.check) return;
-          let check = this.checks.get(output);
-          if (!check) {
-            check = output.check();
-            this.checks.set(output, check);
-          }
+          const check = this.checkOf(owner.get(path) as Output);
+          if (!check) return;
           tempNames.set(temp, path);
           check.add(temp, content);
         },
@@ -82,6 +119,7 @@ export class OutputsRun {
           }
         },
       });
+      this.renders?.save();
       return { ...report, counted, warnings };
     } catch (error) {
       for (const check of this.checks.values()) check.stop();

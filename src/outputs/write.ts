@@ -9,17 +9,34 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  type Stats,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { contentDigest } from '../cache/renders.ts';
 import { isGenerated } from './generated.ts';
 
 export interface WriteReport {
   written: string[];
   unchanged: string[];
   removed: string[];
+}
+
+/**
+ * A file to write: its path and its content, or a function that renders it (called only when needed) with,
+ * when known without rendering, the SHA-256 of what it renders (cache/renders.ts).
+ */
+export type PlannedFile =
+  | readonly [path: string, content: string]
+  | readonly [path: string, render: () => string, digest?: string];
+
+/** The SHA-256 of files as read by earlier runs, by path and status (cache/renders.ts). */
+export interface DiskRecords {
+  onDisk(path: string, stat: Stats): string | undefined;
+  sawOnDisk(path: string, stat: Stats, digest: string): void;
 }
 
 export interface WriteOptions {
@@ -36,6 +53,13 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Whether `staged` reads this file from disk; default yes. */
   checked?: (path: string) => boolean;
+  /**
+   * In a dry run, whether a file whose content has this SHA-256 passed its check before, so it need not be
+   * rendered or staged.
+   */
+  passedBefore?: (path: string, digest: string) => boolean;
+  /** What earlier runs read on disk, so a file whose status did not change need not be read again. */
+  disk?: DiskRecords;
   /** The rename to use; tests pass one that fails, as a busy or full disk does. */
   rename?: (from: string, to: string) => void;
 }
@@ -68,31 +92,43 @@ export class WriteFailed extends Error {}
  * next generate finishes the job.
  */
 export async function writeAtomically(
-  files: Iterable<readonly [string, string]>,
+  files: Iterable<PlannedFile>,
   opts: WriteOptions = {},
 ): Promise<WriteReport> {
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
   const staged = new Map<string, string>();
+  // The SHA-256 of each staged file, to remember its status once renamed into place (opts.disk).
+  const written = new Map<string, string>();
   const targets = new Set<string>();
   const dirs = new Directories();
   const turn = new Turns();
   const sync = new DataSync();
   try {
-    for (const [path, content] of files) {
+    for (const [path, given, digest] of files) {
       if (targets.has(path)) throw new Error(`two generated files would be written to ${path}`);
       targets.add(path);
-      if (dirs.has(path) && readFileSync(path, 'utf8') === content) {
+      let rendered = typeof given === 'string' ? given : undefined;
+      const content = () => {
+        rendered ??= (given as () => string)();
+        return rendered;
+      };
+      if (dirs.has(path) && sameAsOnDisk(path, content, digest, opts.disk)) {
         report.unchanged.push(path);
+      } else if (opts.dryRun && digest !== undefined && opts.passedBefore?.(path, digest)) {
+        report.written.push(path);
       } else if (opts.dryRun && !(opts.checked?.(path) ?? true)) {
-        // validate: a file no check reads would only be written to be removed (8,000 of them at 10,000 SLOs).
+        // validate: a file no check reads would only be written to be removed (8,000 of them at 10,000 SLOs);
+        // rendered only when its content is not known from an earlier run.
+        if (digest === undefined) content();
         report.written.push(path);
       } else {
         dirs.create(dirname(path));
         const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-        writeFileSync(temp, content);
+        writeFileSync(temp, content());
         staged.set(path, temp);
+        if (opts.disk && !opts.dryRun) written.set(path, digest ?? contentDigest(content()));
         if (!opts.dryRun) sync.add(temp);
-        opts.staged?.(path, temp, content);
+        opts.staged?.(path, temp, content());
       }
       await turn.maybe();
     }
@@ -117,7 +153,37 @@ export async function writeAtomically(
   for (const dir of new Set([...dirs.created, ...[...staged.keys(), ...stale, ...leftovers].map(dirname)])) {
     syncDirectory(dir);
   }
+  // What was just written need not be read by the next run (but for the last few milliseconds' files).
+  for (const [path, digest] of written) {
+    try {
+      opts.disk?.sawOnDisk(path, statSync(path), digest);
+    } catch {
+      // Removed meanwhile: the next run finds out.
+    }
+  }
   return report;
+}
+
+/**
+ * Whether the file at `path` holds what `content` renders: compared by SHA-256 when the digest of the
+ * rendering is known (nothing rendered), else byte for byte. With `disk`, a file whose status is as an
+ * earlier run read it is not read again.
+ */
+function sameAsOnDisk(
+  path: string,
+  content: () => string,
+  digest: string | undefined,
+  disk: DiskRecords | undefined,
+): boolean {
+  const stat = disk && statSync(path);
+  const recorded = stat && disk?.onDisk(path, stat);
+  if (recorded !== undefined && digest !== undefined) return recorded === digest;
+  const onDisk = readFileSync(path);
+  const same =
+    digest === undefined ? onDisk.toString('utf8') === content() : contentDigest(onDisk) === digest;
+  // Only a file found to hold what this run would write is recorded: the next run then need not read it.
+  if (same && stat) disk?.sawOnDisk(path, stat, digest ?? contentDigest(onDisk));
+  return same;
 }
 
 /**
@@ -322,7 +388,7 @@ function staleFiles(
 ): { stale: string[]; leftovers: string[] } {
   const stale: string[] = [];
   const leftovers: string[] = [];
-  for (const path of new Set(dirs.flatMap(filesUnder))) {
+  for (const path of new Set([...new Set(dirs)].flatMap(filesUnder))) {
     if (keep.has(path)) continue;
     const read = () => readOrUndefined(path);
     const temp = TEMP_NAME.exec(basename(path));

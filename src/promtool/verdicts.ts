@@ -7,32 +7,33 @@
  * the file is checked again, so `validate` still refuses all that `generate` would. Only passes are kept:
  * a rejected file is always checked again and its errors shown afresh.
  *
- * Kept in `$BURNBOOK_CACHE_DIR`, else `$XDG_CACHE_HOME/burnbook`, else `~/.cache/burnbook`: one empty file
- * per passed content under a directory per promtool and burnbook; a new one replaces the others.
+ * Kept in `$BURNBOOK_CACHE_DIR`, else `$XDG_CACHE_HOME/burnbook`, else `~/.cache/burnbook` (cache/dir.ts): one
+ * empty file per passed content under a directory per promtool and burnbook; a new one replaces the others,
+ * and past MAX_VERDICTS (every edit of a spec adds one) the oldest half goes.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { cacheDir } from '../cache/dir.ts';
+import { contentDigest } from '../cache/renders.ts';
 import { promtool } from './promtool.ts';
+
+/** About 5 MB of inodes; a tree of 10,000 SLOs has 500 rule files. */
+const MAX_VERDICTS = 50_000;
 
 const BURNBOOK_VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
 export interface VerdictCache {
-  /** The key of one file's content: a hex SHA-256 of the content and the checker's identity. */
+  /** The key of one file's content: a hex SHA-256 of the content's SHA-256 and the checker's identity. */
   key(content: string): string;
+  /** The same key from the content's SHA-256 (cache/renders.ts contentDigest), without the content. */
+  keyOfDigest(digest: string): string;
   /** Whether content with this key passed before. */
   passed(key: string): boolean;
   /** Remembers that these keys passed; a cache that cannot be written is only slower, never wrong. */
   rememberPassed(keys: readonly string[]): void;
-}
-
-/** The directory verdicts are kept under (see the module comment). */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BURNBOOK_CACHE_DIR) return env.BURNBOOK_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'burnbook');
 }
 
 /** The first `promtool` on PATH, as the pool will run it; undefined when there is none. */
@@ -62,7 +63,9 @@ export function checkerIdentity(
   const version = promtool(['--version'], 10_000, path);
   if (!version?.ok) return undefined;
   const { size, mtimeMs } = statSync(path);
-  return ['check rules', path, size, mtimeMs, version.output, `burnbook ${burnbookVersion}`].join('\n');
+  return ['check rules by digest', path, size, mtimeMs, version.output, `burnbook ${burnbookVersion}`].join(
+    '\n',
+  );
 }
 
 /** Verdicts for `identity` (checkerIdentity) kept under `dir`. */
@@ -81,8 +84,10 @@ export function verdictCache(identity: string, dir = cacheDir()): VerdictCache {
     }
     return passed;
   };
+  const keyOfDigest = (contentSha256: string) => digest(`${identity}\n${contentSha256}`);
   return {
-    key: (content) => digest(`${identity}\n${content}`),
+    key: (content) => keyOfDigest(contentDigest(content)),
+    keyOfDigest,
     passed: (key) => known().has(key),
     rememberPassed(keys) {
       try {
@@ -97,9 +102,26 @@ export function verdictCache(identity: string, dir = cacheDir()): VerdictCache {
           writeFileSync(join(own, key), '');
           known().add(key);
         }
+        if (known().size > MAX_VERDICTS) forgetOldest(own, known());
       } catch {
         // Unwritable cache: the next run checks again.
       }
     },
   };
+}
+
+/** Removes the older half of the verdicts in `dir` (by when each was last written) from disk and `known`. */
+function forgetOldest(dir: string, known: Set<string>): void {
+  const ages = [...known].map((key) => {
+    try {
+      return { key, at: statSync(join(dir, key)).mtimeMs };
+    } catch {
+      return { key, at: 0 };
+    }
+  });
+  ages.sort((a, b) => a.at - b.at);
+  for (const { key } of ages.slice(0, ages.length >> 1)) {
+    rmSync(join(dir, key), { force: true });
+    known.delete(key);
+  }
 }

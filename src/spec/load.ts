@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import type { SpecCache } from '../cache/specs.ts';
 import { promtoolReadsUtf8Names } from '../promtool/promtool.ts';
 import { Catalog } from './catalog.ts';
 import { formatPath, type SpecError } from './errors.ts';
@@ -51,6 +52,10 @@ function yamlMessage(message: string): { message: string; hint?: string } {
 export interface LoadOptions {
   /** Where `runbook:` files may be besides the spec's repository; default `runbooks`. */
   runbooksDir?: string;
+  /** What files loaded to in earlier runs: a file whose text is unchanged is not parsed again. */
+  cache?: SpecCache;
+  /** Called before each file is read, for a progress line. */
+  onFile?: (index: number, total: number) => void;
 }
 
 /** One YAML document of a run as its format read it. */
@@ -92,8 +97,18 @@ export class DocumentReader {
 
   constructor(private readonly options: LoadOptions = {}) {}
 
-  /** Parses one file's text; each YAML document goes to the input format its version key names. */
-  addText(text: string, file: string): void {
+  /** A file's SLOs as an earlier run loaded them (cache/specs.ts), in their place among the documents. */
+  addLoaded(file: string, slos: Slo[]): void {
+    this.documents.push({ file, slos, errors: [], translations: [] });
+  }
+
+  /**
+   * Parses one file's text; each YAML document goes to the input format its version key names. Returns the
+   * file's documents once they are read, or undefined when some wait for the catalog of all files (finish).
+   */
+  addText(text: string, file: string): DocumentRead[] | undefined {
+    const first = this.documents.length;
+    const deferred = this.deferred.length;
     const roots = runbookRoots(file, this.options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR);
     const counter = new LineCounter();
     for (const doc of parseAllDocuments(text, { lineCounter: counter, ...YAML_OPTIONS })) {
@@ -130,6 +145,7 @@ export class DocumentReader {
         } else this.documents.push(readDocument(parsed, NO_CATALOG));
       }
     }
+    return this.deferred.length === deferred ? this.documents.slice(first) : undefined;
   }
 
   /** Every document, read; the deferred ones with the catalog of all of them. */
@@ -189,13 +205,45 @@ export function readDocuments(
 ): { documents: DocumentRead[]; files: string[]; errors: SpecError[] } {
   const { files, errors } = specFiles(paths);
   const reader = new DocumentReader(options);
-  for (const file of files) {
+  const runbooksDir = options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR;
+  for (const [index, file] of files.entries()) {
+    options.onFile?.(index, files.length);
     const shown = relative(process.cwd(), file) || file;
     const read = readSpecFile(file, shown);
-    if ('error' in read) errors.push(read.error);
-    else reader.addText(read.text, shown);
+    if ('error' in read) {
+      errors.push(read.error);
+      continue;
+    }
+    const context = options.cache && [shown, runbooksDir, promtoolReadsUtf8Names()].join('\n');
+    const known = context === undefined ? undefined : options.cache?.get(context, read.text);
+    if (known && runbooksStillAcceptable(known, shown, runbooksDir)) {
+      reader.addLoaded(shown, known);
+      continue;
+    }
+    const documents = reader.addText(read.text, shown);
+    if (context !== undefined && documents?.every((d) => !d.errors.length)) {
+      options.cache?.put(
+        context,
+        read.text,
+        documents.flatMap((d) => d.slos),
+      );
+    }
   }
   return { documents: reader.finish(), files, errors };
+}
+
+/**
+ * Whether every `runbook:` file of SLOs loaded earlier is still one the loader accepts: the one thing a
+ * spec file's load reads from the filesystem besides the file, so a runbook deleted or moved since is
+ * reported as a fresh load would.
+ */
+function runbooksStillAcceptable(slos: readonly Slo[], file: string, runbooksDir: string): boolean {
+  let roots: ReturnType<typeof runbookRoots> | undefined;
+  return slos.every((slo) => {
+    if (slo.runbook === undefined) return true;
+    roots ??= runbookRoots(file, runbooksDir);
+    return runbookFileProblem(slo.runbook, roots) === undefined;
+  });
 }
 
 /**

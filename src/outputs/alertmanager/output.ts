@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import type { SiteUrls } from '../../conventions/urls.ts';
 import { yamlFile } from '../generated.ts';
-import type { Output } from '../output.ts';
+import { type Output, outputFile } from '../output.ts';
 import { alertmanagerSnippet } from './snippet.ts';
 
 /**
@@ -14,13 +14,12 @@ export function alertmanagerOutput({ file, urls }: { file: string; urls: SiteUrl
     dir: dirname(file),
     prune: false,
     *files(slos) {
-      yield {
-        path: basename(file),
-        content: yamlFile(
+      yield outputFile(basename(file), slos, () =>
+        yamlFile(
           'for Alertmanager: merge route, receivers and inhibit_rules into your alertmanager.yml',
           alertmanagerSnippet(slos, urls),
         ),
-      };
+      );
     },
   };
 }

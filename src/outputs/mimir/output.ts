@@ -2,7 +2,7 @@ import { ruleFileName } from '../../conventions/names.ts';
 import { promtoolCheck } from '../../promtool/check.ts';
 import { byService } from '../../spec/by-service.ts';
 import { sources, yamlFile } from '../generated.ts';
-import type { Output } from '../output.ts';
+import { type Output, outputFile } from '../output.ts';
 import type { AlertOptions } from '../rules/alerting.ts';
 import { ruleGroup } from '../rules/groups.ts';
 import { innerRuleFile } from '../rules/wrapped.ts';
@@ -19,8 +19,12 @@ export function mimirOutput({ dir, alerts }: { dir: string; alerts: AlertOptions
     prune: true,
     *files(slos) {
       for (const [service, own] of byService(slos)) {
-        const body = { namespace: service, groups: own.map((slo) => ruleGroup(slo, alerts)) };
-        yield { path: ruleFileName(service), content: yamlFile(`from ${sources(own)}`, body) };
+        yield outputFile(ruleFileName(service), own, () =>
+          yamlFile(`from ${sources(own)}`, {
+            namespace: service,
+            groups: own.map((slo) => ruleGroup(slo, alerts)),
+          }),
+        );
       }
     },
     check: () => promtoolCheck(innerRuleFile),

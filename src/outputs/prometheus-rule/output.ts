@@ -2,7 +2,7 @@ import { ruleFileName } from '../../conventions/names.ts';
 import { promtoolCheck } from '../../promtool/check.ts';
 import { byService } from '../../spec/by-service.ts';
 import { sources, yamlFile } from '../generated.ts';
-import type { Output } from '../output.ts';
+import { type Output, outputFile } from '../output.ts';
 import type { AlertOptions } from '../rules/alerting.ts';
 import { ruleGroup } from '../rules/groups.ts';
 import { innerRuleFile } from '../rules/wrapped.ts';
@@ -34,17 +34,19 @@ export function prometheusRuleOutput(opts: PrometheusRuleOptions): Output {
     prune: true,
     *files(slos) {
       for (const [service, own] of byService(slos)) {
-        const object = {
-          apiVersion: 'monitoring.coreos.com/v1',
-          kind: 'PrometheusRule',
-          metadata: {
-            name: objectName(opts.namePrefix, service),
-            ...(opts.namespace ? { namespace: opts.namespace } : {}),
-            labels: { 'app.kubernetes.io/managed-by': 'burnbook', ...opts.labels },
-          },
-          spec: { groups: own.map((slo) => ruleGroup(slo, opts.alerts)) },
-        };
-        yield { path: ruleFileName(service), content: yamlFile(`from ${sources(own)}`, object) };
+        yield outputFile(ruleFileName(service), own, () => {
+          const object = {
+            apiVersion: 'monitoring.coreos.com/v1',
+            kind: 'PrometheusRule',
+            metadata: {
+              name: objectName(opts.namePrefix, service),
+              ...(opts.namespace ? { namespace: opts.namespace } : {}),
+              labels: { 'app.kubernetes.io/managed-by': 'burnbook', ...opts.labels },
+            },
+            spec: { groups: own.map((slo) => ruleGroup(slo, opts.alerts)) },
+          };
+          return yamlFile(`from ${sources(own)}`, object);
+        });
       }
     },
     check: () => promtoolCheck(innerRuleFile),

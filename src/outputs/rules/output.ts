@@ -3,7 +3,7 @@ import { promtoolCheck } from '../../promtool/check.ts';
 import { byService } from '../../spec/by-service.ts';
 import type { Slo } from '../../spec/model.ts';
 import { sources, yamlFile } from '../generated.ts';
-import type { Output } from '../output.ts';
+import { type Output, outputFile } from '../output.ts';
 import type { AlertOptions } from './alerting.ts';
 import { ruleGroup } from './groups.ts';
 import { promtoolTests } from './promtool-tests.ts';
@@ -25,10 +25,9 @@ export function rulesOutput({ dir, alerts }: RulesOutputOptions): Output {
     prune: true,
     *files(slos) {
       for (const [service, own] of byService(slos)) {
-        yield {
-          path: ruleFileName(service),
-          content: yamlFile(`from ${sources(own)}`, { groups: own.map((slo) => ruleGroup(slo, alerts)) }),
-        };
+        yield outputFile(ruleFileName(service), own, () =>
+          yamlFile(`from ${sources(own)}`, { groups: own.map((slo) => ruleGroup(slo, alerts)) }),
+        );
       }
     },
     check: promtoolCheck,
@@ -46,12 +45,14 @@ export function promtoolTestsOutput({ dir, alerts }: RulesOutputOptions): Output
     prune: true,
     *files(slos: readonly Slo[]) {
       for (const slo of [...byService(slos).values()].flat()) {
-        const tests = promtoolTests({ slo, ruleFile: `../${ruleFileName(slo.service)}`, options: alerts });
-        if (!tests) continue;
-        yield {
-          path: promtoolTestFileName(slo),
-          content: yamlFile(`from ${slo.source.file}; proves each tier of ${slo.service}/${slo.name}`, tests),
-        };
+        // Whether there is a test is only known once it is built: an SLI that cannot be fed series has none.
+        yield outputFile(promtoolTestFileName(slo), [slo], () => {
+          const tests = promtoolTests({ slo, ruleFile: `../${ruleFileName(slo.service)}`, options: alerts });
+          return (
+            tests &&
+            yamlFile(`from ${slo.source.file}; proves each tier of ${slo.service}/${slo.name}`, tests)
+          );
+        });
       }
     },
   };
