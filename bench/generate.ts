@@ -86,7 +86,7 @@ export function specFile(service: string, count: number): string {
   ].join('\n');
 }
 
-function writeSpecs(dir: string, slos: number, perFile: number): number {
+export function writeSpecs(dir: string, slos: number, perFile: number): number {
   mkdirSync(dir, { recursive: true });
   let files = 0;
   for (let written = 0; written < slos; written += perFile) {

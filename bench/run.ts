@@ -20,6 +20,10 @@ const BENCHMARKS: Record<string, { about: string; load: () => Promise<Bench> }> 
     about: 'runbook page latency with no, a healthy and a slow Prometheus',
     load: async () => (await import('./runbooks.ts')).runbooksBench,
   },
+  server: {
+    about: 'burnbook serve at 10,000 SLOs: startup, memory, page latency, evaluator cycle, Prometheus CPU',
+    load: async () => (await import('./server.ts')).serverBench,
+  },
   receiver: {
     about: 'POST /hooks/alertmanager throughput against a bare fastify route',
     load: async () => (await import('./receiver.ts')).receiverBench,
