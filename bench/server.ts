@@ -8,7 +8,8 @@
  *
  * Options: --slos 10000  --baseline-slos 100  --seconds 10 (per wrk run)  --connections 4
  * --interval 30 (the evaluator's, seconds)  --rule-interval 120 (Prometheus's, seconds: at 60 it misses
- * half its group iterations for 10,000 SLOs on 2 shared cores)  --cycles 2
+ * half its group iterations for 10,000 SLOs on 2 shared cores)  --cycles 2  --prometheus-timeout 10s (the
+ * servers' `--prometheus-timeout`)
  * --profile (CPU profiles of both servers in bench-profiles/, for Chrome DevTools)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -150,6 +151,7 @@ async function measureServer(options: {
   slos: Slo[];
   prometheusUrl: string;
   intervalSeconds: number;
+  prometheusTimeout: string;
   cycles: number;
   seconds: number;
   connections: number;
@@ -174,6 +176,8 @@ async function measureServer(options: {
       options.prometheusUrl,
       '--evaluation-interval',
       `${options.intervalSeconds}s`,
+      '--prometheus-timeout',
+      options.prometheusTimeout,
     ],
   });
   const startSeconds = (Date.now() - started) / 1000;
@@ -261,6 +265,7 @@ export async function serverBench(args: string[]): Promise<void> {
     dir,
     prometheusUrl: prometheus.url,
     intervalSeconds,
+    prometheusTimeout: options.get('prometheus-timeout') ?? '10s',
     cycles,
     seconds,
     connections,
@@ -337,7 +342,7 @@ export async function serverBench(args: string[]): Promise<void> {
         `${count(recorded)} SLOs' ratios recorded when the servers started; ` +
         `CPU ${cpuPerMinute.toFixed(1)} s/min while both servers ran; a rule group's last evaluation took ${ms(median(groupSeconds))} at the median; ` +
         `${count(missed)} group iterations missed since it started`,
-      `evaluator every ${intervalSeconds}s; its cycle: burnbook_evaluation_duration_seconds (sum ÷ count, the first cycle included) after ${cycles + 1} cycles`,
+      `evaluator every ${intervalSeconds}s, --prometheus-timeout ${common.prometheusTimeout}; its cycle: burnbook_evaluation_duration_seconds (sum ÷ count, the first cycle included) after ${cycles + 1} cycles`,
       `load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' / ')} at the end (2 cores, shared)`,
