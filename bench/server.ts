@@ -10,12 +10,11 @@
  * --interval 30 (the evaluator's, seconds)  --rule-interval 120 (Prometheus's, seconds: at 60 it misses
  * half its group iterations for 10,000 SLOs on 2 shared cores)  --cycles 2  --prometheus-timeout 10s (the
  * servers' `--prometheus-timeout`)
- * --profile (CPU profiles of both servers in bench-profiles/, for Chrome DevTools)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SiteUrls, sloPath } from '../src/conventions/urls.ts';
 import { rulesOutput } from '../src/outputs/rules/output.ts';
 import { loadSpecs } from '../src/spec/load.ts';
@@ -155,7 +154,6 @@ async function measureServer(options: {
   cycles: number;
   seconds: number;
   connections: number;
-  profile: boolean;
 }): Promise<ServerResult> {
   progress(`${options.name}: starting burnbook serve with ${count(options.slos.length)} SLOs`);
   const started = Date.now();
@@ -164,7 +162,6 @@ async function measureServer(options: {
     logDir: options.dir,
     readyPath: '/healthz',
     args: [
-      ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve('bench-profiles')}`] : []),
       'bin/burnbook.js',
       'serve',
       options.specs,
@@ -269,7 +266,6 @@ export async function serverBench(args: string[]): Promise<void> {
     cycles,
     seconds,
     connections,
-    profile: options.has('profile'),
   };
   const large = await measureServer({ ...common, name: 'serve-large', specs, slos });
   const baseline = await measureServer({
