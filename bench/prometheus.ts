@@ -103,6 +103,11 @@ export async function metrics(url: string): Promise<Sample[]> {
   return out;
 }
 
+/** The process's CPU so far, in seconds (`process_cpu_seconds_total` on its /metrics). */
+export async function processCpu(url: string): Promise<number> {
+  return (await metrics(url)).find((s) => s.name === 'process_cpu_seconds_total')?.value ?? Number.NaN;
+}
+
 export interface QueryStats {
   samples: number;
   peakSamples: number;

@@ -35,6 +35,7 @@ import {
   blocks,
   metrics,
   overlapping,
+  processCpu,
   query,
   type RulesApiGroup,
   ruleGroups,
@@ -135,10 +136,6 @@ interface PhaseResult {
   failures: string[];
   alerts: Set<string>;
   groups: RulesApiGroup[];
-}
-
-async function processCpu(url: string): Promise<number> {
-  return (await metrics(url)).find((s) => s.name === 'process_cpu_seconds_total')?.value ?? Number.NaN;
 }
 
 /**

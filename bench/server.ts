@@ -21,7 +21,7 @@ import { loadSpecs } from '../src/spec/load.ts';
 import type { Slo } from '../src/spec/model.ts';
 import { freePort } from '../test/support/ports.ts';
 import { writeSpecs } from './generate.ts';
-import { type BenchPrometheus, metrics, query, startPrometheus } from './prometheus.ts';
+import { type BenchPrometheus, metrics, processCpu, query, startPrometheus } from './prometheus.ts';
 import { type Child, rssBytes, startNode, type WrkResult, wrk } from './servers.ts';
 import {
   bytes,
@@ -88,10 +88,6 @@ async function exporter(slos: Slo[]): Promise<string> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return `127.0.0.1:${port}`;
-}
-
-async function cpuSeconds(url: string): Promise<number> {
-  return (await metrics(url)).find((s) => s.name === 'process_cpu_seconds_total')?.value ?? Number.NaN;
 }
 
 /**
@@ -257,7 +253,7 @@ export async function serverBench(args: string[]): Promise<void> {
   const recorded = await waitForRecords(prometheus, slos.length);
   progress(`server: Prometheus has recorded ${count(recorded)} SLOs' 5m ratios`);
 
-  const cpuStart = await cpuSeconds(prometheus.url);
+  const cpuStart = await processCpu(prometheus.url);
   const wallStart = Date.now();
   const common = {
     dir,
@@ -275,7 +271,7 @@ export async function serverBench(args: string[]): Promise<void> {
     specs: small,
     slos: slos.slice(0, baselineSlos),
   });
-  const cpuPerMinute = (((await cpuSeconds(prometheus.url)) - cpuStart) / (Date.now() - wallStart)) * 60_000;
+  const cpuPerMinute = (((await processCpu(prometheus.url)) - cpuStart) / (Date.now() - wallStart)) * 60_000;
   const groupSeconds = (await metrics(prometheus.url))
     .filter((s) => s.name === 'prometheus_rule_group_last_duration_seconds')
     .map((s) => s.value);
