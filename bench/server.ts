@@ -16,6 +16,7 @@ import { createServer, type Server } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { SiteUrls, sloPath } from '../src/conventions/urls.ts';
+import { renderedFiles } from '../src/outputs/output.ts';
 import { rulesOutput } from '../src/outputs/rules/output.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import type { Slo } from '../src/spec/model.ts';
@@ -232,9 +233,10 @@ export async function serverBench(args: string[]): Promise<void> {
   const slos = loaded.slos;
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
-  const ruleFiles = [
-    ...rulesOutput({ dir: '.', alerts: { urls: new SiteUrls('http://127.0.0.1:8080') } }).files(slos),
-  ]
+  const ruleFiles = renderedFiles(
+    rulesOutput({ dir: '.', alerts: { urls: new SiteUrls('http://127.0.0.1:8080') } }),
+    slos,
+  )
     .filter((f) => f.path.endsWith('.yaml') && !f.path.includes('/'))
     .map((f) => {
       const path = join(rulesDir, f.path);

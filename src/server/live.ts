@@ -102,8 +102,8 @@ export function alertmanagerBanner(report: EvaluatorReport, now: number): Banner
   };
 }
 
-/** Every banner a live page shows, most fundamental first. */
-function banners(report: EvaluatorReport, now: number): Banner[] {
+/** Every banner a live page shows, most fundamental first, as of `now` (ms). */
+export function liveBanners(report: EvaluatorReport, now: number): Banner[] {
   return [evaluationBanner(report, now), alertmanagerBanner(report, now)].filter((b) => b !== null);
 }
 
@@ -177,13 +177,16 @@ function indexRow(slo: Slo, status: SloStatus | undefined, links: Links) {
 /** Least budget left first; unknown budgets last, so a quiet gap never hides a spent budget. */
 function byBudgetLeft(a: ReturnType<typeof indexRow>, b: ReturnType<typeof indexRow>): number {
   const left = (r: typeof a) => r.budgetRemaining ?? Number.POSITIVE_INFINITY;
-  return left(a) - left(b) || `${a.service}/${a.slo}`.localeCompare(`${b.service}/${b.slo}`);
+  return left(a) - left(b) || byName.compare(`${a.service}/${a.slo}`, `${b.service}/${b.slo}`);
 }
+
+// localeCompare's order, without building a collator per comparison (130,000 of them at 10,000 SLOs).
+const byName = new Intl.Collator();
 
 /** `/` with live numbers: every SLO in one table, least budget left first. */
 export function liveIndex(slos: readonly Slo[], report: EvaluatorReport, links: Links, now: number) {
   const rows = slos.map((slo) => indexRow(slo, statusOf(report, slo), links));
-  return { banners: banners(report, now), rows: rows.sort(byBudgetLeft) };
+  return { banners: liveBanners(report, now), rows: rows.sort(byBudgetLeft) };
 }
 
 const GROUP_PARAM = 'group.';
@@ -281,7 +284,7 @@ export function sloLive(
       ? `No charts while Prometheus is not answering: ${report.error?.message}`
       : noCharts;
   return {
-    banners: banners(report, now),
+    banners: liveBanners(report, now),
     broken: group?.broken?.message ?? null,
     brokenTitle: group?.broken?.reason === 'no-data' ? 'No data' : 'Broken SLI',
     sliCheck: sliCheckView(check),
