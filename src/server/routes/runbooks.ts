@@ -38,6 +38,7 @@ export function requestPath(request: FastifyRequest): string {
 const SUFFIX = /(\/|\.md|\.html)$/;
 
 const CHARTS_SCRIPT = viewAsset('slo-charts.js');
+const BANNER_STEP_MS = 10_000;
 
 export interface RunbookRoutesOptions {
   /** The site as it is now: the runbooks directory is read per request, so edited markdown shows on reload. */
@@ -48,12 +49,13 @@ async function routes(app: FastifyInstance, { site }: RunbookRoutesOptions): Pro
   // The evaluator's numbers are read, never awaited: a page waits for Prometheus only for the SLO page's
   // live check, and then for a few seconds at most.
   // `/` at 10,000 SLOs is 5 MB of HTML and about a second of work: rendered again only when the evaluator
-  // has new numbers or its banners change, not for every request.
+  // has new numbers or its banners change, not for every request. The banners' "N s ago" are taken at the
+  // next 10 s, so a failing Prometheus's banner does not make every request render the page again.
   let index: { key: unknown[]; html: string } | undefined;
   app.get('/', async (request, reply) => {
     const path = requestPath(request);
     const report = app.evaluation?.latest();
-    const now = Date.now();
+    const now = Math.ceil(Date.now() / BANNER_STEP_MS) * BANNER_STEP_MS;
     const key = [path, report?.slos, report && JSON.stringify(liveBanners(report, now))];
     if (!index || key.some((k, i) => k !== index?.key[i])) {
       const s = site();
