@@ -1,6 +1,6 @@
 import { dirname, relative, resolve } from 'node:path';
-import { cacheDir, codeIdentity } from '../cache/dir.ts';
-import { CacheEntries } from '../cache/entries.ts';
+import { codeIdentity } from '../cache/dir.ts';
+import { runCache } from '../cache/entries.ts';
 import { RenderedDigests } from '../cache/renders.ts';
 import { specCache } from '../cache/specs.ts';
 import { GrafanaUrls } from '../conventions/dashboards.ts';
@@ -16,12 +16,6 @@ import type { LoadResult } from '../spec/load.ts';
 import { DEFAULT_EXTERNAL_URL, type FlagsOf } from './flags.ts';
 import { EXIT, paint, progress, statusLine } from './terminal.ts';
 import { loadOrReport } from './validate.ts';
-
-/**
- * Spec models and the digests of rendered files kept between runs (cache/), least recently used out first:
- * a tree of 10,000 SLOs in 500 files takes about 12 MB.
- */
-const MAX_CACHE_BYTES = 256 * 2 ** 20;
 
 /**
  * What the rendered files depend on besides the SLOs: the code, every flag but those saying where files go
@@ -136,7 +130,7 @@ export async function generateCommand(
     return undefined;
   }
   const command = dryRun ? 'validate' : 'generate';
-  const cache = new CacheEntries(resolve(cacheDir(), 'generate'), MAX_CACHE_BYTES);
+  const cache = runCache();
   let reading = '';
   const loadStatus = statusLine(() => `${command}: ${reading}`);
   const loaded = loadOrReport(paths, {
