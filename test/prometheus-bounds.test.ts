@@ -162,13 +162,16 @@ describe('the server', () => {
     const history = response.json() as { groupsOmitted: number; burnRates: Record<string, unknown> };
     expect(history).toMatchObject({ groupsOmitted: SERIES - 500 });
     // No rules' record comes back: one raw query per window after the shortest window's probe, not two per
-    // window. Besides those, the chart reads its alert periods (ALERTS) once and its breakdown twice
+    // window, and once the evaluator has found the SLO younger than the range, the period once more at the
+    // chart's step. Besides those, the chart reads its alert periods (ALERTS) once and its breakdown twice
     // (requests and errors by the first breakdown label).
     const asked = rangeQueries.slice(before);
     const periods = asked.filter((q) => /\bALERTS\{/.test(q));
     const breakdown = asked.filter((q) => q.startsWith('sum by (index)'));
     expect([periods.length, breakdown.length]).toEqual([1, 2]);
-    expect(asked.length - periods.length - breakdown.length).toBe(Object.keys(history.burnRates).length + 1);
+    const windows = Object.keys(history.burnRates).length;
+    expect(asked.length - periods.length - breakdown.length).toBeGreaterThanOrEqual(windows + 1);
+    expect(asked.length - periods.length - breakdown.length).toBeLessThanOrEqual(windows + 2);
   }, 60_000);
 
   it('evaluates from the 10,000 highest series and says the rest were left out', async () => {
