@@ -163,12 +163,13 @@ describe('the server', () => {
     expect(history).toMatchObject({ groupsOmitted: SERIES - 500 });
     // No rules' record comes back: one raw query per window after the shortest window's probe, not two per
     // window, and once the evaluator has found the SLO younger than the range, the period once more at the
-    // chart's step. Besides those, the chart reads its alert periods (ALERTS) once and its breakdown twice
-    // (requests and errors by the first breakdown label).
+    // chart's step. Besides those, the chart reads its alert periods (ALERTS) and its breakdown (requests and
+    // errors by the first breakdown label) at most once each, unless a read of a moment before still serves.
     const asked = rangeQueries.slice(before);
     const periods = asked.filter((q) => /\bALERTS\{/.test(q));
     const breakdown = asked.filter((q) => q.startsWith('sum by (index)'));
-    expect([periods.length, breakdown.length]).toEqual([1, 2]);
+    expect(periods.length).toBeLessThanOrEqual(1);
+    expect(breakdown.length).toBeLessThanOrEqual(2);
     const windows = Object.keys(history.burnRates).length;
     expect(asked.length - periods.length - breakdown.length).toBeGreaterThanOrEqual(windows + 1);
     expect(asked.length - periods.length - breakdown.length).toBeLessThanOrEqual(windows + 2);
