@@ -61,6 +61,14 @@ function errorRatioOf(slo: Slo, window: string): string {
   return ratioOrZero(`(${errorRate(slo.sli, window, slo.groupBy)})`, totalRate(slo.sli, window, slo.groupBy));
 }
 
+/** The SLI's error and total rates over `window`, narrowed to one group (all of the SLO when empty). */
+function groupRates(slo: Slo, group: Record<string, string>, window: string) {
+  return {
+    errors: scoped(group, errorRate(slo.sli, window, slo.groupBy)),
+    total: scoped(group, totalRate(slo.sli, window, slo.groupBy)),
+  };
+}
+
 /** The short-window error ratio of the SLO's fastest tier (or 5m), for one group, from `start` to `end`. */
 export async function ratioSeries(
   prometheus: Pick<PrometheusClient, 'queryRange'>,
@@ -73,10 +81,8 @@ export async function ratioSeries(
   const stepMs = stepFor(slo, startMs, endMs);
   const start = Math.floor(startMs / stepMs) * stepMs;
   // The ratio of the group's sums, not a sum of ratios: one group's ratio, or the whole SLO's.
-  const expr = ratioOrZero(
-    `(${scoped(group, errorRate(slo.sli, window, slo.groupBy))})`,
-    scoped(group, totalRate(slo.sli, window, slo.groupBy)),
-  );
+  const rates = groupRates(slo, group, window);
+  const expr = ratioOrZero(`(${rates.errors})`, rates.total);
   const answer = await prometheus.queryRange(expr, new Date(start), new Date(endMs), stepMs / 1000, {
     maxSeries: 1,
   });
@@ -101,9 +107,10 @@ export async function eventsBetween(
   const window = windowOf(endMs - startMs);
   const seconds = Number.parseInt(window, 10);
   const at = new Date(endMs);
+  const rates = groupRates(slo, group, window);
   const [failed, total] = await Promise.all([
-    scalarOf(prometheus, `${scoped(group, errorRate(slo.sli, window, slo.groupBy))} * ${seconds}`, at),
-    scalarOf(prometheus, `${scoped(group, totalRate(slo.sli, window, slo.groupBy))} * ${seconds}`, at),
+    scalarOf(prometheus, `${rates.errors} * ${seconds}`, at),
+    scalarOf(prometheus, `${rates.total} * ${seconds}`, at),
   ]);
   return { failed: failed ?? 0, total: total ?? 0 };
 }
